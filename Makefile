@@ -1,0 +1,51 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
+export RESLOG_SECRET_KEY_FILE ?= var/secret.key
+
+.PHONY: run test lint typecheck unit catalogs extract update-catalogs bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -D messages -d locales -l $* >/dev/null
+
+catalogs: $(CATALOGS)
+
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot --project=reslog .
+
+update-catalogs: extract
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --no-location
+
+run: $(STAMP) catalogs
+	@mkdir -p var
+	@$(BIN)/reslog keygen --file $(RESLOG_SECRET_KEY_FILE) --if-missing
+	@$(BIN)/reslog db upgrade >/dev/null
+	@$(BIN)/reslog demo seed
+	$(BIN)/reslog run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP) catalogs
+	RESLOG_TEST_POSTGRES_URL="$$(scripts/test-postgres.sh)" $(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: $(STAMP) catalogs
+	RESLOG_TEST_POSTGRES_URL="$$(scripts/test-postgres.sh)" $(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Wiring and the outside world: settings, command line, channels, web server."""

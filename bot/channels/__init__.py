@@ -1,0 +1,1 @@
+"""Channel adapters: each parses what its channel delivers and renders what the core answers."""

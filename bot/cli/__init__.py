@@ -1,0 +1,1 @@
+"""The `reslog` command line, one module per group of commands."""

@@ -1,0 +1,71 @@
+"""`reslog db`: migrate the database, show its revision; `reslog keygen`: make a secret key."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from bot.cli.common import CliError
+from bot.settings import load_settings
+from storage.crypto import generate_secret_key
+from storage.migrate import current, upgrade
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    """Migrate to the latest schema."""
+    settings = load_settings(need_secret=False)
+    upgrade(settings.database_url, args.revision)
+    print(f"database is at revision {args.revision}")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    """Print the current revision."""
+    current(load_settings(need_secret=False).database_url)
+    return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    """Write a new secret key to a file, or print it."""
+    if args.file is None:
+        print(generate_secret_key())
+        return 0
+    path = Path(args.file)
+    if path.exists():
+        if args.if_missing:
+            return 0
+        raise CliError(f"{path} exists already; a new key would make stored addresses unreadable")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(generate_secret_key() + "\n")
+    print(
+        f"created a secret key in {path}: keep it safe, and back it up; without it stored addresses cannot be read"
+    )
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the db and keygen commands."""
+    db = commands.add_parser("db", help="migrate the database", description="Database migrations.")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    up = db_commands.add_parser(
+        "upgrade",
+        help="migrate to the latest schema",
+        description="Migrate to the latest schema (or REVISION).",
+    )
+    up.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
+    up.set_defaults(func=_upgrade)
+    cur = db_commands.add_parser(
+        "current", help="print the current revision", description="Print the current revision."
+    )
+    cur.set_defaults(func=_current)
+    keygen = commands.add_parser(
+        "keygen", help="make a secret key", description="Make a secret key for RESLOG_SECRET_KEY."
+    )
+    keygen.add_argument(
+        "--file", help="write the key to this file (mode 600) instead of printing it"
+    )
+    keygen.add_argument("--if-missing", action="store_true", help="do nothing if the file exists")
+    keygen.set_defaults(func=_keygen)

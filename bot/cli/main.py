@@ -1,0 +1,54 @@
+"""The `reslog` entry point: parses the command line and turns every expected failure into one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.cli import assembly, db, demo, poll, results, run, staff
+from bot.cli.common import CliError
+from bot.settings import SettingsError
+from handlers.i18n import CatalogMissingError
+from storage.crypto import SecretKeyError
+from storage.engine import DatabaseURLError
+
+EXPECTED_ERRORS = (CliError, SettingsError, DatabaseURLError, SecretKeyError, CatalogMissingError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    parser = argparse.ArgumentParser(
+        prog="reslog",
+        description="RESLOG: a Telegram and WhatsApp bot for citizens' assemblies.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (db, assembly, staff, poll, results, demo, run):
+        group.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; expected failures print `reslog: error: ...` and exit 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except EXPECTED_ERRORS as exc:
+        print(f"reslog: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.__class__.__module__.startswith(("sqlalchemy", "asyncpg")):
+            raise
+        print(f"reslog: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

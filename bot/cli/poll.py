@@ -1,0 +1,108 @@
+"""`reslog poll`: import a poll file, open and close polls, list them."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli.assembly import require_assembly
+from bot.cli.common import CliError, database, print_table, read_text_file, run_async
+from bot.settings import Settings
+from handlers.poll_file import import_poll
+from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
+from handlers.yaml_lines import ContentFileError
+from storage.models import Poll
+
+
+async def require_poll(session: AsyncSession, code: str, slug: str) -> Poll:
+    """The poll of this assembly with this slug, or a CliError."""
+    assembly = await require_assembly(session, code)
+    poll = (
+        await session.execute(
+            select(Poll).where(Poll.assembly_id == assembly.id, Poll.slug == slug)
+        )
+    ).scalar_one_or_none()
+    if poll is None:
+        raise CliError(
+            f"assembly {assembly.join_code} has no poll {slug!r}; `reslog poll list {assembly.join_code}` shows them"
+        )
+    return poll
+
+
+async def _import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a poll file as a draft."""
+    text = read_text_file(args.file)
+    async with database(settings) as session:
+        try:
+            poll = await import_poll(session, text)
+        except ContentFileError as exc:
+            await session.rollback()
+            raise CliError(f"{args.file}: {exc}") from None
+        await session.commit()
+        print(
+            f"imported poll {poll.slug} ({len(poll.questions)} questions) as a draft; open it with `reslog poll open`"
+        )
+    return 0
+
+
+async def _change(args: argparse.Namespace, settings: Settings) -> int:
+    """Open or close a poll."""
+    async with database(settings) as session:
+        poll = await require_poll(session, args.code, args.slug)
+        try:
+            await (open_poll if args.action == "open" else close_poll)(session, poll)
+        except PollStateError as exc:
+            raise CliError(str(exc)) from None
+        await session.commit()
+    print(f"poll {args.slug} is {'open' if args.action == 'open' else 'closed'}")
+    return 0
+
+
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    """List the polls of an assembly."""
+    async with database(settings) as session:
+        assembly = await require_assembly(session, args.code)
+        polls = list(
+            (
+                await session.execute(
+                    select(Poll).where(Poll.assembly_id == assembly.id).order_by(Poll.id)
+                )
+            ).scalars()
+        )
+    print_table(
+        [
+            [p.slug, p.status, len(p.questions), p.title.get("tr") or next(iter(p.title.values()))]
+            for p in polls
+        ],
+        ["slug", "status", "questions", "title"],
+    )
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the poll commands."""
+    poll = commands.add_parser(
+        "poll", help="import, open, close and list polls", description="Polls."
+    )
+    p_commands = poll.add_subparsers(dest="poll_command", required=True)
+    imp = p_commands.add_parser(
+        "import",
+        help="import a poll YAML file as a draft",
+        description="Import a poll YAML file as a draft; a malformed file is refused whole.",
+    )
+    imp.add_argument("file", help="the poll YAML file")
+    imp.set_defaults(func=run_async(_import))
+    for action in ("open", "close"):
+        sub = p_commands.add_parser(
+            action, help=f"{action} a poll", description=f"{action.capitalize()} a poll."
+        )
+        sub.add_argument("code", help="the assembly's join code")
+        sub.add_argument("slug", help="the poll's slug")
+        sub.set_defaults(func=run_async(_change), action=action)
+    listing = p_commands.add_parser(
+        "list", help="list an assembly's polls", description="List an assembly's polls."
+    )
+    listing.add_argument("code", help="the assembly's join code")
+    listing.set_defaults(func=run_async(_list))

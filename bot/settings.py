@@ -1,0 +1,89 @@
+"""Every setting, read once from the environment (then an env file), with one clear line per problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+from storage.crypto import AddressCipher, SecretKeyError
+from storage.engine import DatabaseURLError, normalise_database_url
+
+DEFAULT_DATABASE_URL = "sqlite:///var/reslog.db"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process's configuration."""
+
+    database_url: str
+    secret_key: Secret
+    telegram_bot_token: Secret | None
+    telegram_api_base_url: str
+    telegram_webhook_url: str | None
+    telegram_webhook_secret: Secret | None
+    host: str
+    port: int
+    log_level: str
+
+    def cipher(self) -> AddressCipher:
+        """The address cipher built from the secret key."""
+        return AddressCipher.from_secret(str(self.secret_key))
+
+
+def _read_secret(config: Config) -> Secret:
+    """RESLOG_SECRET_KEY, or the contents of the file RESLOG_SECRET_KEY_FILE names."""
+    key = config("RESLOG_SECRET_KEY", cast=Secret, default=None)
+    if key is None:
+        path = config("RESLOG_SECRET_KEY_FILE", default=None)
+        if path is None:
+            raise SettingsError(
+                "Config 'RESLOG_SECRET_KEY' is missing, and has no default "
+                "(set it, or RESLOG_SECRET_KEY_FILE; `reslog keygen` makes one)"
+            )
+        try:
+            key = Secret(Path(path).read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise SettingsError(
+                f"RESLOG_SECRET_KEY_FILE {path!r} cannot be read: {exc.strerror}"
+            ) from None
+    try:
+        AddressCipher.from_secret(str(key))
+    except SecretKeyError as exc:
+        raise SettingsError(str(exc)) from None
+    return key
+
+
+def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) -> Settings:
+    """Read and check every setting; raise SettingsError with one line on the first problem."""
+    config = Config(env_file if env_file and Path(env_file).is_file() else None)
+    try:
+        database_url = config("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+        normalise_database_url(database_url)
+        port = config("PORT", cast=int, default=8080)
+        token = config("TELEGRAM_BOT_TOKEN", cast=Secret, default=None)
+        webhook_secret = config("TELEGRAM_WEBHOOK_SECRET", cast=Secret, default=None)
+        secret_key = _read_secret(config) if need_secret else Secret("")
+        return Settings(
+            database_url=database_url,
+            secret_key=secret_key,
+            telegram_bot_token=token if token and str(token).strip() else None,
+            telegram_api_base_url=config("TELEGRAM_API_BASE_URL", default=DEFAULT_TELEGRAM_API),
+            telegram_webhook_url=config("TELEGRAM_WEBHOOK_URL", default=None),
+            telegram_webhook_secret=webhook_secret,
+            host=config("HOST", default="127.0.0.1"),
+            port=port,
+            log_level=config("LOG_LEVEL", default="INFO").upper(),
+        )
+    except DatabaseURLError as exc:
+        raise SettingsError(str(exc)) from None
+    except (KeyError, ValueError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        raise SettingsError(str(message)) from None

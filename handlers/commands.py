@@ -1,0 +1,28 @@
+"""The commands a participant can send, with their descriptions (also registered with Telegram)."""
+
+from __future__ import annotations
+
+from handlers.i18n import N_, _
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Join an assembly, or continue")),
+    ("polls", N_("Open polls and your answers")),
+    ("feedback", N_("Write to the assembly")),
+    ("language", N_("Change the language")),
+    ("mydata", N_("See what we keep about you")),
+    ("forget", N_("Erase your data")),
+    ("stop", N_("Stop notices")),
+    ("help", N_("What I can do")),
+)
+
+
+def command_descriptions() -> list[tuple[str, str]]:
+    """Each command with its description in the current language."""
+    return [(name, _(description)) for name, description in COMMANDS]
+
+
+def help_text() -> str:
+    """The /help message in the current language."""
+    lines = [_("This bot lets you take part in your assembly. You can send:")]
+    lines.extend(f"/{name} · {description}" for name, description in command_descriptions())
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""The data-protection notice (KVKK and GDPR style) and the person's Accept or Decline."""
+
+from __future__ import annotations
+
+from handlers.events import Outgoing
+from handlers.i18n import _
+from handlers.onboarding import join_by_code
+from handlers.turn import Turn
+from storage.base import utcnow
+from storage.participants import erase_participant
+
+CONSENT_VERSION = "2026-11"
+
+
+async def consent_prompt(turn: Turn) -> list[Outgoing]:
+    """The notice: what is stored, why, for how long, who sees it, how to erase it."""
+    text = "\n\n".join(
+        [
+            _("Before we start: how your data is protected."),
+            _(
+                "What we keep: your chat id (encrypted), your language, your answers to the "
+                "profile questions and polls, and the messages you send to the assembly."
+            ),
+            _(
+                "Why: to run the assembly's polls and to send you its notices and results. "
+                "The municipality only ever sees totals; groups of fewer than 5 people are "
+                "hidden. Nobody sees how you answered."
+            ),
+            _(
+                "For how long: until you leave or erase your data. Send /forget at any time "
+                "and everything about you is erased; /mydata shows what we keep."
+            ),
+            _("Do you accept?"),
+        ]
+    )
+    choices = (turn.button(_("Accept"), "yes"), turn.button(_("Decline"), "no"))
+    return [Outgoing(text, choices, columns=2)]
+
+
+async def on_consent(turn: Turn, value: str) -> list[Outgoing]:
+    """Accept records the consent and joins the assembly; Decline keeps nothing at all."""
+    person = turn.person
+    if value == "no":
+        await erase_participant(turn.session, person)
+        turn.participant = None
+        return [
+            Outgoing(
+                _(
+                    "Nothing about you was kept. If you change your mind, send /start or "
+                    "open the assembly's link again."
+                )
+            )
+        ]
+    if value != "yes":
+        turn.needs_prompt = True
+        return []
+    join_code = (person.step_data or {}).get("join")
+    person.consented_at = utcnow()
+    person.consent_version = CONSENT_VERSION
+    person.address_enc = turn.cipher.encrypt(turn.incoming.address)
+    replies = [Outgoing(_("Thank you."))]
+    if join_code:
+        replies += await join_by_code(turn, str(join_code))
+    else:
+        turn.finish()
+    return replies

@@ -1,0 +1,213 @@
+"""Picks what answers an incoming event, from the stored state of the conversation.
+
+``handle`` is the core's single entry point: it takes one ``Incoming`` and returns the
+``Outgoing`` messages to send. It commits what the person did in one transaction, handles a
+redelivered message once, and never lets an exception escape: the person is told, in their
+language, that nothing they sent before was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import feedback, forget, mydata, onboarding, optout, polls
+from handlers.commands import help_text
+from handlers.events import Incoming, Outgoing
+from handlers.flow import choose_next_step
+from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
+from handlers.steps import step_for
+from handlers.text_input import MAX_TEXT_LENGTH, clean_text, match_choice
+from handlers.turn import Turn
+from storage.base import utcnow
+from storage.crypto import AddressCipher
+from storage.models import InboundMessage
+from storage.participants import find_participant
+
+log = logging.getLogger(__name__)
+
+MAX_FOLLOW_UPS = 6
+PRE_CONSENT_COMMANDS = frozenset({"start", "help", "language", "forget", "mydata"})
+
+
+async def handle(
+    session: AsyncSession, cipher: AddressCipher, incoming: Incoming
+) -> list[Outgoing]:
+    """Answer one incoming event; commit its effects; never raise."""
+    language = supported_language(incoming.client_language) or DEFAULT_LANGUAGE
+    participant_id: int | None = None
+    try:
+        if incoming.message_id and await _seen_before(session, incoming):
+            return []
+        participant = await find_participant(
+            session, incoming.channel, cipher.lookup_hash(incoming.channel, incoming.address)
+        )
+        if participant is not None:
+            participant_id = participant.id
+            language = participant.language or language
+            if participant.consented_at is not None:
+                participant.last_inbound_at = utcnow()
+        turn = Turn(session=session, cipher=cipher, incoming=incoming, participant=participant)
+        with use_language(language):
+            replies = await _dispatch(turn)
+        with use_language(_language_of(turn, language)):
+            replies += await _follow_up(turn)
+        await session.commit()
+        return replies
+    except IntegrityError:
+        await session.rollback()
+        if incoming.message_id and await _seen_before(session, incoming, record=False):
+            return []
+        log.exception("conflict while handling a message (participant %s)", participant_id)
+    except Exception:
+        await session.rollback()
+        log.exception("failed to handle a message (participant %s)", participant_id)
+    with use_language(language):
+        return [
+            Outgoing(
+                _(
+                    "Sorry, something went wrong on our side. Everything you sent before is "
+                    "safe. Please try again in a moment."
+                )
+            )
+        ]
+
+
+def _language_of(turn: Turn, fallback: str) -> str:
+    """The person's language after the turn (it may just have been chosen)."""
+    return (turn.participant.language if turn.participant else None) or fallback
+
+
+async def _seen_before(session: AsyncSession, incoming: Incoming, *, record: bool = True) -> bool:
+    """Whether this channel message was handled already; otherwise record it in this transaction."""
+    key = (incoming.channel, str(incoming.message_id))
+    if await session.get(InboundMessage, key) is not None:
+        return True
+    if record:
+        session.add(InboundMessage(channel=key[0], external_id=key[1], received_at=utcnow()))
+    return False
+
+
+async def _dispatch(turn: Turn) -> list[Outgoing]:
+    """Route the event to a command, a button handler or a text handler."""
+    incoming = turn.incoming
+    if incoming.unsupported == "edited":
+        return [
+            Outgoing(_("Edited messages are not read. Please send your answer as a new message."))
+        ]
+    if incoming.unsupported:
+        turn.needs_prompt = turn.participant is not None
+        return [
+            Outgoing(_("I can only read text for now. Please type your answer or use the buttons."))
+        ]
+    if incoming.choice is not None:
+        return await _on_button(turn, incoming.choice)
+    text = clean_text(incoming.text or "")
+    if len(text) > MAX_TEXT_LENGTH:
+        turn.needs_prompt = turn.participant is not None
+        return [
+            Outgoing(
+                _("Your message is too long. Please keep it under {limit} characters.").format(
+                    limit=format_number(MAX_TEXT_LENGTH)
+                )
+            )
+        ]
+    if text.startswith("/"):
+        name, _sep, args = text[1:].partition(" ")
+        return await _on_command(turn, name.split("@")[0].lower(), args.strip())
+    if turn.participant is None:
+        return await onboarding.start(turn, None)
+    if not text:
+        turn.needs_prompt = True
+        return []
+    return await _on_text(turn, text)
+
+
+async def _on_button(turn: Turn, data: str) -> list[Outgoing]:
+    """A pressed button: accepted only if it belongs to the step the conversation is at."""
+    nonce, _sep, value = data.partition(":")
+    person = turn.participant
+    if person is None:
+        return [Outgoing(_("That button is no longer active. Send /start to begin."))]
+    step = step_for(person.step)
+    if nonce != str(person.step_nonce) or step.on_choice is None:
+        turn.needs_prompt = True
+        return [Outgoing(_("That button is no longer active. Here is where we are:"))]
+    return await step.on_choice(turn, value)
+
+
+async def _on_text(turn: Turn, text: str) -> list[Outgoing]:
+    """Typed text: the step's own reading, or one of its buttons by number or label."""
+    step = step_for(turn.person.step)
+    if step.on_text is not None:
+        return await step.on_text(turn, text)
+    if step.on_choice is None:
+        return [
+            Outgoing(_("To write to the assembly, send /feedback and then your message.")),
+            *await step.prompt(turn),
+        ]
+    prompt = await step.prompt(turn)
+    choices = tuple(choice for message in prompt for choice in message.choices)
+    matched = match_choice(text, choices)
+    if matched is None:
+        return [Outgoing(_("Please choose one of the options below.")), *prompt]
+    return await step.on_choice(turn, matched.data.partition(":")[2])
+
+
+async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
+    """A /command."""
+    if name == "help":
+        return [Outgoing(help_text())]
+    if name == "start":
+        return await onboarding.start(turn, args.split()[0] if args else None)
+    person = turn.participant
+    if person is None:
+        if name in ("forget", "mydata"):
+            return [Outgoing(_("We keep nothing about you. Send /start to join an assembly."))]
+        return await onboarding.start(turn, None)
+    if person.consented_at is None and name not in PRE_CONSENT_COMMANDS:
+        turn.needs_prompt = True
+        return [Outgoing(_("Please answer the question below first."))]
+    match name:
+        case "language":
+            turn.show("language", join=(person.step_data or {}).get("join"))
+            return []
+        case "forget" if person.consented_at is None:
+            await forget.on_forget(turn, "yes")
+            return [Outgoing(_("We keep nothing about you. Send /start to join an assembly."))]
+        case "forget":
+            return await forget.ask_forget(turn)
+        case "mydata" if person.consented_at is None:
+            turn.needs_prompt = True
+            return [
+                Outgoing(_("We keep nothing about you yet, only where this conversation stands."))
+            ]
+        case "mydata":
+            return await mydata.show_my_data(turn)
+        case "polls":
+            return await polls.polls_overview(turn)
+        case "feedback":
+            return await feedback.start_feedback(turn, args)
+        case "stop":
+            return await optout.stop_notices(turn)
+        case "cancel":
+            turn.finish()
+            return [Outgoing(_("Cancelled."))]
+    turn.needs_prompt = True
+    return [Outgoing(_("I do not know that command. /help lists what I can do."))]
+
+
+async def _follow_up(turn: Turn) -> list[Outgoing]:
+    """After a step is done, move to what comes next and ask its question."""
+    replies: list[Outgoing] = []
+    for _round in range(MAX_FOLLOW_UPS):
+        if turn.participant is None or not (turn.needs_advance or turn.needs_prompt):
+            break
+        if turn.needs_advance:
+            turn.needs_advance = False
+            await choose_next_step(turn)
+        turn.needs_prompt = False
+        replies += await step_for(turn.person.step).prompt(turn)
+    return replies

@@ -1,0 +1,61 @@
+"""One turn of conversation: the incoming event, the person, and the storage session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.events import Choice, Incoming
+from storage.crypto import AddressCipher
+from storage.models import Participant
+
+
+class NoParticipantError(RuntimeError):
+    """A step that needs a participant ran before one existed."""
+
+
+@dataclass
+class Turn:
+    """What a handler works with while answering one incoming event."""
+
+    session: AsyncSession
+    cipher: AddressCipher
+    incoming: Incoming
+    participant: Participant | None
+    needs_advance: bool = field(default=False)
+    needs_prompt: bool = field(default=False)
+
+    @property
+    def person(self) -> Participant:
+        """The participant, who must exist at this point of the conversation."""
+        if self.participant is None:
+            raise NoParticipantError("this step needs a participant")
+        return self.participant
+
+    def button(self, label: str, value: str) -> Choice:
+        """A button for the current step; pressing it after the step moved on is recognised as stale."""
+        return Choice(label=label, data=f"{self.person.step_nonce}:{value}")
+
+    def go(self, step: str, **data: Any) -> None:
+        """Move the conversation to a step; buttons of earlier steps stop working."""
+        person = self.person
+        person.step = step
+        person.step_data = data
+        person.step_nonce = (person.step_nonce or 0) + 1
+
+    def show(self, step: str, **data: Any) -> None:
+        """Move to a step and have the router ask its question."""
+        self.go(step, **data)
+        self.needs_prompt = True
+
+    def update(self, **data: Any) -> None:
+        """Change what the current step remembers, keeping its buttons valid."""
+        person = self.person
+        person.step_data = {**(person.step_data or {}), **data}
+
+    def finish(self) -> None:
+        """The current step is done: the router asks what comes next."""
+        self.go("")
+        self.needs_advance = True

@@ -1,0 +1,67 @@
+"""Loading YAML while keeping the line of every mapping, so errors can name the line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+LINE_KEY = "__line__"
+
+
+class ContentFileError(ValueError):
+    """A content file (poll, profile) is malformed; the message names the line and the reason."""
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}" if line else reason)
+        self.line = line
+        self.reason = reason
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that records, in each mapping, the line where it starts."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping with its 1-based line number under LINE_KEY."""
+        mapping = super().construct_mapping(node, deep=True)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+
+def load_with_lines(text: str) -> Any:
+    """Parse YAML text; a syntax error becomes a ContentFileError with its line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ContentFileError(line, f"not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ContentFileError(None, f"not valid YAML: {exc}") from None
+
+
+def line_of(node: Any, fallback: int | None = None) -> int | None:
+    """The line a loaded mapping started on."""
+    return node.get(LINE_KEY, fallback) if isinstance(node, dict) else fallback
+
+
+def translations(
+    node: Any, where: str, required: tuple[str, ...], allowed: tuple[str, ...], line: int | None
+) -> dict[str, str]:
+    """A {tr: ..., ar: ..., en: ...} mapping with a non-empty text for every required language."""
+    if not isinstance(node, dict):
+        raise ContentFileError(
+            line, f"{where} must be a mapping of language to text, like {{tr: ..., ar: ...}}"
+        )
+    here = line_of(node, line)
+    texts = {str(k): v for k, v in node.items() if k not in (LINE_KEY, "key")}
+    unknown = sorted(set(texts) - set(allowed))
+    if unknown:
+        raise ContentFileError(
+            here, f"{where} has an unknown language {', '.join(unknown)} (use {', '.join(allowed)})"
+        )
+    missing = [
+        lang for lang in required if not (isinstance(texts.get(lang), str) and texts[lang].strip())
+    ]
+    if missing:
+        raise ContentFileError(here, f"{where} has no text in {', '.join(missing)}")
+    return {lang: str(text).strip() for lang, text in texts.items() if str(text or "").strip()}

@@ -1,0 +1,63 @@
+"""The async engine and session factory, built once at start-up and passed in explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_DRIVER = "sqlite+aiosqlite"
+POSTGRES_DRIVER = "postgresql+asyncpg"
+
+
+class DatabaseURLError(ValueError):
+    """DATABASE_URL cannot be used; the message says why in one line."""
+
+
+def normalise_database_url(raw: str) -> URL:
+    """Parse a database URL and pick the async driver; raise DatabaseURLError if it is unusable."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseURLError(f"DATABASE_URL {raw!r} is not a database URL ({exc})") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername=SQLITE_DRIVER)
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername=POSTGRES_DRIVER)
+    raise DatabaseURLError(
+        f"DATABASE_URL {raw!r} names {backend!r}; use sqlite:///path or postgresql://user@host/db"
+    )
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Turn on what SQLite needs for a bot: WAL, foreign keys, and waiting on a lock."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    """Build the engine for DATABASE_URL (SQLite through aiosqlite, PostgreSQL through asyncpg)."""
+    url = normalise_database_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """One session factory for the process; objects stay readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,217 @@
+"""Every table of the schema, as SQLAlchemy 2 typed models.
+
+Personal data is kept to what the conversation needs: a channel address is stored
+encrypted (``address_enc``) beside a keyed hash used for look-up (``address_hash``),
+and ``/forget`` removes the participant row, which cascades to everything that links
+back to the person except poll responses, which stay as unlinkable rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.base import Base, utcnow
+
+
+class Municipality(Base):
+    """A municipality running one or more assemblies."""
+
+    __tablename__ = "municipalities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[dict[str, str]]
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Istanbul")
+    suppression_k: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assembly(Base):
+    """A citizens' assembly people join with its join code."""
+
+    __tablename__ = "assemblies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))
+    join_code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, str]]
+    languages: Mapped[list[str]]
+    profile: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship(lazy="joined")
+
+
+class Staff(Base):
+    """A person with a staff role (facilitator of an assembly, for now)."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("assembly_id", "channel", "address_hash", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assemblies.id"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    address_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Participant(Base):
+    """A person in conversation with the bot on one channel, and where that conversation stands."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("channel", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    address_enc: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    consented_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    stopped_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_inbound_at: Mapped[datetime | None]
+    step: Mapped[str] = mapped_column(String(32), default="")
+    step_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step_nonce: Mapped[int] = mapped_column(default=0)
+
+
+class Membership(Base):
+    """A participant's membership of an assembly."""
+
+    __tablename__ = "memberships"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProfileAnswer(Base):
+    """One answer to an assembly's registration profile; ``option_key`` is "" for "prefer not to say"."""
+
+    __tablename__ = "profile_answers"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    option_key: Mapped[str] = mapped_column(String(64))
+
+
+class Poll(Base):
+    """A poll of an assembly: draft, then open, then closed."""
+
+    __tablename__ = "polls"
+    __table_args__ = (UniqueConstraint("assembly_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"))
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[dict[str, str]]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    questions: Mapped[list[Question]] = relationship(
+        order_by="Question.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Question(Base):
+    """One question of a poll; its kind is single, multi, scale, yesno, text or number."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[dict[str, str]]
+    min_value: Mapped[int | None]
+    max_value: Mapped[int | None]
+
+    options: Mapped[list[Option]] = relationship(
+        order_by="Option.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Option(Base):
+    """One option of a single- or multiple-choice question."""
+
+    __tablename__ = "options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    text: Mapped[dict[str, str]]
+
+
+class Response(Base):
+    """One participant's response to one poll; after /forget ``participant_id`` is empty."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("poll_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class Answer(Base):
+    """The answer of one response to one question (several rows for a multiple choice)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_question_option", "question_id", "option_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("options.id"))
+    value_int: Mapped[int | None]
+    value_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Feedback(Base):
+    """Free text a participant sent to an assembly; erased with the person on /forget."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundMessage(Base):
+    """The channel's id of every inbound message handled, so a redelivery is handled once."""
+
+    __tablename__ = "inbound_messages"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,29 @@
+"""Reading and changing participants: look-up by keyed hash, creation, erasure."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Participant, Response
+
+
+async def find_participant(
+    session: AsyncSession, channel: str, address_hash: str
+) -> Participant | None:
+    """The participant with this channel and address hash, if any."""
+    query = select(Participant).where(
+        Participant.channel == channel, Participant.address_hash == address_hash
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def erase_participant(session: AsyncSession, participant: Participant) -> None:
+    """Erase a person: responses become unlinkable, everything else about them is deleted."""
+    await session.execute(
+        update(Response)
+        .where(Response.participant_id == participant.id)
+        .values(participant_id=None)
+    )
+    await session.execute(delete(Participant).where(Participant.id == participant.id))
+    session.expunge(participant)
