@@ -1,0 +1,81 @@
+"""The resident journey through the conversation core, on both databases."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.crypto import AddressCipher
+from storage.models import Answer, Feedback, Participant, ProfileAnswer, Response
+from tests.support.chat import Chat
+
+
+async def _count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:
+    async with sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_arabic_resident_answers_every_question_kind_and_it_is_stored(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = Chat(sessions, cipher, "1001", client_language="ar")
+    await chat.say(f"/start {demo}")
+    assert chat.last[0].choices[0].label == "العربية"
+    await chat.press("العربية")
+    await chat.press(chat.last[-1].choices[0].label)  # accept
+    assert await _count(sessions, ProfileAnswer) == 0
+    await chat.press("سوري")
+    await chat.press(chat.last[-1].choices[-1].label)  # prefer not to say
+    await chat.press("يشيل تبه")
+    await chat.press("النقل العام")
+    await chat.press("دورة اللغة التركية")
+    assert chat.last[0].replace
+    await chat.press("نزهة الحيّ")
+    await chat.press("✓")
+    await chat.press("4")
+    await chat.press(chat.last[-1].choices[0].label)  # yes
+    await chat.say("٤٢")
+    assert "30" in chat.text or "٣٠" in chat.text
+    await chat.say("٤")
+    await chat.say("حديقة أكبر للأطفال")
+    async with sessions() as session:
+        response = (await session.execute(select(Response))).scalar_one()
+        assert response.completed_at is not None and response.language == "ar"
+        answers = list((await session.execute(select(Answer).order_by(Answer.id))).scalars())
+    values = [(a.option_id is not None, a.value_int, a.value_text) for a in answers]
+    assert values[-3:] == [(False, 1, None), (False, 4, None), (False, None, "حديقة أكبر للأطفال")]
+    assert len(answers) == 1 + 2 + 1 + 1 + 1 + 1
+    profile = await _count(sessions, ProfileAnswer)
+    assert profile == 3
+
+
+async def test_decline_keeps_nothing_about_the_person(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = Chat(sessions, cipher, "2002", client_language="tr")
+    await chat.say(f"/start {demo}")
+    await chat.press("Türkçe")
+    await chat.press(chat.last[-1].choices[1].label)
+    assert await _count(sessions, Participant) == 0
+    assert "/start" in chat.text
+
+
+async def test_forget_leaves_only_unlinkable_answers(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = Chat(sessions, cipher, "3003", client_language="en")
+    await chat.say(f"/start {demo}")
+    await chat.press("English")
+    await chat.press("Accept")
+    for _ in range(3):
+        await chat.press("Prefer not to say")
+    await chat.press("Public transport")
+    await chat.say("/feedback The bus stop needs a shelter")
+    await chat.say("/forget")
+    await chat.press("Erase everything")
+    assert await _count(sessions, Participant) == 0
+    assert await _count(sessions, Feedback) == 0
+    async with sessions() as session:
+        response = (await session.execute(select(Response))).scalar_one()
+    assert response.participant_id is None
+    assert await _count(sessions, Answer) == 1
