@@ -23,7 +23,7 @@ extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot --project=reslog .
 
 update-catalogs: extract
-	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --no-location
+	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete --width=0
 
 run: $(STAMP) catalogs
 	@mkdir -p var

@@ -114,17 +114,21 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
     hint = _hint(question)
     if hint:
         parts.append(hint)
-    choices = _question_choices(turn, question, selected)
+    answered: dict[int, list[Answer]] = {}
     if data.get("review"):
         response = await find_response(turn.session, poll.id, turn.person.id)
         answered = await answers_by_question(turn.session, response.id) if response else {}
-        if question.id in answered:
-            parts.append(
-                _("Your current answer: {answer}").format(
-                    answer=isolate(describe_answer(question, answered[question.id]))
-                )
+        if question.kind == "multi" and "sel" not in data and question.id in answered:
+            selected = [a.option_id for a in answered[question.id] if a.option_id is not None]
+            turn.update(sel=selected)
+    choices = _question_choices(turn, question, selected)
+    if question.id in answered:
+        parts.append(
+            _("Your current answer: {answer}").format(
+                answer=isolate(describe_answer(question, answered[question.id]))
             )
-            choices = (*choices, turn.button(_("Keep this answer"), "keep"))
+        )
+        choices = (*choices, turn.button(_("Keep this answer"), "keep"))
     columns = 5 if question.kind == "scale" else 2 if question.kind == "yesno" else 1
     return [Outgoing("\n\n".join(parts), choices, columns=columns, replace=replace)]
 
