@@ -32,6 +32,13 @@ def render(message: Outgoing, files_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def console_identity() -> tuple[str, str | None]:
+    """Who is talking (RESLOG_CONSOLE_USER, else the login name) and the terminal's language."""
+    address = os.environ.get("RESLOG_CONSOLE_USER") or getpass.getuser()
+    language = os.environ.get("LANG", "").split(".")[0] or None
+    return address, language
+
+
 async def stdin_lines() -> AsyncIterator[str]:
     """Lines typed on standard input, until end of input."""
     loop = asyncio.get_running_loop()
@@ -50,12 +57,12 @@ async def converse(
     lines: AsyncIterator[str],
     write: Callable[[str], None],
     *,
+    address: str,
+    language: str | None,
     first: str | None = None,
     files_dir: Path = Path("var/console-files"),
 ) -> None:
     """Hold a conversation: each line goes to the core, each answer is printed."""
-    address = os.environ.get("RESLOG_CONSOLE_USER") or getpass.getuser()
-    language = os.environ.get("LANG", "").split(".")[0] or None
 
     async def say(text: str) -> None:
         incoming = Incoming(channel=CHANNEL, address=address, text=text, client_language=language)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from bot.channels.console import converse, stdin_lines
+from bot.channels.console import console_identity, converse, stdin_lines
 from bot.cli.common import CliError
 from bot.cli.demo import DEMO_CODE
 from bot.settings import Settings, load_settings
@@ -27,11 +27,14 @@ async def _console(settings: Settings, join_code: str | None) -> int:
             "RESLOG console: type your replies, a number to choose, /help for commands, Ctrl-D to leave.\n"
         )
         first = f"/start {join_code}" if join_code else "/start"
+        address, language = console_identity()
         await converse(
             create_sessionmaker(engine),
             settings.cipher(),
             stdin_lines(),
             _write,
+            address=address,
+            language=language,
             first=first,
         )
     finally:

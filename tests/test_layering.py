@@ -1,0 +1,33 @@
+"""The conversation core and storage never reach a channel library or the wiring above them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("telegram", "twilio", "starlette", "uvicorn", "httpx", "aiosmtplib", "bot")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", ["handlers", "storage"])
+def test_package_imports_no_channel_library(package: str) -> None:
+    offending = [
+        f"{path.relative_to(PROJECT_DIR)} imports {name}"
+        for path in sorted((PROJECT_DIR / package).rglob("*.py"))
+        for name in _imports(path)
+        if name.split(".")[0] in FORBIDDEN
+    ]
+    assert offending == []
