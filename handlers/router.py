@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +24,7 @@ from handlers.text_input import MAX_TEXT_LENGTH, clean_text, match_choice
 from handlers.turn import Turn
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import InboundMessage
+from storage.models import InboundMessage, Participant
 from storage.participants import find_participant
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ async def handle(
     except Exception:
         await session.rollback()
         log.exception("failed to handle a message (participant %s)", participant_id)
+        await _reset_step(session, participant_id)
     with use_language(language):
         return [
             Outgoing(
@@ -73,6 +75,22 @@ async def handle(
                 )
             )
         ]
+
+
+async def _reset_step(session: AsyncSession, participant_id: int | None) -> None:
+    """After a failure, let the next message work out the step afresh instead of failing again."""
+    if participant_id is None:
+        return
+    try:
+        await session.execute(
+            update(Participant)
+            .where(Participant.id == participant_id)
+            .values(step="", step_data={}, step_nonce=Participant.step_nonce + 1)
+        )
+        await session.commit()
+    except Exception:
+        await session.rollback()
+        log.exception("could not reset the step of participant %s", participant_id)
 
 
 def _language_of(turn: Turn, fallback: str) -> str:

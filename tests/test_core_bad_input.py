@@ -176,3 +176,20 @@ async def test_language_can_be_changed_and_stop_is_kept(
     assert person.stopped_at is not None and person.language == "tr"
     await chat.say("/start")
     assert "Duyurular yeniden açık" in chat.text
+
+
+async def test_a_broken_stored_step_gets_an_apology_then_the_conversation_recovers(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = await _joined(sessions, cipher, demo, "508")
+    await chat.press("Parks")
+    async with sessions() as session:
+        person = (await session.execute(select(Participant))).scalar_one()
+        person.step_data = {"poll": "not-a-number", "q": "x"}
+        await session.commit()
+    await chat.say("1")
+    assert "something went wrong" in chat.text
+    await chat.say("/polls")
+    await chat.press("Services")
+    assert "question 2 of 6" in chat.text
+    assert await _answers(sessions) == 1
