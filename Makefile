@@ -40,12 +40,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP) catalogs
-	RESLOG_TEST_POSTGRES_URL="$$(scripts/test-postgres.sh)" $(BIN)/pytest -q
+	url="$$(scripts/test-postgres.sh)" && RESLOG_TEST_POSTGRES_URL="$$url" $(BIN)/pytest -q
 
 test: lint typecheck unit
 
 bench: $(STAMP) catalogs
-	RESLOG_TEST_POSTGRES_URL="$$(scripts/test-postgres.sh)" $(BIN)/python -m bench.ingest
+	url="$$(scripts/test-postgres.sh)" && RESLOG_TEST_POSTGRES_URL="$$url" $(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
