@@ -85,9 +85,16 @@ def N_(message: str) -> str:
     return message
 
 
+NATIVE_DIGITS = {"ar": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")}
+
+
 def format_number(value: int) -> str:
-    """A number written the way the current language writes it."""
-    return format_decimal(value, locale=current_language())
+    """A number written the way the current language writes it (Arabic-Indic digits in Arabic)."""
+    language = current_language()
+    if language in NATIVE_DIGITS:
+        formatted = format_decimal(value, locale=language, numbering_system="arab")
+        return formatted.translate(NATIVE_DIGITS[language])
+    return format_decimal(value, locale=language)
 
 
 def isolate(fragment: str) -> str:
