@@ -1,0 +1,61 @@
+"""Settings: a missing or malformed value stops start-up with one line naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+from tests.conftest import TEST_SECRET
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "DATABASE_URL",
+        "RESLOG_SECRET_KEY",
+        "RESLOG_SECRET_KEY_FILE",
+        "TELEGRAM_BOT_TOKEN",
+        "PORT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://u@h/db", "names 'mysql'"),
+        ("DATABASE_URL", "not a url", "is not a database URL"),
+        ("PORT", "eighty", "PORT"),
+        ("RESLOG_SECRET_KEY", "short", "at least 32 characters"),
+        ("RESLOG_SECRET_KEY_FILE", "/nonexistent/key", "cannot be read"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    if variable not in ("RESLOG_SECRET_KEY", "RESLOG_SECRET_KEY_FILE"):
+        monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_secret_names_the_setting_and_how_to_make_one() -> None:
+    with pytest.raises(SettingsError, match=r"RESLOG_SECRET_KEY' is missing.*reslog keygen"):
+        load_settings()
+
+
+def test_defaults_and_the_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key = tmp_path / "secret.key"
+    key.write_text(TEST_SECRET + "\n", encoding="utf-8")
+    monkeypatch.setenv("RESLOG_SECRET_KEY_FILE", str(key))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "  ")
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///var/reslog.db"
+    assert settings.telegram_bot_token is None
+    assert settings.cipher().decrypt(settings.cipher().encrypt("123")) == "123"
