@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,3 +29,13 @@ async def erase_participant(session: AsyncSession, participant: Participant) -> 
     )
     await session.execute(delete(Participant).where(Participant.id == participant.id))
     session.expunge(participant)
+
+
+async def purge_unconsented(session: AsyncSession, created_before: datetime) -> int:
+    """Delete people who started but never accepted the notice; how many were deleted."""
+    result = await session.execute(
+        delete(Participant).where(
+            Participant.consented_at.is_(None), Participant.created_at < created_before
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

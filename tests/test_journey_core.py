@@ -79,3 +79,24 @@ async def test_forget_leaves_only_unlinkable_answers(
         response = (await session.execute(select(Response))).scalar_one()
     assert response.participant_id is None
     assert await _count(sessions, Answer) == 1
+
+
+async def test_conversations_that_never_reached_consent_are_purged(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    from datetime import timedelta
+
+    from storage.base import utcnow
+    from storage.participants import purge_unconsented
+
+    waiting = Chat(sessions, cipher, "4004", client_language="tr")
+    await waiting.say(f"/start {demo}")
+    member = Chat(sessions, cipher, "4005", client_language="tr")
+    await member.say(f"/start {demo}")
+    await member.press("Türkçe")
+    await member.press("Kabul ediyorum")
+    async with sessions() as session:
+        assert await purge_unconsented(session, utcnow() - timedelta(hours=1)) == 0
+        assert await purge_unconsented(session, utcnow() + timedelta(seconds=1)) == 1
+        await session.commit()
+    assert await _count(sessions, Participant) == 1

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import timedelta
 from pathlib import Path
 
-from bot.cli.common import CliError
-from bot.settings import load_settings
+from bot.cli.common import CliError, database, run_async
+from bot.settings import Settings, load_settings
+from storage.base import utcnow
 from storage.crypto import generate_secret_key
 from storage.migrate import current, upgrade
+from storage.participants import purge_unconsented
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -23,6 +26,17 @@ def _upgrade(args: argparse.Namespace) -> int:
 def _current(args: argparse.Namespace) -> int:
     """Print the current revision."""
     current(load_settings(need_secret=False).database_url)
+    return 0
+
+
+async def _purge_pending(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete conversations that never reached consent."""
+    if args.hours < 1:
+        raise CliError("--hours must be at least 1")
+    async with database(settings) as session:
+        deleted = await purge_unconsented(session, utcnow() - timedelta(hours=args.hours))
+        await session.commit()
+    print(f"deleted {deleted} conversations that never reached consent")
     return 0
 
 
@@ -61,6 +75,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "current", help="print the current revision", description="Print the current revision."
     )
     cur.set_defaults(func=_current)
+    purge = db_commands.add_parser(
+        "purge-pending",
+        help="delete conversations that never reached consent",
+        description="Delete people who started but never accepted the data-protection notice.",
+    )
+    purge.add_argument(
+        "--hours", type=int, default=24, help="older than this many hours (default 24)"
+    )
+    purge.set_defaults(func=run_async(_purge_pending))
     keygen = commands.add_parser(
         "keygen", help="make a secret key", description="Make a secret key for RESLOG_SECRET_KEY."
     )
