@@ -1,0 +1,194 @@
+"""The Telegram channel: python-telegram-bot wiring around the conversation core.
+
+Each update is parsed into an ``Incoming`` (telegram_parse), handed to ``handlers.router.handle``
+in its own database session, and the answer rendered (telegram_render). One person's updates
+are handled in order, different people's concurrently (telegram_order). The engine, session
+factory and address cipher are built in ``post_init`` and kept in ``bot_data``; the engine is
+disposed in ``post_shutdown``. ``run_polling`` serves long polling; ``bot.web`` serves webhooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.error import InvalidToken
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
+
+from bot.channels.telegram_commands import register_commands
+from bot.channels.telegram_order import PerPersonUpdateProcessor
+from bot.channels.telegram_parse import CHANNEL, parse_update
+from bot.channels.telegram_render import Pressed, call, deliver
+from bot.settings import Settings, SettingsError
+from handlers.router import handle
+from storage.crypto import AddressCipher
+from storage.engine import create_engine, create_sessionmaker
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+)
+POLL_TIMEOUT = timedelta(seconds=10)
+ENGINE, SESSIONS, CIPHER = "engine", "sessions", "cipher"
+
+TelegramApplication = Application[
+    ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+]
+
+
+def file_base_url(base_url: str) -> str:
+    """The file download URL that goes with a Bot API base URL (".../bot" -> ".../file/bot")."""
+    head, sep, tail = base_url.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if sep else base_url
+
+
+def build_application(settings: Settings, *, polling: bool = True) -> TelegramApplication:
+    """The Application for the configured bot; without an updater when ``polling`` is False."""
+    if settings.telegram_bot_token is None:
+        raise SettingsError("Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default")
+    builder = (
+        ApplicationBuilder()
+        .token(str(settings.telegram_bot_token))
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .job_queue(None)
+        .concurrent_updates(PerPersonUpdateProcessor())
+        .post_init(partial(_post_init, settings))
+        .post_shutdown(_post_shutdown)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(
+    settings: Settings, application: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    """Open the database, build the cipher and register the command menu."""
+    engine = create_engine(settings.database_url)
+    application.bot_data[ENGINE] = engine
+    application.bot_data[SESSIONS] = create_sessionmaker(engine)
+    application.bot_data[CIPHER] = settings.cipher()
+    await register_commands(application.bot)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Dispose of the database engine."""
+    engine = application.bot_data.pop(ENGINE, None)
+    application.bot_data.pop(SESSIONS, None)
+    if isinstance(engine, AsyncEngine):
+        await engine.dispose()
+
+
+def sessions_of(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> async_sessionmaker[AsyncSession]:
+    """The session factory ``post_init`` built."""
+    value = application.bot_data.get(SESSIONS)
+    if not isinstance(value, async_sessionmaker):
+        raise RuntimeError("the Telegram application has not been started (post_init did not run)")
+    return value
+
+
+def cipher_of(application: Application[Any, Any, Any, Any, Any, Any]) -> AddressCipher:
+    """The address cipher ``post_init`` built."""
+    value = application.bot_data.get(CIPHER)
+    if not isinstance(value, AddressCipher):
+        raise RuntimeError("the Telegram application has not been started (post_init did not run)")
+    return value
+
+
+def reference(cipher: AddressCipher, user_id: int) -> str:
+    """A short pseudonym for logs: never the user id in clear."""
+    return "p:" + cipher.lookup_hash(CHANNEL, str(user_id))[:12]
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hand one update to the core and send its answer; a pressed button is always answered."""
+    application = context.application
+    cipher = cipher_of(application)
+    query = update.callback_query
+    if query is not None:
+        await call("answerCallbackQuery", reference(cipher, query.from_user.id), query.answer)
+    incoming = parse_update(update)
+    if incoming is None:
+        return
+    async with sessions_of(application)() as session:
+        replies = await handle(session, cipher, incoming)
+    chat = update.effective_chat
+    chat_id = chat.id if chat is not None else int(incoming.address)
+    await deliver(
+        context.bot, chat_id, replies, _pressed(update), reference(cipher, int(incoming.address))
+    )
+
+
+def _pressed(update: Update) -> Pressed | None:
+    """The bot message whose button was pressed, when it can still be edited."""
+    query = update.callback_query
+    if query is None or query.message is None or not query.message.is_accessible:
+        return None
+    return Pressed(chat_id=query.message.chat.id, message_id=query.message.message_id)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what escaped a handler, naming the update but not the person."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling Telegram update %s", update_id, exc_info=context.error)
+
+
+@asynccontextmanager
+async def running(
+    application: TelegramApplication,
+    *,
+    polling: bool = False,
+    poll_timeout: timedelta = POLL_TIMEOUT,
+) -> AsyncIterator[TelegramApplication]:
+    """Run the application inside the current event loop, as ``run_polling`` would, then stop it."""
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        if polling and application.updater is not None:
+            await application.updater.start_polling(
+                timeout=poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
+            )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+def quiet_http_logs() -> None:
+    """Keep httpx's request lines, which contain the bot token, out of the logs."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def run_polling(settings: Settings) -> None:
+    """Serve the bot with long polling until interrupted."""
+    quiet_http_logs()
+    application = build_application(settings)
+    try:
+        application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=POLL_TIMEOUT)
+    except InvalidToken:
+        raise SettingsError("TELEGRAM_BOT_TOKEN was refused by Telegram") from None

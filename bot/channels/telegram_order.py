@@ -1,0 +1,63 @@
+"""Update ordering: one person's updates are handled in order, different people's concurrently.
+
+python-telegram-bot hands each update to the processor as its own task, in the order the
+updates arrived. A per-person ``asyncio.Lock`` (FIFO for its waiters) makes the tasks of one
+person wait for each other while the others run; a lock is dropped when no task needs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+DEFAULT_CONCURRENCY = 64
+
+
+class PerPersonUpdateProcessor(BaseUpdateProcessor):
+    """Processes updates concurrently, except that one person's updates run one after another."""
+
+    __slots__ = ("_locks", "_users")
+
+    def __init__(self, max_concurrent_updates: int = DEFAULT_CONCURRENCY) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Await the update's processing under its person's lock."""
+        person = person_of(update)
+        if person is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(person, asyncio.Lock())
+        self._users[person] = self._users.get(person, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[person] -= 1
+            if self._users[person] == 0:
+                del self._users[person]
+                del self._locks[person]
+
+    @property
+    def people_in_progress(self) -> int:
+        """How many people have updates being handled or waiting."""
+        return len(self._locks)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: the locks go with their last task."""
+
+
+def person_of(update: object) -> int | None:
+    """The id of the person an update comes from, if any."""
+    if isinstance(update, Update) and update.effective_user is not None:
+        return update.effective_user.id
+    return None

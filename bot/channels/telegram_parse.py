@@ -1,0 +1,105 @@
+"""Reading a Telegram update as an ``Incoming`` event for the conversation core.
+
+Only what a person does in a private chat with the bot is read: typed text (commands
+included), a pressed inline button, an edited message (marked ``unsupported="edited"``)
+and media (marked with its kind, such as ``"sticker"`` or ``"voice"``). Group and channel
+posts, service messages and updates without a person are ignored (``None``).
+
+Sample (a resident opens the deep link t.me/<bot>?start=ZEYTINBURNU)::
+
+    {"update_id": 100000001,
+     "message": {"message_id": 1, "date": 1764043200, "text": "/start ZEYTINBURNU",
+                 "from": {"id": 424242, "is_bot": false, "first_name": "Amal", "language_code": "ar"},
+                 "chat": {"id": 424242, "first_name": "Amal", "type": "private"},
+                 "entities": [{"offset": 0, "length": 6, "type": "bot_command"}]}}
+"""
+
+from __future__ import annotations
+
+from telegram import Chat, Message, Update, User
+
+from handlers.events import Incoming
+
+CHANNEL = "telegram"
+
+# Checked in this order: an animation also carries a document, a venue also a location.
+MEDIA_KINDS: tuple[str, ...] = (
+    "sticker",
+    "photo",
+    "voice",
+    "video_note",
+    "video",
+    "animation",
+    "audio",
+    "document",
+    "venue",
+    "location",
+    "contact",
+    "poll",
+    "dice",
+    "story",
+    "game",
+    "paid_media",
+)
+
+
+def parse_update(update: Update) -> Incoming | None:
+    """The event a person caused, or None when the update is not for the core."""
+    if update.callback_query is not None:
+        query = update.callback_query
+        if query.message is not None and query.message.chat.type != Chat.PRIVATE:
+            return None
+        return _incoming(update, query.from_user, choice=query.data or "")
+    if update.edited_message is not None:
+        edited = update.edited_message
+        if not _private_from_person(edited):
+            return None
+        return _incoming(update, edited.from_user, unsupported="edited")
+    if update.message is not None:
+        return _parse_message(update, update.message)
+    return None
+
+
+def _parse_message(update: Update, message: Message) -> Incoming | None:
+    """A new message in a private chat: its text, or the kind of media it carries."""
+    if not _private_from_person(message):
+        return None
+    if message.text is not None:
+        return _incoming(update, message.from_user, text=message.text)
+    kind = media_kind(message)
+    if kind is None:
+        return None
+    return _incoming(update, message.from_user, unsupported=kind)
+
+
+def media_kind(message: Message) -> str | None:
+    """The kind of media a message carries ("photo", "voice", ...), if any."""
+    return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
+
+
+def _private_from_person(message: Message) -> bool:
+    """Whether a person wrote the message in their private chat with the bot."""
+    user = message.from_user
+    return message.chat.type == Chat.PRIVATE and user is not None and not user.is_bot
+
+
+def _incoming(
+    update: Update,
+    user: User | None,
+    *,
+    text: str | None = None,
+    choice: str | None = None,
+    unsupported: str | None = None,
+) -> Incoming | None:
+    """The Incoming for one person's update, keyed by the update id for deduplication."""
+    if user is None:
+        return None
+    return Incoming(
+        channel=CHANNEL,
+        address=str(user.id),
+        text=text,
+        choice=choice,
+        client_language=user.language_code,
+        unsupported=unsupported,
+        message_id=str(update.update_id),
+    )
