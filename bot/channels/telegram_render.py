@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from handlers.events import Outgoing
 
@@ -106,7 +108,7 @@ async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Out
             await action()
             return Outcome.OK
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = _retry_seconds(exc)
             if attempt == 0 and wait <= MAX_RETRY_WAIT:
                 log.info("%s for %s throttled; retrying in %.0f s", what, ref, wait)
                 await asyncio.sleep(wait)
@@ -126,8 +128,11 @@ async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Out
     return Outcome.FAILED
 
 
-def _seconds(value: int | timedelta) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
     """A RetryAfter delay in seconds, whichever form the library gives it in."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
