@@ -1,0 +1,1 @@
+"""Fake outside services for tests, served over real HTTP on loopback."""
