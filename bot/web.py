@@ -1,0 +1,200 @@
+"""The web app: the Telegram webhook and a health check, run by uvicorn on the bot's own event loop.
+
+Shaped like python-telegram-bot's ``examples/customwebhookbot/starlettebot.py``: the webhook
+route checks the secret first (403), then parses (400), puts the update on the Application's
+queue and answers 200 at once; the Application handles it in the background, in order per person.
+
+    POST /telegram/webhook   X-Telegram-Bot-Api-Secret-Token checked when TELEGRAM_WEBHOOK_SECRET is set
+    GET  /healthz            SELECT 1 on the database: 200 {"status": "ok"} or 503
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    TelegramApplication,
+    build_application,
+    quiet_http_logs,
+    running,
+    sessions_of,
+)
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1 << 20
+HEALTH_TIMEOUT = 5.0
+
+
+def build_app(settings: Settings, application: TelegramApplication) -> Starlette:
+    """The Starlette app serving the webhook of ``application`` and the health check."""
+    app = Starlette(
+        routes=[
+            Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+    app.state.telegram = application
+    app.state.webhook_secret = (
+        str(settings.telegram_webhook_secret) if settings.telegram_webhook_secret else None
+    )
+    return app
+
+
+async def telegram_webhook(request: Request) -> Response:
+    """Check the secret, parse the update, queue it for the Application, answer at once."""
+    application: TelegramApplication = request.app.state.telegram
+    secret: str | None = request.app.state.webhook_secret
+    if secret is not None and not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
+        return PlainTextResponse("forbidden", status_code=403)
+    body = await _read_body(request)
+    if body is None:
+        return PlainTextResponse("request body too large", status_code=413)
+    update = _parse_update(body, application)
+    if update is None:
+        return PlainTextResponse("not a Telegram update", status_code=400)
+    await application.update_queue.put(update)
+    return Response(status_code=200)
+
+
+def secret_matches(given: str, expected: str) -> bool:
+    """Whether the header carries the configured secret (compared in constant time)."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The request body, or None if it is larger than any Telegram update."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_update(body: bytes, application: TelegramApplication) -> Update | None:
+    """The update a body holds, or None if it is not a JSON object shaped like one."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        return Update.de_json(data, application.bot)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """200 when the database answers SELECT 1, else 503."""
+    application: TelegramApplication = request.app.state.telegram
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT), sessions_of(application)() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:
+        log.warning("health check failed: %s", type(exc).__name__)
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def register_webhook(application: TelegramApplication, settings: Settings) -> None:
+    """Tell Telegram where to deliver updates, with the secret it must send back."""
+    if not settings.telegram_webhook_url:
+        log.warning("TELEGRAM_WEBHOOK_URL is not set: the webhook is not registered with Telegram")
+        return
+    if settings.telegram_webhook_secret is None:
+        log.warning("TELEGRAM_WEBHOOK_SECRET is not set: anyone who finds the URL can post updates")
+    secret = settings.telegram_webhook_secret
+    try:
+        await application.bot.set_webhook(
+            url=settings.telegram_webhook_url,
+            secret_token=str(secret) if secret else None,
+            allowed_updates=list(ALLOWED_UPDATES),
+        )
+    except TelegramError as exc:
+        raise SettingsError(
+            f"Telegram refused TELEGRAM_WEBHOOK_URL or TELEGRAM_WEBHOOK_SECRET: {exc.message}"
+        ) from None
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, stopping gracefully on SIGINT/SIGTERM without re-raising the signal afterwards.
+
+    uvicorn re-raises a captured signal once it has stopped, which would kill the process
+    before the Telegram Application is stopped and the database engine disposed.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Ask the server to exit on SIGINT or SIGTERM; the caller then stops the bot."""
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM)
+        try:
+            for sig in signals:
+                loop.add_signal_handler(sig, self._request_exit)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            yield
+            return
+        try:
+            yield
+        finally:
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+
+    def _request_exit(self) -> None:
+        """First signal: stop gracefully; second: stop now."""
+        self.force_exit = self.should_exit
+        self.should_exit = True
+
+
+def _uvicorn_server(settings: Settings, app: Starlette) -> uvicorn.Server:
+    """A uvicorn server for the app on HOST and PORT."""
+    level = settings.log_level.lower()
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=level if level in uvicorn.config.LOG_LEVELS else "info",
+        lifespan="off",
+    )
+    return _Server(config)
+
+
+async def serve_async(settings: Settings) -> None:
+    """Run the bot and the web server on this event loop until the server is stopped."""
+    application = build_application(settings, polling=False)
+    server = _uvicorn_server(settings, build_app(settings, application))
+    try:
+        async with running(application):
+            await register_webhook(application, settings)
+            await server.serve()
+    except InvalidToken:
+        raise SettingsError("TELEGRAM_BOT_TOKEN was refused by Telegram") from None
+
+
+def serve(settings: Settings) -> None:
+    """Serve webhooks and /healthz with uvicorn until interrupted."""
+    quiet_http_logs()
+    asyncio.run(serve_async(settings))
