@@ -1,0 +1,140 @@
+"""The webhook web app: secret first, then parsing; updates handled once; the health check."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from bot.web import SECRET_HEADER, WEBHOOK_PATH, build_app
+from storage.models import InboundMessage, Participant
+from tests.support.telegram import TelegramRig, telegram_rig
+
+SECRET = "s3cret_Token-for-the-webhook"
+
+
+@pytest.fixture
+async def rig(database_url: str, demo: str) -> AsyncIterator[TelegramRig]:
+    """The bot without an updater (webhook mode), against the fake Bot API."""
+    async with telegram_rig(database_url, polling=False, webhook_secret=SECRET) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(rig: TelegramRig) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the web app, in process."""
+    app: Starlette = build_app(rig.settings, rig.application)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://reslog.test") as http:
+        yield http
+
+
+async def _count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:
+    async with sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_a_wrong_or_missing_secret_is_refused_before_anything_is_read(
+    rig: TelegramRig,
+    client: httpx.AsyncClient,
+    demo: str,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    update = rig.fake.text_update(rig.fake.user(900001, "Ayşe", "tr"), f"/start {demo}")
+    for headers in ({SECRET_HEADER: "wrong"}, {}, {SECRET_HEADER: SECRET + "x"}):
+        response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+        assert response.status_code == 403
+    response = await client.post(WEBHOOK_PATH, content=b"not json", headers={SECRET_HEADER: "x"})
+    assert response.status_code == 403  # the secret is checked before the body is parsed
+    await rig.idle()
+    assert await _count(sessions, InboundMessage) == 0
+    assert await _count(sessions, Participant) == 0
+    assert rig.fake.calls_to("sendMessage") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2, 3]", b'"text"', b"{}", b'{"update_id": "1"}', b"\xff\xfe"],
+    ids=["not-json", "array", "string", "no-update-id", "update-id-not-int", "not-utf8"],
+)
+async def test_a_body_that_is_not_an_update_is_a_bad_request(
+    rig: TelegramRig, client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 400
+    await rig.idle()
+    assert rig.fake.calls_to("sendMessage") == []
+
+
+async def test_a_valid_update_is_answered_and_a_redelivered_one_is_handled_once(
+    rig: TelegramRig,
+    client: httpx.AsyncClient,
+    demo: str,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    fake = rig.fake
+    ayse = fake.user(900002, "Ayşe", "tr")
+    update = fake.text_update(ayse, f"/start {demo}")
+    headers = {SECRET_HEADER: SECRET}
+    first = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    again = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    assert (first.status_code, again.status_code) == (200, 200)
+    await client.post(WEBHOOK_PATH, json=fake.text_update(ayse, "/help"), headers=headers)
+    await rig.idle()  # one person's updates are handled in order: /help comes last
+
+    texts = [call.params["text"] for call in fake.calls_to("sendMessage")]
+    assert len(texts) == 2
+    assert "Lütfen dilinizi seçin." in texts[0]
+    assert "/feedback" in texts[1]
+    assert await _count(sessions, InboundMessage) == 2
+    assert await _count(sessions, Participant) == 1
+
+
+async def test_a_button_pressed_through_the_webhook_is_answered_and_disarmed(
+    rig: TelegramRig, client: httpx.AsyncClient, demo: str
+) -> None:
+    fake = rig.fake
+    ayse = fake.user(900003, "Ayşe", "tr")
+    headers = {SECRET_HEADER: SECRET}
+    await client.post(WEBHOOK_PATH, json=fake.text_update(ayse, f"/start {demo}"), headers=headers)
+    await rig.idle()
+    response = await client.post(
+        WEBHOOK_PATH, json=fake.press_update(ayse, "Türkçe"), headers=headers
+    )
+    assert response.status_code == 200
+    await rig.idle()
+    assert fake.unanswered_queries() == []
+    assert len(fake.calls_to("editMessageReplyMarkup")) == 1
+    assert "Kabul ediyor musunuz?" in fake.calls_to("sendMessage")[-1].params["text"]
+
+
+async def test_health_is_ok_when_the_database_answers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_health_is_503_when_the_database_does_not_answer() -> None:
+    async with telegram_rig("sqlite:////nonexistent-reslog-dir/none.db", polling=False) as rig:
+        app = build_app(rig.settings, rig.application)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://reslog.test") as http:
+            response = await http.get("/healthz")
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
+
+
+async def test_without_a_configured_secret_updates_are_accepted(
+    database_url: str, demo: str
+) -> None:
+    async with telegram_rig(database_url, polling=False) as rig:
+        app = build_app(rig.settings, rig.application)
+        transport = httpx.ASGITransport(app=app)
+        update = rig.fake.text_update(rig.fake.user(900004, "Ayşe", "tr"), "/help")
+        async with httpx.AsyncClient(transport=transport, base_url="http://reslog.test") as http:
+            response = await http.post(WEBHOOK_PATH, json=update)
+        await rig.idle()
+    assert response.status_code == 200
+    assert len(rig.fake.calls_to("sendMessage")) == 1
