@@ -138,3 +138,27 @@ async def test_without_a_configured_secret_updates_are_accepted(
         await rig.idle()
     assert response.status_code == 200
     assert len(rig.fake.calls_to("sendMessage")) == 1
+
+
+async def test_a_redelivered_button_press_leaves_the_edited_keyboard_alone(
+    rig: TelegramRig, client: httpx.AsyncClient, demo: str
+) -> None:
+    fake = rig.fake
+    ayse = fake.user(900005, "Ayşe", "tr")
+    headers = {SECRET_HEADER: SECRET}
+
+    async def deliver(update: dict[str, object]) -> None:
+        response = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+        assert response.status_code == 200
+        await rig.idle()
+
+    await deliver(fake.text_update(ayse, f"/start {demo}"))
+    for label in ("Türkçe", "Kabul ediyorum", *["Belirtmek istemiyorum"] * 3, "Toplu taşıma"):
+        await deliver(fake.press_update(ayse, label))
+    toggle = fake.press_update(ayse, "Mahalle pikniği")
+    await deliver(toggle)
+    assert "☑ Mahalle pikniği" in fake.shown(ayse)
+    calls = len(fake.calls)
+    await deliver(toggle)  # Telegram delivers the same update again
+    assert [c.method for c in fake.calls[calls:]] == ["answerCallbackQuery"]
+    assert "☑ Mahalle pikniği" in fake.shown(ayse) and "Tamam ✓" in fake.shown(ayse)

@@ -139,9 +139,13 @@ def _retry_seconds(exc: RetryAfter) -> float:
 async def deliver(
     bot: Bot, chat_id: int, replies: list[Outgoing], pressed: Pressed | None, ref: str
 ) -> None:
-    """Send the core's replies to one chat; edit or disarm the pressed message first."""
+    """Send the core's replies to one chat; edit or disarm the pressed message first.
+
+    No replies means the core had handled this update already (a redelivery): the pressed
+    message is then left as the first delivery made it.
+    """
     remaining = list(replies)
-    if pressed is not None:
+    if pressed is not None and remaining:
         if remaining and remaining[0].replace and await _replace(bot, pressed, remaining[0], ref):
             remaining = remaining[1:]
         else:
