@@ -142,3 +142,28 @@ async def test_one_persons_updates_run_in_order_and_different_people_concurrentl
         await asyncio.gather(a1, a2)
     assert log[3:] == ["end a1", "start a2", "end a2"]
     assert processor.people_in_progress == 0
+
+
+async def test_many_updates_from_one_person_do_not_hold_up_someone_else() -> None:
+    processor = PerPersonUpdateProcessor(max_concurrent_updates=64, max_active=2)
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def work(name: str, *, hold: bool = False) -> None:
+        if hold:
+            await release.wait()
+        done.append(name)
+
+    async with processor:
+        flood = [
+            asyncio.create_task(
+                processor.process_update(_update_from(1, n), work(f"a{n}", hold=n == 0))
+            )
+            for n in range(50)
+        ]
+        other = asyncio.create_task(processor.process_update(_update_from(2, 99), work("b")))
+        await asyncio.wait_for(other, timeout=5)
+        assert done == ["b"]
+        release.set()
+        await asyncio.gather(*flood)
+    assert done[1:] == [f"a{n}" for n in range(50)]

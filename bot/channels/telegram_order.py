@@ -3,6 +3,11 @@
 python-telegram-bot hands each update to the processor as its own task, in the order the
 updates arrived. A per-person ``asyncio.Lock`` (FIFO for its waiters) makes the tasks of one
 person wait for each other while the others run; a lock is dropped when no task needs it.
+
+The library's own bound (``max_concurrent_updates``) counts tasks still waiting for their
+person's lock, so it is set high: someone who sends fifty messages at once must not hold up
+everyone else. The work actually running (each holding a database connection) is bounded
+separately by ``max_active``, taken only once the person's lock is held.
 """
 
 from __future__ import annotations
@@ -14,16 +19,20 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-DEFAULT_CONCURRENCY = 64
+MAX_WAITING = 1024
+MAX_ACTIVE = 10
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     """Processes updates concurrently, except that one person's updates run one after another."""
 
-    __slots__ = ("_locks", "_users")
+    __slots__ = ("_active", "_locks", "_users")
 
-    def __init__(self, max_concurrent_updates: int = DEFAULT_CONCURRENCY) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = MAX_WAITING, max_active: int = MAX_ACTIVE
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self._active = asyncio.Semaphore(max_active)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
@@ -31,12 +40,13 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         """Await the update's processing under its person's lock."""
         person = person_of(update)
         if person is None:
-            await coroutine
+            async with self._active:
+                await coroutine
             return
         lock = self._locks.setdefault(person, asyncio.Lock())
         self._users[person] = self._users.get(person, 0) + 1
         try:
-            async with lock:
+            async with lock, self._active:
                 await coroutine
         finally:
             self._users[person] -= 1
