@@ -239,6 +239,7 @@ class FakeBotApi:
         except (ValueError, UnicodeDecodeError):
             return _error(ApiError(400, "Bad Request: can't parse request parameters"))
         self.calls.append(ApiCall(method, params))
+        await self._notify()
         try:
             result = await self._dispatch(method, params)
         except ApiError as exc:
@@ -293,6 +294,7 @@ class FakeBotApi:
         if offset > self.state.confirmed_offset:
             self.state.confirmed_offset = offset
             self.state.updates = [u for u in self.state.updates if u["update_id"] >= offset]
+            await self._notify()
         if "allowed_updates" in params:
             self.state.allowed_updates = list(params["allowed_updates"] or [])
         limit = int(params.get("limit") or 100)
@@ -322,7 +324,7 @@ class FakeBotApi:
         """sendMessage."""
         chat_id = self._writable_chat(params)
         text = str(params.get("text") or "")
-        _check_text(text, MAX_TEXT, "message text")
+        _check_text(text)
         markup = _checked_markup(params.get("reply_markup"))
         return self._bot_message(chat_id, {"text": text}, markup)
 
@@ -353,7 +355,7 @@ class FakeBotApi:
         """editMessageText: the text and keyboard of a bot message (no keyboard removes it)."""
         message = self._editable(params)
         text = str(params.get("text") or "")
-        _check_text(text, MAX_TEXT, "message text")
+        _check_text(text)
         markup = _checked_markup(params.get("reply_markup"))
         if message.get("text") == text and message.get("reply_markup") == markup:
             raise ApiError(400, NOT_MODIFIED)
@@ -548,6 +550,14 @@ class FakeBotApi:
     def press_update(self, user: Json, label: str) -> Json:
         """The person presses the newest button whose label contains ``label``."""
         return self.button_update(user, self.button(user, label))
+
+    def press_data_update(self, user: Json, data: str) -> Json:
+        """The person presses the newest shown button whose callback data is ``data``."""
+        for message in reversed(self.state.chats.get(int(user["id"]), [])):
+            for button in buttons_of(message):
+                if button.data == data:
+                    return self.button_update(user, button)
+        raise AssertionError(f"no button with data {data!r} is shown")
 
     def button_update(self, user: Json, button: Button) -> Json:
         """The person presses a button (possibly one shown long ago)."""
@@ -776,12 +786,12 @@ def _attached(value: Any, raw: dict[str, Any]) -> Any:
     return value
 
 
-def _check_text(text: str, limit: int, what: str) -> None:
-    """The Bot API's length rules for a text."""
+def _check_text(text: str) -> None:
+    """The Bot API's length rules for a message text."""
     if not text.strip():
-        raise ApiError(400, f"Bad Request: {what} is empty")
-    if _length(text) > limit:
-        raise ApiError(400, f"Bad Request: {what} is too long")
+        raise ApiError(400, "Bad Request: message text is empty")
+    if _length(text) > MAX_TEXT:
+        raise ApiError(400, "Bad Request: message is too long")
 
 
 def _checked_markup(markup: Any) -> Json | None:
