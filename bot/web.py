@@ -103,7 +103,7 @@ def _parse_update(body: bytes, application: TelegramApplication) -> Update | Non
         return None
     try:
         return Update.de_json(data, application.bot)
-    except (KeyError, TypeError, ValueError):
+    except Exception:  # the library raises whatever a malformed field leads to
         return None
 
 

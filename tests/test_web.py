@@ -58,8 +58,26 @@ async def test_a_wrong_or_missing_secret_is_refused_before_anything_is_read(
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2, 3]", b'"text"', b"{}", b'{"update_id": "1"}', b"\xff\xfe"],
-    ids=["not-json", "array", "string", "no-update-id", "update-id-not-int", "not-utf8"],
+    [
+        b"not json",
+        b"[1, 2, 3]",
+        b'"text"',
+        b"{}",
+        b'{"update_id": "1"}',
+        b"\xff\xfe",
+        b'{"update_id": 1, "message": "x"}',
+        b'{"update_id": 1, "message": {"chat": 5}}',
+    ],
+    ids=[
+        "not-json",
+        "array",
+        "string",
+        "no-update-id",
+        "update-id-not-int",
+        "not-utf8",
+        "message-not-object",
+        "message-without-date",
+    ],
 )
 async def test_a_body_that_is_not_an_update_is_a_bad_request(
     rig: TelegramRig, client: httpx.AsyncClient, body: bytes
