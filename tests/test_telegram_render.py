@@ -1,0 +1,115 @@
+"""Rendering the core's answers with a real python-telegram-bot Bot talking HTTP to the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bot.channels.telegram_render import Outcome, Pressed, deliver, send
+from handlers.events import Choice, OutFile, Outgoing
+from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
+
+REF = "p:test"
+CHOICES = (Choice("Evet", "4:v:1"), Choice("Hayır", "4:v:0"))
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    """A running fake Bot API."""
+    async with FakeBotApi() as running:
+        yield running
+
+
+@pytest.fixture
+async def bot(fake: FakeBotApi) -> AsyncIterator[Bot]:
+    """A real Bot pointed at the fake."""
+    async with Bot(fake.token, base_url=fake.base_url) as started:
+        yield started
+
+
+@pytest.fixture
+def person(fake: FakeBotApi) -> Json:
+    """Someone with a private chat with the bot."""
+    return fake.user(31337, "Ayşe", "tr")
+
+
+async def test_a_long_text_arrives_in_parts_with_the_keyboard_on_the_last(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    text = "\n".join(f"{n}. " + "ş" * 200 for n in range(40))
+    assert await send(bot, 31337, Outgoing(text, CHOICES, columns=2), REF) is Outcome.OK
+    calls = fake.calls_to("sendMessage")
+    assert len(calls) == 3
+    assert [("reply_markup" in c.params) for c in calls] == [False, False, True]
+    assert "\n".join(str(c.params["text"]) for c in calls) == text
+    assert fake.shown(person) == ["Evet", "Hayır"]
+
+
+async def test_a_file_is_sent_as_a_document_with_its_text_as_caption_when_short(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    file = OutFile("my-data.json", b'{"language": "tr"}', "application/json")
+    await send(bot, 31337, Outgoing("Verileriniz", file=file), REF)
+    [call] = fake.calls_to("sendDocument")
+    assert call.params["caption"] == "Verileriniz"
+    assert call.params["document"] == UploadedFile(
+        "my-data.json", b'{"language": "tr"}', "application/json"
+    )
+    assert fake.calls_to("sendMessage") == []
+
+
+async def test_a_file_with_a_long_text_gets_the_text_first_then_the_document(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    file = OutFile("my-data.json", b"{}", "application/json")
+    await send(bot, 31337, Outgoing("a" * 2000, file=file), REF)
+    assert [c.method for c in fake.calls if c.method.startswith("send")] == [
+        "sendMessage",
+        "sendDocument",
+    ]
+    assert "caption" not in fake.calls_to("sendDocument")[0].params
+
+
+async def test_a_replacement_edits_the_pressed_message_and_the_rest_is_sent_new(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    question = await bot.send_message(31337, "Soru", reply_markup=None)
+    pressed = Pressed(31337, question.message_id)
+    replies = [Outgoing("Soru (güncel)", CHOICES, replace=True), Outgoing("Not")]
+    await deliver(bot, 31337, replies, pressed, REF)
+    [edit] = fake.calls_to("editMessageText")
+    assert edit.params["message_id"] == question.message_id
+    assert [c.params["text"] for c in fake.calls_to("sendMessage")][1:] == ["Not"]
+
+
+async def test_when_the_pressed_message_cannot_be_edited_the_reply_is_sent_new(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    gone = Pressed(31337, 9999)
+    await deliver(bot, 31337, [Outgoing("Soru", CHOICES, replace=True)], gone, REF)
+    assert [c.method for c in fake.calls if c.method != "getMe"] == [
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendMessage",
+    ]
+    assert fake.shown(person) == ["Evet", "Hayır"]
+
+
+async def test_once_the_person_blocked_the_bot_nothing_more_is_tried(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    fake.block(person)
+    await deliver(bot, 31337, [Outgoing("Bir"), Outgoing("İki")], None, REF)
+    assert len(fake.calls_to("sendMessage")) == 1
+
+
+async def test_buttons_without_text_still_get_a_message_to_ride_on(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    await send(bot, 31337, Outgoing("  ", CHOICES), REF)
+    [call] = fake.calls_to("sendMessage")
+    assert call.params["text"] == "…" and fake.shown(person) == ["Evet", "Hayır"]
+    await send(bot, 31337, Outgoing(""), REF)
+    assert len(fake.calls_to("sendMessage")) == 1
