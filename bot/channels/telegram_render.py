@@ -90,15 +90,23 @@ def _cut_line(line: str, limit: int) -> list[str]:
     """A single line too long for one message, cut at spaces where possible."""
     pieces: list[str] = []
     while text_length(line) > limit:
-        end = limit
-        while text_length(line[:end]) > limit:
-            end -= 1
+        end = _fitting_prefix(line, limit)
         space = line.rfind(" ", end // 2, end)
         cut = space + 1 if space > 0 else end
         pieces.append(line[:cut])
         line = line[cut:]
     pieces.append(line)
     return pieces
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 code units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
 
 
 async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Outcome:
@@ -146,7 +154,7 @@ async def deliver(
     """
     remaining = list(replies)
     if pressed is not None and remaining:
-        if remaining and remaining[0].replace and await _replace(bot, pressed, remaining[0], ref):
+        if remaining[0].replace and await _replace(bot, pressed, remaining[0], ref):
             remaining = remaining[1:]
         else:
             await call(
