@@ -187,6 +187,11 @@ def quiet_http_logs() -> None:
 def run_polling(settings: Settings) -> None:
     """Serve the bot with long polling until interrupted."""
     quiet_http_logs()
+    if settings.telegram_webhook_url:
+        log.warning(
+            "TELEGRAM_WEBHOOK_URL is set, but `reslog run` polls: Telegram's webhook is removed "
+            "while it runs (use `reslog serve` for webhooks)"
+        )
     application = build_application(settings)
     try:
         application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=POLL_TIMEOUT)
