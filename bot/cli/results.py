@@ -3,7 +3,156 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.cli.common import CliError, database, print_table, run_async
+from bot.cli.poll import require_poll
+from bot.settings import Settings
+from handlers.export import Export, export_responses
+from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, poll_results
+from handlers.suppression import HIDDEN, WITHHELD
+
+KIND_NAMES = {
+    "single": "single choice",
+    "multi": "multiple choice: a person counts once per option chosen",
+    "scale": "scale 1-5",
+    "yesno": "yes or no",
+    "number": "number",
+    "text": "free text: only the number of answers is shown; `reslog export` writes the words",
+}
+FIRST_COLUMN = {"single": "option", "multi": "option", "scale": "value", "yesno": "answer"}
+EXPORT_MODE = 0o600
+
+
+def legend(k: int, withheld: bool) -> str:
+    """What the marks in a results table mean."""
+    lines = [
+        f"<{k}: fewer than {k} (K={k}); {HIDDEN}: hidden so that a count under {k} "
+        "cannot be worked out from the totals",
+        f"a median shows only where at least {k} answered",
+    ]
+    if withheld:
+        lines.append(f"{WITHHELD}: the table is withheld, as any figure of it would give one away")
+    return "\n".join(lines)
+
+
+def _line(row: ResultRow, label: str | None = None) -> list[str]:
+    """A result row as table cells: label, total, then each language."""
+    return [label or row.label, row.total, *(row.by_language[lang] for lang in LANGUAGES)]
+
+
+def _print_question(question: QuestionResult) -> None:
+    """One question's table."""
+    print()
+    print(f"{question.number}. {question.text} ({KIND_NAMES.get(question.kind, question.kind)})")
+    rows = [_line(row) for row in question.rows]
+    rows.append(_line(question.answered))
+    if question.median is not None:
+        rows.append(_line(question.median))
+    print_table(rows, [FIRST_COLUMN.get(question.kind, ""), "total", *LANGUAGES])
+
+
+def print_results(results: PollResults) -> None:
+    """Results as plain tables, one per question."""
+    print(f"{results.title} ({results.slug}, {results.status})")
+    print(legend(results.k, any(q.withheld for q in results.questions)))
+    print()
+    print_table([_line(results.respondents)], ["", "total", *LANGUAGES])
+    for question in results.questions:
+        _print_question(question)
+
+
+async def _results(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a poll's results, small counts suppressed."""
+    async with database(settings) as session:
+        poll = await require_poll(session, args.code, args.slug)
+        try:
+            results = await poll_results(session, poll, language=args.language, k=args.k)
+        except ResultsError as exc:
+            raise CliError(str(exc)) from None
+    if args.json:
+        print(json.dumps(asdict(results), ensure_ascii=False, indent=2))
+    else:
+        print_results(results)
+    return 0
+
+
+def write_csv(path: Path, export: Export) -> None:
+    """Write the export as UTF-8 with a byte-order mark, readable by the owner only."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, EXPORT_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(export.header)
+            writer.writerows(export.rows)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write one row per response to a CSV file."""
+    async with database(settings) as session:
+        poll = await require_poll(session, args.code, args.slug)
+        try:
+            export = await export_responses(session, poll, language=args.language)
+        except ResultsError as exc:
+            raise CliError(str(exc)) from None
+    write_csv(Path(args.out), export)
+    print(f"wrote {len(export.rows)} rows to {args.out}")
+    return 0
+
+
+def _add_poll_arguments(parser: argparse.ArgumentParser) -> None:
+    """The poll and the language of labels, which both commands take."""
+    parser.add_argument("code", help="the assembly's join code")
+    parser.add_argument("slug", help="the poll's slug (`reslog poll list CODE` shows them)")
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of titles, questions and options (default {DEFAULT_LANGUAGE})",
+    )
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the results commands."""
+    results = commands.add_parser(
+        "results",
+        help="show a poll's results as safe aggregates",
+        description=(
+            "Show a poll's results per question: a table of option | total | tr | ar | en, "
+            "and how many answered. A count under K reads <K, and other counts are hidden "
+            "(x) where the totals would give a small one away. Free-text answers are only "
+            "counted. A response counts once it has one answer."
+        ),
+    )
+    _add_poll_arguments(results)
+    results.add_argument(
+        "--k",
+        type=int,
+        help="suppress counts under K; defaults to the municipality's K and can only raise it",
+    )
+    results.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    results.set_defaults(func=run_async(_results))
+    export = commands.add_parser(
+        "export",
+        help="write a poll's responses to a CSV file",
+        description=(
+            "Write one row per response to a CSV file (UTF-8 with a byte-order mark, so "
+            "spreadsheets show Arabic): the response's language, then one column per "
+            "question, with options joined by '; ' and free text as written (text a "
+            "spreadsheet would run as a formula starts with an apostrophe). No participant "
+            "id and no time are written, and the rows are shuffled. The file is readable by "
+            "its owner only; polls with fewer than K responses are not exported."
+        ),
+    )
+    _add_poll_arguments(export)
+    export.add_argument(
+        "--out", required=True, help="the CSV file to write (replaced if it exists)"
+    )
+    export.set_defaults(func=run_async(_export))

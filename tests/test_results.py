@@ -1,0 +1,316 @@
+"""Poll results: real participants answer through the core; results count them exactly and safely.
+
+The cohort (tests/support/cohort.py) is 7 Arabic, 6 Turkish and 2 English speakers; one Turkish
+speaker answers only the first question, and one Arabic speaker erases themselves afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.export import defuse, export_responses
+from handlers.i18n import gettext, localized, use_language
+from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, median
+from handlers.results import poll_results as compute_results
+from storage.crypto import AddressCipher
+from storage.models import Municipality, Poll, Response
+from tests.support.cohort import COHORT, FORMULA, SECRET_WORDS, answer_demo_poll
+
+LESS = "<5"
+
+
+@pytest.fixture
+async def answered(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> Poll:
+    """The demo poll, answered by the cohort."""
+    await answer_demo_poll(sessions, cipher, demo)
+    async with sessions() as session:
+        poll = (await session.execute(select(Poll))).scalar_one()
+        unlinked = await session.execute(select(Response).where(Response.participant_id.is_(None)))
+        assert len(unlinked.all()) == 1
+    return poll
+
+
+async def _set_municipality_k(sessions: async_sessionmaker[AsyncSession], k: int) -> None:
+    async with sessions() as session:
+        await session.execute(update(Municipality).values(suppression_k=k))
+        await session.commit()
+
+
+async def _results(
+    sessions: async_sessionmaker[AsyncSession],
+    poll: Poll,
+    language: str = "en",
+    k: int | None = None,
+) -> PollResults:
+    async with sessions() as session:
+        return await compute_results(session, poll, language=language, k=k)
+
+
+def _row(row: ResultRow) -> list[str]:
+    return [
+        row.label,
+        row.total,
+        row.by_language["tr"],
+        row.by_language["ar"],
+        row.by_language["en"],
+    ]
+
+
+def _table(question: QuestionResult) -> list[list[str]]:
+    rows = [*question.rows, question.answered]
+    return [_row(r) for r in rows] + ([_row(question.median)] if question.median else [])
+
+
+def _shown_numbers(results: PollResults) -> list[int]:
+    rows = [results.respondents]
+    for question in results.questions:
+        rows += [*question.rows, question.answered]
+    texts = [text for row in rows for text in (row.total, *row.by_language.values())]
+    return [int(text) for text in texts if text.isdigit()]
+
+
+async def _counts_are_exact_per_language_where_k_lets_them_show(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    await _set_municipality_k(sessions, 2)
+    results = await _results(sessions, answered)
+    assert results.k == 2
+    # A response counts once it has an answer: the one who stopped early and the one who
+    # erased themselves are both respondents.
+    assert _row(results.respondents) == ["respondents", "15", "6", "7", "2"]
+    single, multi, scale, _yesno, number, text = results.questions
+    assert [q.kind for q in results.questions] == [
+        "single",
+        "multi",
+        "scale",
+        "yesno",
+        "number",
+        "text",
+    ]
+    # Multiple choice: a person counts once per option chosen; 14 people answered it.
+    assert _table(multi) == [
+        ["Turkish course", "7", "<2", "6", "<2"],
+        ["Arabic course", "<2", "<2", "<2", "<2"],
+        ["Neighbourhood picnic", "7", "x", "<2", "<2"],  # tr 5 would pin ar 1 + en 1 = 2
+        ["Vocational training", "5", "<2", "4", "<2"],
+        ["answered", "14", "5", "7", "2"],
+    ]
+    assert _table(scale) == [
+        ["1", "<2", "<2", "<2", "<2"],
+        ["2", "x", "<2", "<2", "<2"],
+        ["3", "4", "3", "<2", "<2"],
+        ["4", "5", "<2", "4", "<2"],
+        ["5", "2", "<2", "<2", "<2"],
+        ["answered", "14", "5", "7", "2"],
+    ]
+    # Medians: tr 2 2 3 3 4; ar 3 4 5 5 6 7 8; en 1 2; all fourteen: (3 + 4) / 2.
+    assert _table(number) == [
+        ["answered", "14", "5", "7", "2"],
+        ["median", "3.5", "3", "5", "1.5"],
+    ]
+    assert _table(text) == [["answered", "14", "5", "7", "2"]]
+    assert single.rows[0].label == "Cleaning and waste collection"
+    assert single.answered.total == "15"
+
+
+async def _small_counts_read_under_k_and_the_totals_do_not_give_them_away(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    results = await _results(sessions, answered)
+    assert results.k == 5
+    assert _row(results.respondents) == ["respondents", "15", "x", "7", LESS]
+    single, multi, scale, yesno, number, text = results.questions
+    # Cleaning is ar 5 and nothing else: tr + en = 0 would pin both, and "x" >= 5 on a
+    # total of 5 would pin ar, so the total goes too.
+    assert _table(single) == [
+        ["Cleaning and waste collection", "x", LESS, "x", LESS],
+        ["Parks and playgrounds", "x", "x", LESS, LESS],
+        ["Public transport", LESS, LESS, LESS, LESS],
+        ["Access to health services", LESS, LESS, LESS, LESS],
+        ["answered", "15", "x", "7", LESS],
+    ]
+    assert _table(multi)[0] == ["Turkish course", "7", LESS, "6", LESS]
+    assert _table(multi)[2] == ["Neighbourhood picnic", "7", "5", LESS, LESS]
+    assert _table(scale)[3] == ["4", "5", LESS, LESS, LESS]
+    assert _table(yesno) == [
+        ["Yes", "x", LESS, "x", LESS],
+        ["No", LESS, LESS, LESS, LESS],
+        ["answered", "14", "x", "7", LESS],
+    ]
+    # The median shows only where at least K answered: tr 5, ar 7, but not en 2.
+    assert _table(number)[-1] == ["median", "3.5", "3", "5", ""]
+    assert _table(text) == [["answered", "14", "x", "7", LESS]]
+    assert all(n >= 5 for n in _shown_numbers(results))
+    assert not any(q.withheld for q in results.questions)
+
+
+async def _k_can_be_raised_but_never_lowered_below_the_municipalitys(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    raised = await _results(sessions, answered, k=7)
+    assert raised.k == 7
+    assert _row(raised.respondents) == ["respondents", "15", "<7", "7", "<7"]
+    assert raised.questions[4].median is not None
+    assert _row(raised.questions[4].median) == ["median", "3.5", "", "5", ""]
+    assert all(n >= 7 for n in _shown_numbers(raised))
+    with pytest.raises(ResultsError, match="below the municipality's K of 5"):
+        await _results(sessions, answered, k=3)
+    await _set_municipality_k(sessions, 7)
+    with pytest.raises(ResultsError, match="K 5 is below"):
+        await _results(sessions, answered, k=5)
+
+
+async def _free_text_is_counted_but_its_words_never_appear_in_results(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    await _set_municipality_k(sessions, 2)
+    words = [person.text for person in COHORT if person.text]
+    for language in ("tr", "ar", "en"):
+        dumped = json.dumps(
+            asdict(await _results(sessions, answered, language)), ensure_ascii=False
+        )
+        assert not [w for w in words if w in dumped], language
+    assert SECRET_WORDS in words
+
+
+async def _labels_come_in_the_chosen_language(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    results = await _results(sessions, answered, "ar")
+    assert results.title == localized(answered.title, "ar") == "الخدمات في حيّنا 2026"
+    assert results.questions[0].text == localized(answered.questions[0].text, "ar")
+    assert results.questions[0].rows[2].label == "النقل العام"
+    with use_language("ar"):
+        assert [r.label for r in results.questions[3].rows] == [gettext("Yes"), gettext("No")]
+    assert results.questions[3].rows[0].label != "Yes"
+    with pytest.raises(ResultsError, match="language 'de'"):
+        await _results(sessions, answered, "de")
+
+
+async def _export_has_one_row_per_response_no_ids_and_a_random_order(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    async with sessions() as session:
+        export = await export_responses(session, answered, language="en")
+        orders = [export.rows] + [
+            (await export_responses(session, answered, language="en")).rows for _ in range(3)
+        ]
+    assert export.header[0] == "language"
+    assert export.header[1] == "1. Which service should the municipality improve first?"
+    assert len(export.header) == 1 + len(answered.questions)
+    expected = [
+        [
+            "ar",
+            "Cleaning and waste collection",
+            "Turkish course; Vocational training",
+            "4",
+            "Yes",
+            "5",
+            SECRET_WORDS,
+        ],
+        [
+            "ar",
+            "Cleaning and waste collection",
+            "Turkish course; Neighbourhood picnic",
+            "5",
+            "Yes",
+            "4",
+            "إنارة الشارع",
+        ],
+        [
+            "ar",
+            "Cleaning and waste collection",
+            "Turkish course; Vocational training",
+            "3",
+            "Yes",
+            "7",
+            "'" + FORMULA,
+        ],
+        [
+            "tr",
+            "Parks and playgrounds",
+            "Neighbourhood picnic; Vocational training",
+            "3",
+            "No",
+            "2",
+            "Otobüs",
+        ],
+        [
+            "tr",
+            "Parks and playgrounds",
+            "Arabic course; Neighbourhood picnic",
+            "3",
+            "Yes",
+            "2",
+            "Kurs",
+        ],
+        ["tr", "Public transport", "", "", "", "", ""],
+        ["en", "Public transport", "Turkish course", "4", "Yes", "2", "Bins"],
+    ]
+    for row in expected:
+        assert row in export.rows
+    assert len(export.rows) == len(COHORT) == 15
+    assert sorted(r[0] for r in export.rows) == ["ar"] * 7 + ["en"] * 2 + ["tr"] * 6
+    assert all(len(row) == len(export.header) for row in export.rows)
+    assert any(order != orders[0] for order in orders[1:])
+
+
+async def _export_refuses_a_poll_with_fewer_than_k_responses(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    await _set_municipality_k(sessions, 16)
+    async with sessions() as session:
+        with pytest.raises(ResultsError, match="has 15 responses; fewer than K=16"):
+            await export_responses(session, answered, language="tr")
+
+
+def test_median_of_counted_values() -> None:
+    assert median([(3, 1)]) == 3
+    assert median([(1, 1), (2, 1)]) == 1.5
+    assert median([(5, 2), (1, 1), (9, 0)]) == 5
+    assert median([(2, 2), (7, 2)]) == 4.5
+    with pytest.raises(ValueError):
+        median([])
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+90 555", "'+90 555"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-5", "-5"),
+        ("- a list", "'- a list"),
+        ("حديقة", "حديقة"),
+        ("", ""),
+    ],
+)
+def test_formulas_are_defused_in_the_export(text: str, written: str) -> None:
+    assert defuse(text) == written
+
+
+async def test_results_count_each_person_exactly_and_show_only_safe_figures(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    """One cohort, several checks (answering through the core takes a few seconds)."""
+    await _small_counts_read_under_k_and_the_totals_do_not_give_them_away(sessions, answered)
+    await _labels_come_in_the_chosen_language(sessions, answered)
+    await _counts_are_exact_per_language_where_k_lets_them_show(sessions, answered)
+    await _free_text_is_counted_but_its_words_never_appear_in_results(sessions, answered)
+    await _set_municipality_k(sessions, 5)
+    await _k_can_be_raised_but_never_lowered_below_the_municipalitys(sessions, answered)
+
+
+async def test_export_writes_every_response_unlinked_but_not_for_fewer_than_k(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    """One cohort, both export checks."""
+    await _export_has_one_row_per_response_no_ids_and_a_random_order(sessions, answered)
+    await _export_refuses_a_poll_with_fewer_than_k_responses(sessions, answered)
