@@ -60,7 +60,8 @@ def _print_question(question: QuestionResult) -> None:
 def print_results(results: PollResults) -> None:
     """Results as plain tables, one per question."""
     print(f"{results.title} ({results.slug}, {results.status})")
-    print(legend(results.k, any(q.withheld for q in results.questions)))
+    withheld = results.respondents.total == WITHHELD or any(q.withheld for q in results.questions)
+    print(legend(results.k, withheld))
     print()
     print_table([_line(results.respondents)], ["", "total", *LANGUAGES])
     for question in results.questions:
