@@ -12,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES
-from handlers.yaml_lines import ContentFileError, line_of, load_with_lines, translations
+from handlers.yaml_lines import (
+    ContentFileError,
+    key_line,
+    line_of,
+    load_with_lines,
+    translations,
+)
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.models import Assembly, Option, Poll, Question
@@ -108,14 +114,17 @@ async def import_poll(session: AsyncSession, text: str) -> Poll:
     first_pass = parse_poll(text)
     assembly = await assembly_by_code(session, first_pass.assembly_code)
     if assembly is None:
-        raise ContentFileError(None, f"no assembly has the join code {first_pass.assembly_code}")
+        raise ContentFileError(
+            key_line(text, "assembly"), f"no assembly has the join code {first_pass.assembly_code}"
+        )
     spec = parse_poll(text, tuple(assembly.languages))
     existing = await session.execute(
         select(Poll.id).where(Poll.assembly_id == assembly.id, Poll.slug == spec.slug)
     )
     if existing.first() is not None:
         raise ContentFileError(
-            None, f"assembly {assembly.join_code} already has a poll {spec.slug!r}"
+            key_line(text, "slug"),
+            f"assembly {assembly.join_code} already has a poll {spec.slug!r}",
         )
     return await _store(session, assembly, spec)
 

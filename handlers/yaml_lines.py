@@ -39,6 +39,19 @@ def load_with_lines(text: str) -> Any:
         raise ContentFileError(None, f"not valid YAML: {exc}") from None
 
 
+def key_line(text: str, key: str) -> int | None:
+    """The line of a top-level key of a YAML document, if it has one."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if isinstance(root, yaml.MappingNode):
+        for key_node, _value in root.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return int(key_node.start_mark.line) + 1
+    return None
+
+
 def line_of(node: Any, fallback: int | None = None) -> int | None:
     """The line a loaded mapping started on."""
     return node.get(LINE_KEY, fallback) if isinstance(node, dict) else fallback
