@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
 from bot.cli import assembly, db, demo, poll, results, run, staff
 from bot.cli.common import CliError
 from bot.settings import SettingsError
@@ -29,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def database_problem(exc: DBAPIError) -> str:
+    """A database that cannot be opened or has no tables, in one line with the likely fix."""
+    reason = " ".join(str(exc.orig if exc.orig is not None else exc).split())
+    return (
+        f"the database cannot be used ({reason}); check DATABASE_URL, "
+        "and run `reslog db upgrade` on a new database"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; expected failures print `reslog: error: ...` and exit 2."""
     args = build_parser().parse_args(argv)
@@ -40,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except EXPECTED_ERRORS as exc:
         print(f"reslog: error: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, ProgrammingError) as exc:
+        logging.getLogger(__name__).debug("database failure", exc_info=True)
+        print(f"reslog: error: {database_problem(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
         if exc.__class__.__module__.startswith(("sqlalchemy", "asyncpg")):
