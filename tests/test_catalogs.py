@@ -17,6 +17,13 @@ PLACEHOLDER = re.compile(r"\{(\w*)\}")
 SOURCE_DIRS = ("bot", "handlers", "storage")
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    """A message's id or translation as a tuple of strings (one per plural form)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(str(item or "") for item in value)
+    return (str(value or ""),)
+
+
 def _catalog(language: str) -> Catalog:
     with (PROJECT_DIR / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         return read_po(handle, locale=language)
@@ -42,8 +49,7 @@ def test_every_msgid_in_the_code_is_translated_and_not_fuzzy(language: str) -> N
         if message is None:
             missing.append(msgid)
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if not all(s.strip() for s in strings):
+        if not all(s.strip() for s in _strings(message.string)):
             untranslated.append(msgid)
         if message.fuzzy:
             fuzzy.append(msgid)
@@ -59,10 +65,8 @@ def test_translations_keep_the_placeholders(language: str) -> None:
     for message in _catalog(language):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        wanted = set(PLACEHOLDER.findall(ids[-1]))
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for string in strings:
+        wanted = set(PLACEHOLDER.findall(_strings(message.id)[-1]))
+        for string in _strings(message.string):
             used = set(PLACEHOLDER.findall(string))
             if isinstance(message.id, tuple):
                 assert used <= wanted, f"{language}: {string!r} has unknown placeholders"
