@@ -91,7 +91,12 @@ def _incoming(
     choice: str | None = None,
     unsupported: str | None = None,
 ) -> Incoming | None:
-    """The Incoming for one person's update, keyed by the update id for deduplication."""
+    """The Incoming for one person's update, with a key that stays unique for deduplication.
+
+    Update ids restart at random after a week without updates, and a new token starts its own
+    sequence, so the key names what was sent instead: a press by its callback query id, a
+    message (or an edit of it) by chat and message id.
+    """
     if user is None:
         return None
     return Incoming(
@@ -101,5 +106,18 @@ def _incoming(
         choice=choice,
         client_language=user.language_code,
         unsupported=unsupported,
-        message_id=str(update.update_id),
+        message_id=delivery_key(update),
     )
+
+
+def delivery_key(update: Update) -> str:
+    """What makes this delivery unique, whatever the update id."""
+    if update.callback_query is not None:
+        return f"c:{update.callback_query.id}"
+    if update.edited_message is not None:
+        edited = update.edited_message
+        stamp = int(edited.edit_date.timestamp()) if edited.edit_date else 0
+        return f"e:{edited.chat.id}:{edited.message_id}:{stamp}"
+    if update.message is not None:
+        return f"m:{update.message.chat.id}:{update.message.message_id}"
+    return f"u:{update.update_id}"
