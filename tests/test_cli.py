@@ -150,7 +150,7 @@ async def test_municipality_assembly_and_staff_commands_check_what_they_are_give
     assert await _count(sessions, Municipality) == 1
     assert await _count(sessions, Assembly) == 0
 
-    profile = [*names, "--profile", str(PROFILE_FILE)]
+    with_profile = [*names, "--profile", str(PROFILE_FILE)]
     wrong_profile = [*names, "--profile", str(POLL_FILE)]
     again, listed, no_names, created, bad_profile = await reslog_all(
         cli_env,
@@ -158,7 +158,7 @@ async def test_municipality_assembly_and_staff_commands_check_what_they_are_give
             ["municipality", "create", "zeytinburnu", "--name", "tr=Z"],
             ["municipality", "list", "--json"],
             ["assembly", "create", "FATIH", "--municipality", "zeytinburnu", "--name", "tr=M"],
-            ["assembly", "create", "zeytinburnu", "--municipality", "zeytinburnu", *profile],
+            ["assembly", "create", "zeytinburnu", "--municipality", "zeytinburnu", *with_profile],
             ["assembly", "create", "FATIH", "--municipality", "zeytinburnu", *wrong_profile],
         ],
     )
