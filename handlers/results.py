@@ -114,7 +114,7 @@ async def poll_results(
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     used_k = threshold(await municipality_k(session, poll), k)
     tallies = await _tallies(session, poll.id)
-    respondents = _single_row(RESPONDENTS, tallies.respondents, used_k)
+    respondents, _withheld = _single_row(RESPONDENTS, tallies.respondents, used_k)
     questions = tuple(
         _question_result(number, question, tallies, used_k, language)
         for number, question in enumerate(poll.questions, start=1)
@@ -126,7 +126,7 @@ async def poll_results(
         k=used_k,
         language=language,
         languages=LANGUAGES,
-        respondents=respondents[0],
+        respondents=respondents,
         questions=questions,
     )
 

@@ -314,3 +314,18 @@ async def test_export_writes_every_response_unlinked_but_not_for_fewer_than_k(
     """One cohort, both export checks."""
     await _export_has_one_row_per_response_no_ids_and_a_random_order(sessions, answered)
     await _export_refuses_a_poll_with_fewer_than_k_responses(sessions, answered)
+
+
+async def test_a_poll_nobody_answered_shows_only_under_k_and_is_not_exported(
+    sessions: async_sessionmaker[AsyncSession], demo: str
+) -> None:
+    async with sessions() as session:
+        poll = (await session.execute(select(Poll))).scalar_one()
+        results = await compute_results(session, poll, language="tr")
+        with pytest.raises(ResultsError, match="has 0 responses"):
+            await export_responses(session, poll, language="tr")
+    assert _row(results.respondents) == ["respondents", LESS, LESS, LESS, LESS]
+    for question in results.questions:
+        assert all(set(row[1:]) <= {LESS, ""} for row in _table(question)), question
+        assert not question.withheld
+    assert results.questions[4].median == ResultRow("median", "", {"tr": "", "ar": "", "en": ""})
