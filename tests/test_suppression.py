@@ -7,7 +7,7 @@ totals add up) is searched for one that gives a hidden entry another value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pytest
@@ -129,10 +129,30 @@ class _Reader:
         def column_ok(b: int) -> bool:
             return allowed("column", b, column_sum[b], *column_bounds[b])
 
+        order = [(a, b) for a in range(rows) for b in range(columns)]
+        # What the cells not yet chosen can still add, to prune early: (least, most).
+        row_rest = {(a, b): _span(cells[a][c] for c in range(b + 1, columns)) for a, b in order}
+        column_rest = {(a, b): _span(cells[r][b] for r in range(a + 1, rows)) for a, b in order}
+        grand_rest = [_span(cells[r][c] for r, c in order[p + 1 :]) for p in range(len(order))]
+
+        def fits(position: int) -> bool:
+            a, b = order[position]
+            if not _reachable(row_sum[a], row_rest[a, b], row_bounds[a]):
+                return False
+            if b == columns - 1 and not row_ok(a):
+                return False
+            if not both:
+                return True
+            if not _reachable(column_sum[b], column_rest[a, b], column_bounds[b]):
+                return False
+            if a == rows - 1 and not column_ok(b):
+                return False
+            return _reachable(sum(row_sum), grand_rest[position], grand)
+
         def search(position: int) -> bool:
-            if position == rows * columns:
+            if position == len(order):
                 return not both or allowed("grand", 0, sum(row_sum), *grand)
-            a, b = divmod(position, columns)
+            a, b = order[position]
             low, high = cells[a][b]
             true = counts[a][b]
             for value in sorted(range(low, high + 1), key=lambda v: abs(v - true)):
@@ -140,18 +160,24 @@ class _Reader:
                     continue
                 row_sum[a] += value
                 column_sum[b] += value
-                fits = row_sum[a] <= row_bounds[a][1] and (
-                    not both or column_sum[b] <= column_bounds[b][1]
-                )
-                fits = fits and (b < columns - 1 or row_ok(a))
-                fits = fits and (not both or a < rows - 1 or column_ok(b))
-                if fits and search(position + 1):
+                if fits(position) and search(position + 1):
                     return True
                 row_sum[a] -= value
                 column_sum[b] -= value
             return False
 
         return search(0)
+
+
+def _span(bounds: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """The least and the most that cells within these bounds add up to."""
+    pairs = list(bounds)
+    return sum(low for low, _high in pairs), sum(high for _low, high in pairs)
+
+
+def _reachable(so_far: int, rest: tuple[int, int], bounds: tuple[int, int]) -> bool:
+    """Whether a partial sum can still end within bounds."""
+    return so_far + rest[0] <= bounds[1] and so_far + rest[1] >= bounds[0]
 
 
 def _hidden_targets(shown: SafeTable) -> list[tuple[str, int, int]]:
@@ -204,8 +230,8 @@ def test_no_hidden_entry_can_be_worked_out_from_what_is_shown(
     assert exposed == [], (table.counts, shown)
 
 
-@settings(max_examples=100, deadline=None)
-@given(count_tables(max_rows=4, max_columns=3, max_count=8))
+@settings(max_examples=300, deadline=None)
+@given(count_tables(max_rows=5, max_columns=3, max_count=10))
 def test_no_hidden_entry_can_be_worked_out_in_a_poll_sized_table(
     case: tuple[CountTable, int],
 ) -> None:
