@@ -169,14 +169,23 @@ async def _next_question(turn: Turn, poll: Poll, index: int) -> list[Outgoing]:
     ]
 
 
-async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
-    """A button of the current question was pressed."""
+async def _answerable(turn: Turn) -> tuple[Poll, int] | list[Outgoing]:
+    """The poll and question index the step points at if still answerable, else what to say."""
     poll, index = await _current(turn)
     if poll is None or index >= len(poll.questions):
         turn.finish()
         return []
     if poll.status != "open":
         return await _closed(turn)
+    return poll, index
+
+
+async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
+    """A button of the current question was pressed."""
+    found = await _answerable(turn)
+    if isinstance(found, list):
+        return found
+    poll, index = found
     question = poll.questions[index]
     kind, _sep, raw = value.partition(":")
     if kind == "keep" and (turn.person.step_data or {}).get("review"):
@@ -216,12 +225,10 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
 
 async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     """A typed answer to the current question."""
-    poll, index = await _current(turn)
-    if poll is None or index >= len(poll.questions):
-        turn.finish()
-        return []
-    if poll.status != "open":
-        return await _closed(turn)
+    found = await _answerable(turn)
+    if isinstance(found, list):
+        return found
+    poll, index = found
     question = poll.questions[index]
     if question.kind == "text":
         return await _store(turn, poll, index, value_text=text)
