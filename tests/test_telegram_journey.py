@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.crypto import AddressCipher
 from storage.models import Answer, Feedback, Poll, ProfileAnswer, Response
 from tests.fakes.bot_api import Button, Json, UploadedFile, buttons_of
+from tests.support.cli import reslog_all
+from tests.support.cohort import COHORT, answer_demo_poll
 from tests.support.telegram import Step, TelegramRig, telegram_rig
 
 
@@ -51,7 +57,12 @@ async def _toggle(rig: TelegramRig, user: Json, label: str) -> Step:
 
 
 async def test_arabic_resident_joins_by_deep_link_answers_everything_and_writes_feedback(
-    rig: TelegramRig, demo: str, sessions: async_sessionmaker[AsyncSession]
+    rig: TelegramRig,
+    demo: str,
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    cli_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     fake = rig.fake
     amal = fake.user(424242, "Amal", "ar")
@@ -122,6 +133,54 @@ async def test_arabic_resident_joins_by_deep_link_answers_everything_and_writes_
     assert [a.value_text for a in by_question[text.id]] == ["حديقة أكبر للأطفال"]
     assert len(profile) == 3
     assert feedback.text == "نحتاج إلى مظلة في موقف الحافلات" and feedback.language == "ar"
+    await _results_count_her_with_others(sessions, cipher, demo, cli_env, tmp_path)
+
+
+async def _results_count_her_with_others(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """Amal's answers, with five other Arabic speakers', as `reslog results` and `export` show them."""
+    others = COHORT[:5]
+    await answer_demo_poll(sessions, cipher, demo, others)
+    out = tmp_path / "services.csv"
+    shown, exported = await reslog_all(
+        cli_env,
+        [
+            ["results", demo, "services-2026", "--json", "--language", "ar"],
+            ["export", demo, "services-2026", "--out", out, "--language", "ar"],
+        ],
+    )
+    results = json.loads(shown.ok())
+    # Six respondents, all in Arabic: the totals show, every cell by language is hidden,
+    # as the empty Turkish and English columns would otherwise give the Arabic one away.
+    assert results["respondents"] == {
+        "label": "respondents",
+        "total": "6",
+        "by_language": {"tr": "<5", "ar": "x", "en": "<5"},
+    }
+    assert [question["answered"]["total"] for question in results["questions"]] == ["6"] * 6
+    single = results["questions"][0]
+    assert [row["label"] for row in single["rows"]][2] == "النقل العام"
+    shown_cells = {
+        cell for row in single["rows"] for cell in (row["total"], *row["by_language"].values())
+    }
+    assert shown_cells <= {"<5", "x", "5"}
+    assert "حديقة أكبر للأطفال" not in shown.stdout
+    assert exported.ok().strip() == f"wrote 6 rows to {out}"
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [
+        "ar",
+        "النقل العام",
+        "دورة اللغة التركية; نزهة الحيّ",
+        "4",
+        "نعم",
+        "4",
+        "حديقة أكبر للأطفال",
+    ] in rows[1:]
 
 
 async def test_setmycommands_registers_the_menu_per_language_and_a_turkish_default(
