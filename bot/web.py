@@ -1,8 +1,11 @@
 """The web app: the Telegram webhook and a health check, run by uvicorn on the bot's own event loop.
 
-Shaped like python-telegram-bot's ``examples/customwebhookbot/starlettebot.py``: the webhook
-route checks the secret first (403), then parses (400), puts the update on the Application's
-queue and answers 200 at once; the Application handles it in the background, in order per person.
+The webhook route checks the secret first (403), then parses (400), then handles the update
+through the Application's update processor (in order per person) and answers 200 only once the
+answer is committed and the reply sent. Telegram redelivers an update it got no 200 for, so a
+crash or a kill while handling loses nothing; the core's de-duplication makes the redelivery
+harmless. (Queueing the update and answering 200 at once, as the library's example does, would
+lose every queued update when the process dies.)
 
     POST /telegram/webhook   X-Telegram-Bot-Api-Secret-Token checked when TELEGRAM_WEBHOOK_SECRET is set
     GET  /healthz            SELECT 1 on the database: 200 {"status": "ok"} or 503
@@ -61,7 +64,7 @@ def build_app(settings: Settings, application: TelegramApplication) -> Starlette
 
 
 async def telegram_webhook(request: Request) -> Response:
-    """Check the secret, parse the update, queue it for the Application, answer at once."""
+    """Check the secret, parse the update, handle it, and only then answer 200."""
     application: TelegramApplication = request.app.state.telegram
     secret: str | None = request.app.state.webhook_secret
     if secret is not None and not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
@@ -72,7 +75,7 @@ async def telegram_webhook(request: Request) -> Response:
     update = _parse_update(body, application)
     if update is None:
         return PlainTextResponse("not a Telegram update", status_code=400)
-    await application.update_queue.put(update)
+    await application.update_processor.process_update(update, application.process_update(update))
     return Response(status_code=200)
 
 

@@ -88,7 +88,7 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(
     assert rig.fake.calls_to("sendMessage") == []
 
 
-async def test_a_valid_update_is_answered_and_a_redelivered_one_is_handled_once(
+async def test_a_valid_update_is_committed_and_answered_before_the_200_and_handled_once(
     rig: TelegramRig,
     client: httpx.AsyncClient,
     demo: str,
@@ -99,6 +99,11 @@ async def test_a_valid_update_is_answered_and_a_redelivered_one_is_handled_once(
     update = fake.text_update(ayse, f"/start {demo}")
     headers = {SECRET_HEADER: SECRET}
     first = await client.post(WEBHOOK_PATH, json=update, headers=headers)
+    # The 200 comes only once the update is committed and answered: Telegram redelivers an
+    # update it got no 200 for, so a crash while handling loses nothing.
+    assert first.status_code == 200
+    assert len(fake.calls_to("sendMessage")) == 1
+    assert await _count(sessions, InboundMessage) == 1
     again = await client.post(WEBHOOK_PATH, json=update, headers=headers)
     assert (first.status_code, again.status_code) == (200, 200)
     await client.post(WEBHOOK_PATH, json=fake.text_update(ayse, "/help"), headers=headers)
