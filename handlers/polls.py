@@ -11,11 +11,12 @@ from handlers.text_input import match_choice, parse_int, parse_numbers
 from handlers.turn import Turn
 from storage.assemblies import member_assemblies
 from storage.base import utcnow
-from storage.models import Answer, Poll, Question
+from storage.models import Answer, Poll, Question, Response
 from storage.polls import (
     answers_by_question,
     find_response,
     open_polls,
+    poll_with_questions,
     replace_answer,
     start_response,
 )
@@ -48,8 +49,20 @@ def first_unanswered(poll: Poll, answered: dict[int, list[Answer]]) -> int | Non
 async def _current(turn: Turn) -> tuple[Poll | None, int]:
     """The poll and question index the step names."""
     data = turn.person.step_data or {}
-    poll = await turn.session.get(Poll, data.get("poll"))
-    return poll, int(data.get("q", 0))
+    return await load_poll(turn, data.get("poll")), int(data.get("q", 0))
+
+
+async def load_poll(turn: Turn, poll_id: object) -> Poll | None:
+    """A poll with its questions and options, read in one query and once per turn."""
+    if not isinstance(poll_id, int):
+        return None
+    kept = turn.loaded.get((Poll, poll_id))
+    if isinstance(kept, Poll):
+        return kept
+    poll = await poll_with_questions(turn.session, poll_id)
+    if poll is not None:
+        turn.loaded[(Poll, poll_id)] = poll
+    return poll
 
 
 def _question_choices(turn: Turn, question: Question, selected: list[int]) -> tuple[Choice, ...]:
@@ -139,12 +152,15 @@ async def _closed(turn: Turn) -> list[Outgoing]:
     return [Outgoing(_("This poll has closed. The answers you gave before are kept."))]
 
 
-async def _next_question(turn: Turn, poll: Poll, index: int) -> list[Outgoing]:
+async def _next_question(
+    turn: Turn, poll: Poll, index: int, response: Response | None = None
+) -> list[Outgoing]:
     """Move past a question: to the next one, or finish the poll."""
     data = turn.person.step_data or {}
-    response = await start_response(
-        turn.session, poll.id, turn.person.id, turn.person.language or "tr"
-    )
+    if response is None:
+        response = await start_response(
+            turn.session, poll.id, turn.person.id, turn.person.language or "tr"
+        )
     answered = await answers_by_question(turn.session, response.id)
     if data.get("review"):
         following = index + 1 if index + 1 < len(poll.questions) else None
@@ -286,7 +302,7 @@ async def _store(
         value_int=value_int,
         value_text=value_text,
     )
-    return await _next_question(turn, poll, index)
+    return await _next_question(turn, poll, index, response)
 
 
 async def polls_overview(turn: Turn) -> list[Outgoing]:

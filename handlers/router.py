@@ -48,18 +48,17 @@ async def handle(
         if participant is not None:
             participant_id = participant.id
             language = participant.language or language
-            if participant.consented_at is not None:
-                participant.last_inbound_at = utcnow()
         turn = Turn(session=session, cipher=cipher, incoming=incoming, participant=participant)
         with use_language(language):
             replies = await _dispatch(turn)
         with use_language(_language_of(turn, language)):
             replies += await _follow_up(turn)
+        _record_receipt(session, turn)
         await session.commit()
         return replies
     except IntegrityError:
         await session.rollback()
-        if incoming.message_id and await _seen_before(session, incoming, record=False):
+        if incoming.message_id and await _seen_before(session, incoming):
             return []
         log.exception("conflict while handling a message (participant %s)", participant_id)
     except Exception:
@@ -98,14 +97,29 @@ def _language_of(turn: Turn, fallback: str) -> str:
     return (turn.participant.language if turn.participant else None) or fallback
 
 
-async def _seen_before(session: AsyncSession, incoming: Incoming, *, record: bool = True) -> bool:
-    """Whether this channel message was handled already; otherwise record it in this transaction."""
+async def _seen_before(session: AsyncSession, incoming: Incoming) -> bool:
+    """Whether this channel message was handled already."""
     key = (incoming.channel, str(incoming.message_id))
-    if await session.get(InboundMessage, key) is not None:
-        return True
-    if record:
-        session.add(InboundMessage(channel=key[0], external_id=key[1], received_at=utcnow()))
-    return False
+    return await session.get(InboundMessage, key) is not None
+
+
+def _record_receipt(session: AsyncSession, turn: Turn) -> None:
+    """Note the message as handled and when the person last wrote, in the turn's transaction.
+
+    Written last, so that these rows join the turn's final flush: on SQLite the write lock is
+    then held only for the turn's own writes. A copy of the message handled at the same time
+    fails on the message's key at commit and is rolled back whole.
+    """
+    incoming = turn.incoming
+    if incoming.message_id:
+        session.add(
+            InboundMessage(
+                channel=incoming.channel, external_id=str(incoming.message_id), received_at=utcnow()
+            )
+        )
+    person = turn.participant
+    if person is not None and person.consented_at is not None and person in session:
+        person.last_inbound_at = utcnow()
 
 
 async def _dispatch(turn: Turn) -> list[Outgoing]:

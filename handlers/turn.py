@@ -26,6 +26,7 @@ class Turn:
     participant: Participant | None
     needs_advance: bool = field(default=False)
     needs_prompt: bool = field(default=False)
+    loaded: dict[tuple[type, int], object] = field(default_factory=dict)
 
     @property
     def person(self) -> Participant:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.base import utcnow
 from storage.models import Answer, Poll, Question, Response
@@ -22,6 +23,13 @@ async def open_polls(session: AsyncSession, assembly_ids: Sequence[int]) -> list
         .order_by(Poll.opened_at, Poll.id)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def poll_with_questions(session: AsyncSession, poll_id: int) -> Poll | None:
+    """A poll with its questions and their options, read in one query."""
+    return await session.get(
+        Poll, poll_id, options=[joinedload(Poll.questions).joinedload(Question.options)]
+    )
 
 
 async def find_response(
