@@ -52,7 +52,10 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """Build the engine for DATABASE_URL (SQLite through aiosqlite, PostgreSQL through asyncpg)."""
     url = normalise_database_url(database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, **kwargs)
+        # One connection per process: SQLite has one writer at a time, and connections that
+        # compete for its lock wait in sleeps of up to 100 ms each (SQLite's busy handler),
+        # while sessions waiting for the pool's only connection queue in order, without sleeping.
+        engine = create_async_engine(url, **{"pool_size": 1, "max_overflow": 0, **kwargs})
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
