@@ -30,6 +30,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
+from bot import event_loop
 from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TelegramApplication,
@@ -200,4 +201,4 @@ async def serve_async(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Serve webhooks and /healthz with uvicorn until interrupted."""
     quiet_http_logs()
-    asyncio.run(serve_async(settings))
+    event_loop.run(serve_async(settings))
