@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 export RESLOG_SECRET_KEY_FILE ?= var/secret.key
 
-.PHONY: run test lint typecheck unit catalogs extract update-catalogs clean
+.PHONY: run test lint typecheck unit bench catalogs extract update-catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ unit: $(STAMP) catalogs
 	url="$$(scripts/test-postgres.sh)" && RESLOG_TEST_POSTGRES_URL="$$url" $(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Benchmarks (not part of `make test`): figures for the README's performance section.
+bench: $(STAMP) catalogs
+	url="$$(scripts/test-postgres.sh)" && RESLOG_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

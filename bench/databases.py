@@ -1,0 +1,41 @@
+"""Fresh, migrated databases for a benchmark run: a SQLite file, or a PostgreSQL database of its own.
+
+The PostgreSQL database is made next to the one the server URL names (the test suite's, from
+scripts/test-postgres.sh), so a benchmark never touches the tests' data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.engine import create_engine
+from storage.migrate import upgrade_async
+
+BENCH_DATABASE = "reslog_bench"
+
+
+async def fresh_sqlite(folder: Path) -> str:
+    """A new, migrated SQLite database file in ``folder``; its URL."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    await upgrade_async(url)
+    return url
+
+
+async def fresh_postgres(server_url: str, name: str = BENCH_DATABASE) -> str:
+    """A new, migrated PostgreSQL database called ``name`` on the server of ``server_url``."""
+    url = make_url(server_url)
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    bench_url = url.set(drivername="postgresql", database=name).render_as_string(
+        hide_password=False
+    )
+    await upgrade_async(bench_url)
+    return bench_url

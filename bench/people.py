@@ -1,0 +1,141 @@
+"""Participants for a benchmark, written in bulk: joined, consented, profile skipped, at a poll."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cli.demo import DEMO_CODE, seed_demo
+from handlers.consent import CONSENT_VERSION
+from handlers.profile import PREFER_NOT_TO_SAY
+from storage.assemblies import assembly_by_code
+from storage.base import utcnow
+from storage.crypto import AddressCipher
+from storage.models import (
+    Answer,
+    Membership,
+    Participant,
+    Poll,
+    ProfileAnswer,
+    Response,
+)
+
+LANGUAGES = ("ar", "tr", "en")
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The seeded demo assembly and its open poll."""
+
+    assembly_id: int
+    poll_id: int
+    profile_keys: tuple[str, ...]
+    questions: int
+
+
+async def seed_demo_assembly(sessions: async_sessionmaker[AsyncSession]) -> Demo:
+    """The demo assembly with its open poll (`reslog demo seed`)."""
+    async with sessions() as session:
+        await seed_demo(session)
+        await session.commit()
+        assembly = await assembly_by_code(session, DEMO_CODE)
+        if assembly is None:
+            raise RuntimeError("the demo assembly was not created")
+        poll = (
+            await session.execute(select(Poll).where(Poll.assembly_id == assembly.id))
+        ).scalar_one()
+        return Demo(
+            assembly_id=assembly.id,
+            poll_id=poll.id,
+            profile_keys=tuple(str(q["key"]) for q in assembly.profile or []),
+            questions=len(poll.questions),
+        )
+
+
+async def seed_people(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: Demo,
+    user_ids: Sequence[int],
+) -> dict[int, int]:
+    """Telegram users who joined the demo assembly and stand at its poll's first question.
+
+    Returns participant ids by user id.
+    """
+    ids: dict[int, int] = {}
+    async with sessions() as session:
+        for start in range(0, len(user_ids), BATCH):
+            batch = user_ids[start : start + BATCH]
+            now = utcnow()
+            rows = [
+                {
+                    "channel": "telegram",
+                    "address_hash": cipher.lookup_hash("telegram", str(user_id)),
+                    "address_enc": cipher.encrypt(str(user_id)),
+                    "language": language_of(user_id),
+                    "consented_at": now,
+                    "consent_version": CONSENT_VERSION,
+                    "created_at": now,
+                    "last_inbound_at": now,
+                    "step": "poll",
+                    "step_data": {"poll": demo.poll_id, "q": 0, "review": False},
+                    "step_nonce": 1,
+                }
+                for user_id in batch
+            ]
+            result = await session.execute(insert(Participant).returning(Participant.id), rows)
+            participant_ids = list(result.scalars())
+            ids.update(zip(batch, participant_ids, strict=True))
+            await session.execute(
+                insert(Membership),
+                [
+                    {"participant_id": pid, "assembly_id": demo.assembly_id, "joined_at": now}
+                    for pid in participant_ids
+                ],
+            )
+            profile = [
+                {
+                    "participant_id": pid,
+                    "assembly_id": demo.assembly_id,
+                    "question_key": key,
+                    "option_key": PREFER_NOT_TO_SAY,
+                }
+                for pid in participant_ids
+                for key in demo.profile_keys
+            ]
+            if profile:
+                await session.execute(insert(ProfileAnswer), profile)
+        await session.commit()
+    return ids
+
+
+def language_of(user_id: int) -> str:
+    """Each benchmark user's language: Arabic, Turkish and English in turn."""
+    return LANGUAGES[user_id % len(LANGUAGES)]
+
+
+async def answered_questions(
+    sessions: async_sessionmaker[AsyncSession], participant_ids: Sequence[int]
+) -> tuple[int, int]:
+    """How many (person, question) answers are stored, and how many responses are complete."""
+    low, high = min(participant_ids), max(participant_ids)
+    async with sessions() as session:
+        answered = await session.scalar(
+            select(func.count()).select_from(
+                select(Answer.response_id, Answer.question_id)
+                .join(Response, Response.id == Answer.response_id)
+                .where(Response.participant_id.between(low, high))
+                .distinct()
+                .subquery()
+            )
+        )
+        complete = await session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.participant_id.between(low, high), Response.completed_at.is_not(None))
+        )
+    return int(answered or 0), int(complete or 0)
