@@ -87,7 +87,9 @@ class BotProcess:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Stop the bot gracefully (SIGTERM), or kill it if it does not stop."""
+        """Stop the bot gracefully (SIGTERM), or kill it if it does not stop; show its log on failure."""
+        if exc is not None:
+            print(f"the bot's last lines:\n{self.log_tail()}", file=sys.stderr)
         if self.process is None or self.process.returncode is not None:
             return
         self.process.send_signal(signal.SIGTERM)
