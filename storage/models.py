@@ -27,6 +27,8 @@ class Municipality(Base):
     name: Mapped[dict[str, str]]
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Istanbul")
     suppression_k: Mapped[int] = mapped_column(default=5)
+    quiet_start: Mapped[str] = mapped_column(String(5), default="22:00", server_default="22:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -215,3 +217,60 @@ class InboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    """A message for many members: a facilitator's notice, a poll invitation, reminder or results.
+
+    ``text`` holds the message per language; ``audience`` the segment it was sent to (languages
+    and profile answers, empty for the whole assembly). Its recipients are outbox rows, written
+    in the same transaction as the notice is queued.
+    """
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="notice")
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id"))
+    text: Mapped[dict[str, str]]
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    send_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """One recipient of a notice, and what became of sending it to them.
+
+    ``status``: pending → sending (claimed by the dispatcher, the request under way) → sent,
+    failed (gave up after the allowed attempts), blocked (the person blocked the bot or left),
+    skipped (the person opted out before it went) or unconfirmed (the dispatcher stopped while
+    the request was under way: it may have arrived, so it is never sent again). A person who
+    erases themselves takes their rows with them.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "participant_id"),
+        Index("ix_outbox_due", "channel", "status", "priority", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,201 @@
+"""The durable outbox: one row per recipient of a notice, claimed and settled by the dispatcher.
+
+Rows are written in the same transaction as their notice is queued. The dispatcher claims a
+few due rows at a time (``pending`` → ``sending``, committed before any request goes out; on
+PostgreSQL with ``FOR UPDATE SKIP LOCKED``), sends them, and settles each in one transaction.
+Only one dispatcher per channel runs, so a row still ``sending`` when a dispatcher starts was
+under way when the last one died: it becomes ``unconfirmed`` and is never sent again, because
+it may have arrived. That is what keeps every notice from going to anyone twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audience import Recipient
+from storage.models import Notice, OutboxMessage, Participant
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+FAILED, BLOCKED, SKIPPED, UNCONFIRMED = "failed", "blocked", "skipped", "unconfirmed"
+FINAL = frozenset({SENT, FAILED, BLOCKED, SKIPPED, UNCONFIRMED})
+INSERT_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row the dispatcher is now sending: to whom, and what."""
+
+    id: int
+    participant_id: int
+    address_enc: str | None
+    text: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row.
+
+    ``status`` is a final status, or ``pending`` to try again at ``not_before``.
+    """
+
+    id: int
+    status: str
+    external_id: str | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    attempted: bool = True
+
+
+async def queue_recipients(
+    session: AsyncSession,
+    notice: Notice,
+    people: Sequence[Recipient],
+    not_before: datetime,
+    priority: int = 0,
+) -> int:
+    """Write one pending row per recipient of the notice (in the caller's transaction)."""
+    for start in range(0, len(people), INSERT_BATCH):
+        await session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "notice_id": notice.id,
+                    "participant_id": person.participant_id,
+                    "channel": person.channel,
+                    "language": person.language,
+                    "priority": priority,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "not_before": not_before,
+                }
+                for person in people[start : start + INSERT_BATCH]
+            ],
+        )
+    return len(people)
+
+
+async def claim_due(
+    session: AsyncSession, channel: str, limit: int, now: datetime
+) -> list[Claimed]:
+    """Mark up to ``limit`` due rows of a channel as being sent, and return them (then commit).
+
+    Rows whose person opted out since the notice was queued are settled as skipped instead.
+    """
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == PENDING,
+            OutboxMessage.not_before <= now,
+        )
+        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list((await session.execute(due)).scalars())
+    if not ids:
+        return []
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=SENDING, claimed_at=now)
+    )
+    rows = await session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.participant_id,
+            OutboxMessage.language,
+            OutboxMessage.attempts,
+            Participant.address_enc,
+            Participant.stopped_at,
+            Notice.text,
+        )
+        .join(Participant, Participant.id == OutboxMessage.participant_id)
+        .join(Notice, Notice.id == OutboxMessage.notice_id)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+    )
+    claimed: list[Claimed] = []
+    stopped: list[int] = []
+    for row_id, participant_id, language, attempts, address_enc, stopped_at, texts in rows:
+        if stopped_at is not None:
+            stopped.append(row_id)
+            continue
+        text = (texts or {}).get(language)
+        claimed.append(Claimed(row_id, participant_id, address_enc, text, attempts))
+    if stopped:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(stopped))
+            .values(status=SKIPPED, error="opted out")
+        )
+    return claimed
+
+
+async def settle(session: AsyncSession, outcomes: Iterable[Outcome], now: datetime) -> None:
+    """Record what became of claimed rows (in the caller's transaction)."""
+    for outcome in outcomes:
+        values: dict[str, object] = {"status": outcome.status, "error": outcome.error}
+        if outcome.attempted:
+            values["attempts"] = OutboxMessage.attempts + 1
+        if outcome.status == SENT:
+            values.update(sent_at=now, external_id=outcome.external_id)
+        if outcome.not_before is not None:
+            values["not_before"] = outcome.not_before
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == outcome.id).values(**values)
+        )
+
+
+async def stop_participants(
+    session: AsyncSession, participant_ids: Sequence[int], now: datetime
+) -> None:
+    """People who blocked the bot or left: no notice goes to them again."""
+    if participant_ids:
+        await session.execute(
+            update(Participant)
+            .where(Participant.id.in_(list(participant_ids)), Participant.stopped_at.is_(None))
+            .values(stopped_at=now)
+        )
+
+
+async def mark_unconfirmed(session: AsyncSession, channel: str) -> int:
+    """Rows a dead dispatcher left under way: never sent again; how many there were."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == SENDING)
+        .values(status=UNCONFIRMED, error="the dispatcher stopped while sending")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delivery_counts(
+    session: AsyncSession, notice_ids: Sequence[int]
+) -> dict[int, Counter[str]]:
+    """How many rows of each notice are in each status."""
+    rows = await session.execute(
+        select(OutboxMessage.notice_id, OutboxMessage.status, func.count())
+        .where(OutboxMessage.notice_id.in_(list(notice_ids)))
+        .group_by(OutboxMessage.notice_id, OutboxMessage.status)
+    )
+    counts: dict[int, Counter[str]] = {notice_id: Counter() for notice_id in notice_ids}
+    for notice_id, status, count in rows:
+        counts[notice_id][status] = int(count)
+    return counts
+
+
+async def pending_count(session: AsyncSession, channel: str) -> int:
+    """Rows of a channel not yet settled (pending or under way)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status.in_([PENDING, SENDING]))
+    )
+    return int(count or 0)
