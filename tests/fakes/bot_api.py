@@ -96,6 +96,7 @@ class ApiCall:
 
     method: str
     params: Json
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,8 @@ class FakeBotApi:
         self._server: _QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._port = 0
+        self._held: set[str] = set()
+        self._gate: asyncio.Event | None = None
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -246,6 +249,8 @@ class FakeBotApi:
             return _error(exc)
         finally:
             await self._notify()
+        if method in self._held and self._gate is not None:
+            await self._gate.wait()
         return JSONResponse({"ok": True, "result": result})
 
     async def _dispatch(self, method: str, params: Json) -> Any:
@@ -509,6 +514,17 @@ class FakeBotApi:
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with an error."""
         self.state.failures.append(_Failure(method, code, description, retry_after, times))
+
+    def hold(self, method: str) -> None:
+        """Carry out calls of ``method`` but keep their answers back until ``release``."""
+        self._held.add(method)
+        self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        """Answer every held call, and hold nothing more."""
+        self._held.clear()
+        if self._gate is not None:
+            self._gate.set()
 
     def text_update(self, user: Json, text: str) -> Json:
         """A text message (a command if it starts with "/") from a person."""
