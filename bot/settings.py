@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from storage.engine import DatabaseURLError, normalise_database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///var/reslog.db"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]")
 
 
 class SettingsError(ValueError):
@@ -32,6 +34,8 @@ class Settings:
     host: str
     port: int
     log_level: str
+    telegram_bot_username: str | None = None
+    telegram_rate: float = 25.0
 
     def cipher(self) -> AddressCipher:
         """The address cipher built from the secret key."""
@@ -61,6 +65,30 @@ def _read_secret(config: Config) -> Secret:
     return key
 
 
+def bot_username(value: str | None, name: str = "TELEGRAM_BOT_USERNAME") -> str | None:
+    """A Telegram bot's username without its @ (None when empty), or a SettingsError naming it."""
+    username = (value or "").strip().removeprefix("@")
+    if username and not BOT_USERNAME.fullmatch(username):
+        raise SettingsError(
+            f"{name} {value!r} is not a Telegram bot's username "
+            "(5 to 32 letters, digits or _, starting with a letter and ending in bot)"
+        )
+    return username or None
+
+
+def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) -> float:
+    """Messages per second for bulk sends, between 1 and ``highest`` (1000: paid broadcasts)."""
+    try:
+        rate = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} {value!r} is not a number of messages per second") from None
+    if not 1 <= rate <= highest:
+        raise SettingsError(
+            f"{name} {value!r} must be between 1 and {highest:g} messages per second"
+        )
+    return rate
+
+
 def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) -> Settings:
     """Read and check every setting; raise SettingsError with one line on the first problem."""
     config = Config(env_file if env_file and Path(env_file).is_file() else None)
@@ -81,6 +109,8 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             host=config("HOST", default="127.0.0.1"),
             port=port,
             log_level=config("LOG_LEVEL", default="INFO").upper(),
+            telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
+            telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
         )
     except DatabaseURLError as exc:
         raise SettingsError(str(exc)) from None
