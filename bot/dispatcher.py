@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -143,16 +143,17 @@ class Dispatcher:
             return 0
         addresses = {row.id: self._address(row) for row in claimed}
         ready, held = self._respect_chat_limits(claimed, addresses)
+        if held:  # back to the outbox before anything is sent, so a crash cannot strand them
+            async with self.sessions() as session:
+                await settle(session, held, utcnow())
+                await session.commit()
         sent = list(await asyncio.gather(*(self._send(row, addresses[row.id]) for row in ready)))
         self.pacer.spend(len(ready))
-        waiting = [
-            Outcome(row.id, PENDING, not_before=until, attempted=False) for row, until in held
-        ]
         stopped = [
             row.participant_id for row, o in zip(ready, sent, strict=True) if o.status == BLOCKED
         ]
         async with self.sessions() as session:
-            await settle(session, [*sent, *waiting], utcnow())
+            await settle(session, sent, utcnow())
             await stop_participants(session, stopped, utcnow())
             await session.commit()
         return len(claimed)
@@ -166,12 +167,12 @@ class Dispatcher:
 
     def _respect_chat_limits(
         self, claimed: Sequence[Claimed], addresses: dict[int, str | None]
-    ) -> tuple[list[Claimed], list[tuple[Claimed, datetime]]]:
-        """Rows that may go now, and rows that must wait for their chat's interval."""
+    ) -> tuple[list[Claimed], list[Outcome]]:
+        """Rows that may go now, and the others put back until their chat's interval has passed."""
         now = time.monotonic()
         self.last_sent = {a: t for a, t in self.last_sent.items() if now - t < GROUP_CHAT_INTERVAL}
         ready: list[Claimed] = []
-        held: list[tuple[Claimed, datetime]] = []
+        held: list[Outcome] = []
         for row in claimed:
             key = addresses[row.id]
             if key is None:
@@ -180,7 +181,8 @@ class Dispatcher:
             interval = GROUP_CHAT_INTERVAL if key.startswith("-") else PRIVATE_CHAT_INTERVAL
             wait = self.last_sent.get(key, now - interval) + interval - now
             if wait > 0:
-                held.append((row, utcnow() + timedelta(seconds=wait)))
+                until = utcnow() + timedelta(seconds=wait)
+                held.append(Outcome(row.id, PENDING, not_before=until, attempted=False))
                 continue
             self.last_sent[key] = now
             ready.append(row)

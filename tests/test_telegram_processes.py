@@ -7,22 +7,16 @@ environment, signals for shutdown, uvicorn on a real port.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import socket
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 
 from bot.web import SECRET_HEADER, WEBHOOK_PATH
 from tests.fakes.bot_api import FakeBotApi
+from tests.support.processes import EXIT_TIMEOUT, running_reslog, telegram_env
 
-RESLOG = Path(sys.executable).parent / "reslog"
 WEBHOOK_SECRET = "process-test-secret_0123"
-EXIT_TIMEOUT = 20.0
 
 
 def _free_port() -> int:
@@ -32,52 +26,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@asynccontextmanager
-async def _reslog(
-    *args: str, env: dict[str, str], cwd: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run `reslog <args>`; on leaving, stop it with SIGTERM and check it exits cleanly."""
-    process = await asyncio.create_subprocess_exec(
-        str(RESLOG),
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            _out, err = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-    assert process.returncode == 0, err.decode(errors="replace")
-    assert "Traceback" not in err.decode(errors="replace")
-
-
-def _env(cli_env: dict[str, str], fake: FakeBotApi, **extra: str) -> dict[str, str]:
-    """The process environment: the test database, and Telegram pointed at the fake."""
-    return {
-        **cli_env,
-        "PATH": os.environ.get("PATH", ""),
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        **extra,
-    }
-
-
 async def test_reslog_run_polls_answers_and_stops_on_sigterm(
     cli_env: dict[str, str], demo: str, tmp_path: Path
 ) -> None:
     async with FakeBotApi() as fake:
         amal = fake.user(880001, "Amal", "ar")
         update_id = fake.queue(fake.text_update(amal, f"/start {demo}"))
-        async with _reslog("run", env=_env(cli_env, fake), cwd=tmp_path):
+        async with running_reslog("run", env=telegram_env(cli_env, fake), cwd=tmp_path):
             await fake.wait_until(lambda: fake.calls_to("sendMessage"), what="the reply")
             await fake.wait_until(lambda: fake.delivered(update_id), what="the confirmation")
         polls = fake.calls_to("getUpdates")
@@ -93,14 +48,14 @@ async def test_reslog_serve_registers_the_webhook_answers_and_reports_health(
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     async with FakeBotApi() as fake:
-        env = _env(
+        env = telegram_env(
             cli_env,
             fake,
             PORT=str(port),
             TELEGRAM_WEBHOOK_URL="https://bot.reslog.example/telegram/webhook",
             TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
         )
-        async with _reslog("serve", env=env, cwd=tmp_path), httpx.AsyncClient() as http:
+        async with running_reslog("serve", env=env, cwd=tmp_path), httpx.AsyncClient() as http:
             await fake.wait_until(lambda: fake.calls_to("setWebhook"), what="setWebhook")
             health = await _get_when_listening(http, f"{base}/healthz")
             ayse = fake.user(880002, "Ayşe", "tr")

@@ -9,8 +9,9 @@ disposed in ``post_shutdown``. ``run_polling`` serves long polling; ``bot.web`` 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
@@ -184,8 +185,11 @@ def quiet_http_logs() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def run_polling(settings: Settings) -> None:
-    """Serve the bot with long polling until interrupted."""
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def run_polling(settings: Settings, background: Background | None = None) -> None:
+    """Serve the bot with long polling until interrupted, with ``background(stop)`` beside it."""
     quiet_http_logs()
     if settings.telegram_webhook_url:
         log.warning(
@@ -193,7 +197,29 @@ def run_polling(settings: Settings) -> None:
             "while it runs (use `reslog serve` for webhooks)"
         )
     application = build_application(settings)
+    if background is not None:
+        _run_beside(application, background)
     try:
         application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=POLL_TIMEOUT)
     except InvalidToken:
         raise SettingsError("TELEGRAM_BOT_TOKEN was refused by Telegram") from None
+
+
+def _run_beside(application: TelegramApplication, background: Background) -> None:
+    """Start ``background`` once the bot is up and stop it, waiting for it, before the bot stops."""
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    post_init = application.post_init
+
+    async def start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if post_init is not None:
+            await post_init(app)
+        tasks.append(asyncio.create_task(background(stop)))
+
+    async def halt(_app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        stop.set()
+        for task in tasks:
+            await task
+
+    application.post_init = start
+    application.post_stop = halt

@@ -49,9 +49,12 @@ def _run(args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         print("TELEGRAM_BOT_TOKEN is not set: starting the console channel on the demo assembly.")
         return asyncio.run(_console(settings, args.join or DEMO_CODE))
-    from bot.channels.telegram import run_polling
+    from functools import partial
 
-    run_polling(settings)
+    from bot.channels.telegram import run_polling
+    from bot.worker import dispatch_telegram
+
+    run_polling(settings, partial(dispatch_telegram, settings))
     return 0
 
 
@@ -65,6 +68,20 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.web import serve
 
     serve(settings)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """The dispatcher process."""
+    settings = load_settings()
+    if settings.telegram_bot_token is None:
+        raise CliError(
+            "Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (needed by `reslog worker`)"
+        )
+    from bot import event_loop
+    from bot.worker import run_worker
+
+    event_loop.run(run_worker(settings))
     return 0
 
 
@@ -90,6 +107,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Serve Telegram webhooks and /healthz with uvicorn (HOST, PORT).",
     )
     serve.set_defaults(func=_serve)
+    worker = commands.add_parser(
+        "worker",
+        help="send notices from the outbox",
+        description="Send the outbox under Telegram's rate limits until stopped (one sender per channel at a time; others wait).",
+    )
+    worker.set_defaults(func=_worker)
     console = commands.add_parser(
         "console",
         help="talk to the bot in this terminal",
