@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_driver import one_trip_dbapi
+
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
 
@@ -55,7 +57,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         # One connection per process: SQLite has one writer at a time, and connections that
         # compete for its lock wait in sleeps of up to 100 ms each (SQLite's busy handler),
         # while sessions waiting for the pool's only connection queue in order, without sleeping.
-        engine = create_async_engine(url, **{"pool_size": 1, "max_overflow": 0, **kwargs})
+        options = {"pool_size": 1, "max_overflow": 0, "module": one_trip_dbapi(), **kwargs}
+        engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
