@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -74,29 +74,20 @@ async def replace_answer(
     value_int: int | None = None,
     value_text: str | None = None,
 ) -> None:
-    """Record the answer to one question, replacing an earlier one."""
+    """Record the answer to one question, replacing an earlier one (two statements in all)."""
     await session.execute(
         delete(Answer).where(Answer.response_id == response.id, Answer.question_id == question.id)
     )
     now = utcnow()
-    if option_ids:
-        for option_id in option_ids:
-            session.add(
-                Answer(
-                    response_id=response.id,
-                    question_id=question.id,
-                    option_id=option_id,
-                    answered_at=now,
-                )
-            )
-    else:
-        session.add(
-            Answer(
-                response_id=response.id,
-                question_id=question.id,
-                value_int=value_int,
-                value_text=value_text,
-                answered_at=now,
-            )
-        )
-    await session.flush()
+    rows = [
+        {
+            "response_id": response.id,
+            "question_id": question.id,
+            "option_id": option_id,
+            "value_int": value_int,
+            "value_text": value_text,
+            "answered_at": now,
+        }
+        for option_id in (list(option_ids) if option_ids else [None])
+    ]
+    await session.execute(insert(Answer), rows)
