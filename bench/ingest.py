@@ -43,7 +43,7 @@ from bench.bot_process import BotProcess, cpu_seconds, memory_kib
 from bench.databases import fresh_postgres, fresh_sqlite
 from bench.people import Demo, answered_questions, language_of, seed_demo_assembly, seed_people
 from bot.channels.telegram_order import MAX_ACTIVE
-from bot.web import SECRET_HEADER, WEBHOOK_PATH
+from bot.web import WEBHOOK_PATH
 from storage.base import utcnow
 from storage.crypto import AddressCipher, generate_secret_key
 from storage.engine import create_engine, create_sessionmaker
@@ -102,11 +102,12 @@ class Webhook:
         self.fake = fake
 
     async def send(self, user: dict[str, object], text: str) -> None:
-        """Deliver one message; returns once the bot answered 200 (committed and replied)."""
+        """Deliver one message; returns once the bot answered 200 (committed and replied).
+
+        The reply may ride in the 200 itself; the fake then makes that call, as Telegram does.
+        """
         update = self.fake.text_update(user, text)
-        reply = await self.client.post(
-            self.url, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}
-        )
+        reply = await self.fake.post_update(self.client, self.url, update, WEBHOOK_SECRET)
         if reply.status_code != 200:
             raise RuntimeError(f"the webhook answered {reply.status_code}: {reply.text[:200]}")
 

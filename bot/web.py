@@ -2,7 +2,8 @@
 
 The webhook route checks the secret first (403), then parses (400), then handles the update
 through the Application's update processor (in order per person) and answers 200 only once the
-answer is committed and the reply sent. Telegram redelivers an update it got no 200 for, so a
+answer is committed and the replies before the last one sent; the last text reply rides in the
+200's body as a Bot API call that Telegram makes itself (bot.channels.telegram_webhook_reply). Telegram redelivers an update it got no 200 for, so a
 crash or a kill while handling loses nothing; the core's de-duplication makes the redelivery
 harmless. (Queueing the update and answering 200 at once, as the library's example does, would
 lose every queued update when the process dies.)
@@ -39,6 +40,7 @@ from bot.channels.telegram import (
     running,
     sessions_of,
 )
+from bot.channels.telegram_webhook_reply import webhook_reply
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,12 @@ async def telegram_webhook(request: Request) -> Response:
     update = _parse_update(body, application)
     if update is None:
         return PlainTextResponse("not a Telegram update", status_code=400)
-    await application.update_processor.process_update(update, application.process_update(update))
+    with webhook_reply() as reply:
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
+    if reply.call is not None:
+        return JSONResponse(reply.call)
     return Response(status_code=200)
 
 

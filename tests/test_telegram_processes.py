@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.web import SECRET_HEADER, WEBHOOK_PATH
+from bot.web import WEBHOOK_PATH
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.processes import EXIT_TIMEOUT, running_reslog, telegram_env
 
@@ -61,9 +61,7 @@ async def test_reslog_serve_registers_the_webhook_answers_and_reports_health(
             ayse = fake.user(880002, "Ayşe", "tr")
             update = fake.text_update(ayse, f"/start {demo}")
             refused = await http.post(f"{base}{WEBHOOK_PATH}", json=update)
-            accepted = await http.post(
-                f"{base}{WEBHOOK_PATH}", json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}
-            )
+            accepted = await fake.post_update(http, f"{base}{WEBHOOK_PATH}", update, WEBHOOK_SECRET)
             await fake.wait_until(lambda: fake.calls_to("sendMessage"), what="the reply")
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
     assert (refused.status_code, accepted.status_code) == (403, 200)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from telegram import Bot
 
 from bot.channels.telegram_render import Outcome, Pressed, deliver, send
+from bot.channels.telegram_webhook_reply import WebhookReply
 from handlers.events import Choice, OutFile, Outgoing
 from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
 
@@ -113,3 +115,42 @@ async def test_buttons_without_text_still_get_a_message_to_ride_on(
     assert call.params["text"] == "…" and fake.shown(person) == ["Evet", "Hayır"]
     await send(bot, 31337, Outgoing(""), REF)
     assert len(fake.calls_to("sendMessage")) == 1
+
+
+async def test_with_a_webhook_reply_the_last_text_rides_in_it_and_everything_before_goes_first(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    long_text = "\n".join(f"{n}. " + "ş" * 200 for n in range(40))
+    reply = WebhookReply()
+    replies = [Outgoing(long_text), Outgoing("Devam edelim mi?", CHOICES, columns=2)]
+    await deliver(bot, 31337, replies, None, REF, reply)
+    assert len(fake.calls_to("sendMessage")) == 3
+    assert "\n".join(str(c.params["text"]) for c in fake.calls_to("sendMessage")) == long_text
+    assert reply.call == {
+        "method": "sendMessage",
+        "chat_id": 31337,
+        "text": "Devam edelim mi?",
+        "reply_markup": {
+            "inline_keyboard": [
+                [
+                    {"text": "Evet", "callback_data": "4:v:1"},
+                    {"text": "Hayır", "callback_data": "4:v:0"},
+                ]
+            ]
+        },
+    }
+    await fake.take_webhook_reply(httpx.Response(200, json=reply.call))
+    texts = [str(m.get("text")) for m in fake.chat(person)]
+    assert "\n".join(texts[:-1]) == long_text
+    assert texts[-1] == "Devam edelim mi?"
+    assert fake.shown(person) == ["Evet", "Hayır"]
+
+
+async def test_a_file_never_rides_in_the_webhook_reply(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    file = OutFile("my-data.json", b'{"language": "tr"}', "application/json")
+    reply = WebhookReply()
+    await deliver(bot, 31337, [Outgoing("Verileriniz", file=file)], None, REF, reply)
+    assert reply.call is None
+    assert len(fake.calls_to("sendDocument")) == 1

@@ -26,6 +26,7 @@ from bot.channels.telegram_commands import register_commands
 from bot.channels.telegram_order import PerPersonUpdateProcessor
 from bot.channels.telegram_parse import CHANNEL, parse_update
 from bot.channels.telegram_render import Pressed, call, deliver
+from bot.channels.telegram_webhook_reply import current_webhook_reply
 from bot.settings import Settings, SettingsError
 from handlers.router import handle
 from storage.crypto import AddressCipher
@@ -131,7 +132,12 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else int(incoming.address)
     await deliver(
-        context.bot, chat_id, replies, _pressed(update), reference(cipher, int(incoming.address))
+        context.bot,
+        chat_id,
+        replies,
+        _pressed(update),
+        reference(cipher, int(incoming.address)),
+        current_webhook_reply(),
     )
 
 

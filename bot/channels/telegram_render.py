@@ -30,6 +30,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_webhook_reply import WebhookReply
 from handlers.events import Outgoing
 
 log = logging.getLogger(__name__)
@@ -145,12 +146,18 @@ def _retry_seconds(exc: RetryAfter) -> float:
 
 
 async def deliver(
-    bot: Bot, chat_id: int, replies: list[Outgoing], pressed: Pressed | None, ref: str
+    bot: Bot,
+    chat_id: int,
+    replies: list[Outgoing],
+    pressed: Pressed | None,
+    ref: str,
+    webhook: WebhookReply | None = None,
 ) -> None:
     """Send the core's replies to one chat; edit or disarm the pressed message first.
 
-    No replies means the core had handled this update already (a redelivery): the pressed
-    message is then left as the first delivery made it.
+    With a ``webhook`` reply slot, the last text message goes into the webhook's response
+    instead of its own request. No replies means the core had handled this update already (a
+    redelivery): the pressed message is then left as the first delivery made it.
     """
     remaining = list(replies)
     if pressed is not None and remaining:
@@ -164,8 +171,9 @@ async def deliver(
                     chat_id=pressed.chat_id, message_id=pressed.message_id, reply_markup=None
                 ),
             )
-    for reply in remaining:
-        if await send(bot, chat_id, reply, ref) is Outcome.STOPPED:
+    for index, reply in enumerate(remaining):
+        last = index == len(remaining) - 1
+        if await send(bot, chat_id, reply, ref, webhook if last else None) is Outcome.STOPPED:
             return
 
 
@@ -186,8 +194,13 @@ async def _replace(bot: Bot, pressed: Pressed, message: Outgoing, ref: str) -> b
     return outcome is Outcome.OK
 
 
-async def send(bot: Bot, chat_id: int, message: Outgoing, ref: str) -> Outcome:
-    """Send one message: its text in parts, its keyboard on the last part, its file if any."""
+async def send(
+    bot: Bot, chat_id: int, message: Outgoing, ref: str, webhook: WebhookReply | None = None
+) -> Outcome:
+    """Send one message: its text in parts, its keyboard on the last part, its file if any.
+
+    A text message's last part goes into the ``webhook`` reply slot when there is one.
+    """
     markup = keyboard(message)
     parts = split_text(message.text)
     if message.file is not None:
@@ -209,15 +222,23 @@ async def send(bot: Bot, chat_id: int, message: Outgoing, ref: str) -> Outcome:
         )
     if not parts and markup is not None:
         parts = [EMPTY_TEXT]
-    return await _send_parts(bot, chat_id, parts, markup, ref)
+    return await _send_parts(bot, chat_id, parts, markup, ref, webhook)
 
 
 async def _send_parts(
-    bot: Bot, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None, ref: str
+    bot: Bot,
+    chat_id: int,
+    parts: list[str],
+    markup: InlineKeyboardMarkup | None,
+    ref: str,
+    webhook: WebhookReply | None = None,
 ) -> Outcome:
     """Send text parts in order, the keyboard on the last one; stop at the first failure."""
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
+        if last and webhook is not None:
+            webhook.send_message(chat_id, part, markup)
+            return Outcome.OK
         outcome = await call(
             "sendMessage",
             ref,

@@ -7,6 +7,9 @@ the Bot API's shapes (``{"ok": true, "result": ...}`` or ``{"ok": false, "error_
 multipart uploads, records every call, and keeps the chats: every message a person sent and
 every message the bot sent, edited or disarmed, so a test can press a button that is really shown.
 
+``post_update`` delivers an update to the bot's webhook as Telegram does, and makes the Bot API
+call that the webhook's 200 may carry in its body (recorded with ``via_webhook``).
+
 It enforces the limits that matter to an adapter: text of 1 to 4096 characters, callback data of
 at most 64 bytes, a caption of at most 1024, "message is not modified", answering a callback query
 once, 403 for a person who blocked the bot, 409 for getUpdates while a webhook is set.
@@ -34,6 +37,7 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -47,6 +51,7 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 WAIT_TIMEOUT = 10.0
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Parameters that are strings in the Bot API: never JSON-decoded, even when they look like numbers.
 STRING_PARAMS = frozenset(
     {
@@ -97,6 +102,7 @@ class ApiCall:
     method: str
     params: Json
     at: float = field(default_factory=time.monotonic)
+    via_webhook: bool = False
 
 
 @dataclass(frozen=True)
@@ -648,6 +654,36 @@ class FakeBotApi:
     def _next_message_id(self, chat_id: int) -> int:
         """Message ids count up per chat, shared by the person and the bot."""
         return len(self.state.chats.get(chat_id, [])) + 1
+
+    # ---- delivering to a webhook ---------------------------------------------------------
+
+    async def post_update(
+        self, client: httpx.AsyncClient, url: str, update: Json, secret: str | None = None
+    ) -> httpx.Response:
+        """Deliver an update to a webhook as Telegram does: POST it, then take its answer."""
+        headers = {WEBHOOK_SECRET_HEADER: secret} if secret is not None else {}
+        response = await client.post(url, json=update, headers=headers)
+        await self.take_webhook_reply(response)
+        return response
+
+    async def take_webhook_reply(self, response: httpx.Response) -> None:
+        """Make the Bot API call a webhook's 2xx JSON answer carries, as Telegram does.
+
+        Telegram reports nothing back about such a call, so a failure is only recorded.
+        """
+        if not response.is_success or not response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            return
+        body = json.loads(response.content)
+        if not isinstance(body, dict) or not isinstance(body.get("method"), str):
+            return
+        params = {k: v for k, v in body.items() if k != "method"}
+        method = body["method"]
+        self.calls.append(ApiCall(method, params, via_webhook=True))
+        with contextlib.suppress(ApiError):
+            await self._dispatch(method, params)
+        await self._notify()
 
     # ---- looking at what happened --------------------------------------------------------
 
