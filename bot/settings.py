@@ -9,6 +9,7 @@ from pathlib import Path
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from bot.logs import LEVELS
 from storage.crypto import AddressCipher, SecretKeyError
 from storage.engine import DatabaseURLError, normalise_database_url
 
@@ -76,6 +77,14 @@ def bot_username(value: str | None, name: str = "TELEGRAM_BOT_USERNAME") -> str 
     return username or None
 
 
+def log_level(value: str, name: str = "LOG_LEVEL") -> str:
+    """A logging level by name: DEBUG, INFO, WARNING or ERROR, in any case."""
+    level = value.strip().upper()
+    if level not in LEVELS:
+        raise SettingsError(f"{name} {value!r} is not one of {', '.join(LEVELS)}")
+    return level
+
+
 def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) -> float:
     """Messages per second for bulk sends, between 1 and ``highest`` (1000: paid broadcasts)."""
     try:
@@ -108,7 +117,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             telegram_webhook_secret=webhook_secret,
             host=config("HOST", default="127.0.0.1"),
             port=port,
-            log_level=config("LOG_LEVEL", default="INFO").upper(),
+            log_level=log_level(config("LOG_LEVEL", default="INFO")),
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
         )

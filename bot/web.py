@@ -36,7 +36,6 @@ from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TelegramApplication,
     build_application,
-    quiet_http_logs,
     running,
     sessions_of,
 )
@@ -207,5 +206,4 @@ async def serve_async(settings: Settings) -> None:
 
 def serve(settings: Settings) -> None:
     """Serve webhooks and /healthz with uvicorn until interrupted."""
-    quiet_http_logs()
     event_loop.run(serve_async(settings))

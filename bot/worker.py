@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram import file_base_url, quiet_http_logs
+from bot.channels.telegram import file_base_url
 from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
 from bot.settings import Settings, SettingsError
@@ -56,7 +56,6 @@ async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT."""
-    quiet_http_logs()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -7,6 +7,7 @@ environment, signals for shutdown, uvicorn on a real port.
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import httpx
 
 from bot.web import WEBHOOK_PATH
 from tests.fakes.bot_api import FakeBotApi
-from tests.support.processes import EXIT_TIMEOUT, running_reslog, telegram_env
+from tests.support.processes import EXIT_TIMEOUT, running_reslog, start_reslog, telegram_env
 
 WEBHOOK_SECRET = "process-test-secret_0123"
 
@@ -81,3 +82,39 @@ async def _get_when_listening(http: httpx.AsyncClient, url: str) -> httpx.Respon
                 return await http.get(url)
             except httpx.ConnectError:
                 await asyncio.sleep(0.05)
+
+
+async def test_reslog_verbose_never_logs_a_persons_telegram_id_name_or_the_token(
+    cli_env: dict[str, str], demo: str, tmp_path: Path
+) -> None:
+    async with FakeBotApi() as fake:
+        amal = fake.user(884321987, "Amalnamefortest", "ar")
+        fake.queue(fake.text_update(amal, f"/start {demo}"))
+        process = await start_reslog(
+            "-v", "run", env=telegram_env(cli_env, fake, LOG_LEVEL="DEBUG"), cwd=tmp_path
+        )
+        try:
+            await fake.wait_until(lambda: fake.calls_to("sendMessage"), what="the reply")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
+    log = err.decode(errors="replace")
+    assert process.returncode == 0, log
+    assert "DEBUG" in log  # verbose indeed: the project's own debug lines are there
+    assert "884321987" not in log
+    assert "Amalnamefortest" not in log
+    assert fake.token not in log
+    assert fake.token.split(":")[1] not in log
+
+
+async def test_a_bad_log_level_stops_start_up_with_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    async with FakeBotApi() as fake:
+        env = telegram_env(cli_env, fake, LOG_LEVEL="LOUD")
+        process = await start_reslog("run", env=env, cwd=tmp_path)
+        _out, err = await asyncio.wait_for(process.communicate(), EXIT_TIMEOUT)
+    assert process.returncode == 2
+    assert err.decode().strip() == (
+        "reslog: error: LOG_LEVEL 'LOUD' is not one of DEBUG, INFO, WARNING, ERROR"
+    )

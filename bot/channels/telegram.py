@@ -185,18 +185,11 @@ async def running(
             await application.post_shutdown(application)
 
 
-def quiet_http_logs() -> None:
-    """Keep httpx's request lines, which contain the bot token, out of the logs."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
 Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def run_polling(settings: Settings, background: Background | None = None) -> None:
     """Serve the bot with long polling until interrupted, with ``background(stop)`` beside it."""
-    quiet_http_logs()
     if settings.telegram_webhook_url:
         log.warning(
             "TELEGRAM_WEBHOOK_URL is set, but `reslog run` polls: Telegram's webhook is removed "

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from bot.cli import assembly, db, demo, poll, poster, results, run, staff
 from bot.cli.common import CliError
+from bot.logs import configure_logging
 from bot.settings import SettingsError
 from handlers.i18n import CatalogMissingError
 from storage.crypto import SecretKeyError
@@ -43,10 +44,7 @@ def database_problem(exc: DBAPIError) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; expected failures print `reslog: error: ...` and exit 2."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
     except EXPECTED_ERRORS as exc:

@@ -9,6 +9,7 @@ import sys
 from bot.channels.console import console_identity, converse, stdin_lines
 from bot.cli.common import CliError
 from bot.cli.demo import DEMO_CODE
+from bot.logs import configure_logging, service_level
 from bot.settings import Settings, load_settings
 from storage.engine import create_engine, create_sessionmaker
 
@@ -54,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     from bot.channels.telegram import run_polling
     from bot.worker import dispatch_telegram
 
+    configure_logging(service_level(settings.log_level, args.verbose))
     run_polling(settings, partial(dispatch_telegram, settings))
     return 0
 
@@ -67,6 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
     from bot.web import serve
 
+    configure_logging(service_level(settings.log_level, args.verbose))
     serve(settings)
     return 0
 
@@ -81,6 +84,7 @@ def _worker(args: argparse.Namespace) -> int:
     from bot import event_loop
     from bot.worker import run_worker
 
+    configure_logging(service_level(settings.log_level, args.verbose))
     event_loop.run(run_worker(settings))
     return 0
 
