@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, utcnow
 
+DEFAULT_SUPPRESSION_K = 5
+
 
 class Municipality(Base):
     """A municipality running one or more assemblies."""
@@ -26,7 +28,7 @@ class Municipality(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[dict[str, str]]
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Istanbul")
-    suppression_k: Mapped[int] = mapped_column(default=5)
+    suppression_k: Mapped[int] = mapped_column(default=DEFAULT_SUPPRESSION_K)
     quiet_start: Mapped[str] = mapped_column(String(5), default="22:00", server_default="22:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

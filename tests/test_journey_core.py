@@ -5,8 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.assemblies import assembly_by_code
 from storage.crypto import AddressCipher
-from storage.models import Answer, Feedback, Participant, ProfileAnswer, Response
+from storage.models import (
+    Answer,
+    Feedback,
+    Municipality,
+    Participant,
+    ProfileAnswer,
+    Response,
+)
 from tests.support.chat import Chat
 
 
@@ -100,3 +108,23 @@ async def test_conversations_that_never_reached_consent_are_purged(
         assert await purge_unconsented(session, utcnow() + timedelta(seconds=1)) == 1
         await session.commit()
     assert await _count(sessions, Participant) == 1
+
+
+async def test_the_consent_notice_names_the_municipalitys_own_threshold_in_the_persons_digits(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    async with sessions() as session:
+        assembly = await assembly_by_code(session, demo)
+        assert assembly is not None
+        municipality = await session.get(Municipality, assembly.municipality_id)
+        assert municipality is not None
+        municipality.suppression_k = 11
+        await session.commit()
+    arabic = Chat(sessions, cipher, "3003", client_language="ar")
+    await arabic.say(f"/start {demo}")
+    await arabic.press("العربية")
+    assert "تقل عن ١١ شخصاً" in arabic.text
+    english = Chat(sessions, cipher, "3004", client_language="en")
+    await english.say("/start")  # no join code yet: the default threshold
+    await english.press("English")
+    assert "groups of fewer than 5 people are hidden" in english.text

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from handlers.i18n import LANGUAGES
 from handlers.profile_file import parse_profile
 from storage.assemblies import assembly_by_code
-from storage.models import Assembly, Municipality
+from storage.models import DEFAULT_SUPPRESSION_K, Assembly, Municipality
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 JOIN_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
@@ -218,7 +218,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--timezone", default="Europe/Istanbul", help="time zone (default Europe/Istanbul)"
     )
     create.add_argument(
-        "--k", type=int, default=5, help="counts under K are shown as <K (default 5)"
+        "--k",
+        type=int,
+        default=DEFAULT_SUPPRESSION_K,
+        help=f"counts under K are shown as <K (default {DEFAULT_SUPPRESSION_K})",
     )
     create.set_defaults(func=run_async(_create_municipality))
     listing = m_commands.add_parser(
