@@ -75,6 +75,7 @@ async def language_prompt(turn: Turn) -> list[Outgoing]:
 async def on_language(turn: Turn, value: str) -> list[Outgoing]:
     """A language was chosen: remember it and go on to consent, or back to where things stood."""
     if value not in LANGUAGES:
+        turn.ask_again()
         return await language_prompt(turn)
     person = turn.person
     person.language = value

@@ -222,6 +222,7 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
     if kind == "done" and question.kind == "multi":
         selected = [int(i) for i in (turn.person.step_data or {}).get("sel", [])]
         if not selected:
+            turn.ask_again()
             return [
                 Outgoing(_("Please choose at least one option, then press Done.")),
                 *await poll_prompt(turn),
@@ -233,6 +234,7 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
         allowed = SCALE if question.kind == "scale" else (0, 1)
         if number is not None and number in allowed:
             return await _store(turn, poll, index, value_int=number)
+    turn.ask_again()
     return [
         Outgoing(_("That is not one of the answers to this question.")),
         *await poll_prompt(turn),
@@ -275,6 +277,7 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     matched = match_choice(text, choices)
     if matched is not None and question.kind != "multi":
         return await on_poll_choice(turn, matched.data.partition(":")[2])
+    turn.ask_again()
     return [
         Outgoing(_("That is not one of the answers to this question.")),
         *await poll_prompt(turn),

@@ -179,6 +179,7 @@ async def _on_text(turn: Turn, text: str) -> list[Outgoing]:
     if step.on_text is not None:
         return await step.on_text(turn, text)
     if step.on_choice is None:
+        turn.ask_again()
         return [
             Outgoing(_("To write to the assembly, send /feedback and then your message.")),
             *await step.prompt(turn),
@@ -187,7 +188,8 @@ async def _on_text(turn: Turn, text: str) -> list[Outgoing]:
     choices = tuple(choice for message in prompt for choice in message.choices)
     matched = match_choice(text, choices)
     if matched is None:
-        return [Outgoing(_("Please choose one of the options below.")), *prompt]
+        turn.ask_again()
+        return [Outgoing(_("Please choose one of the options below.")), *await step.prompt(turn)]
     return await step.on_choice(turn, matched.data.partition(":")[2])
 
 
@@ -244,5 +246,6 @@ async def _follow_up(turn: Turn) -> list[Outgoing]:
             turn.needs_advance = False
             await choose_next_step(turn)
         turn.needs_prompt = False
+        turn.ask_again()
         replies += await step_for(turn.person.step).prompt(turn)
     return replies

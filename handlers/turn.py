@@ -27,6 +27,10 @@ class Turn:
     needs_advance: bool = field(default=False)
     needs_prompt: bool = field(default=False)
     loaded: dict[tuple[type, int], object] = field(default_factory=dict)
+    first_nonce: int | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.first_nonce = self.participant.step_nonce if self.participant else None
 
     @property
     def person(self) -> Participant:
@@ -50,6 +54,17 @@ class Turn:
         """Move to a step and have the router ask its question."""
         self.go(step, **data)
         self.needs_prompt = True
+
+    def ask_again(self) -> None:
+        """The current question is about to be sent anew: the copies shown before stop working.
+
+        Only the newest copy of a question can then be pressed, so an older one can neither
+        record an answer nor keep ticks that are out of date. Once per turn, and not at all if
+        the turn has moved the conversation already (that made the old buttons stale).
+        """
+        person = self.participant
+        if person is not None and person.step_nonce == self.first_nonce:
+            person.step_nonce = (person.step_nonce or 0) + 1
 
     def update(self, **data: Any) -> None:
         """Change what the current step remembers, keeping its buttons valid."""

@@ -193,3 +193,24 @@ async def test_a_broken_stored_step_gets_an_apology_then_the_conversation_recove
     await chat.press("Services")
     assert "question 2 of 6" in chat.text
     assert await _answers(sessions) == 1
+
+
+async def test_a_question_asked_again_leaves_only_its_newest_copy_pressable(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = await _joined(sessions, cipher, demo, "509")
+    first_copy = chat.button("Public transport")
+    await chat.say("none of these")  # not an answer: the question comes again
+    assert "not one of the answers" in chat.text or "choose one of the options" in chat.text
+    second_copy = chat.button("Public transport")
+    assert second_copy.data != first_copy.data
+    await chat.send(Incoming("telegram", "509", text=None, unsupported="photo"))
+    newest = chat.button("Public transport")  # asked again once more, after the photo
+    assert newest.data not in (first_copy.data, second_copy.data)
+    for old in (first_copy, second_copy):
+        await chat.press_data(old.data)
+        assert "no longer active" in chat.last[0].text
+        assert await _answers(sessions) == 0
+    await chat.press_data(chat.button("Public transport").data)
+    assert await _answers(sessions) == 1
+    assert "question 2 of 6" in chat.text
