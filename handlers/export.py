@@ -3,14 +3,17 @@
 A row holds the response's language and one answer per question; no participant id, no
 time, and the rows come in a random order, so they cannot be lined up with who joined or
 answered when. Text a spreadsheet would run as a formula is defused with a leading
-apostrophe. A poll with fewer than K responses is not exported.
+apostrophe. A poll with fewer than K responses is not exported, and a language with fewer
+than K responses is not named: its rows say ``withheld``, and so do the rows of the next
+smallest language where the counts would otherwise give it away (the one suppression module
+decides, over the responses per language with their total).
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES, localized
 from handlers.results import ResultsError, municipality_k, value_label
+from handlers.suppression import suppress_counts
 from storage.models import Answer, Poll, Question, Response
 
 LANGUAGE_COLUMN = "language"
+WITHHELD_LANGUAGE = "withheld"
 OPTION_SEPARATOR = "; "
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 WHOLE_NUMBER = re.compile(r"-?\d+")
@@ -55,12 +60,24 @@ async def export_responses(session: AsyncSession, poll: Poll, *, language: str) 
         f"{number}. {localized(question.text, language)}"
         for number, question in enumerate(poll.questions, start=1)
     ]
+    named = _languages_to_name([lang for lang, _given in answers.values()], k)
     rows = [
-        [response_language, *(_cell(q, given.get(q.id, []), language) for q in poll.questions)]
-        for response_language, given in answers.values()
+        [
+            lang if lang in named else WITHHELD_LANGUAGE,
+            *(_cell(q, given.get(q.id, []), language) for q in poll.questions),
+        ]
+        for lang, given in answers.values()
     ]
     random.SystemRandom().shuffle(rows)
     return Export(header, rows)
+
+
+def _languages_to_name(languages: list[str], k: int) -> set[str]:
+    """The response languages whose count may be shown (so whose rows may say which they are)."""
+    counts = Counter(languages)
+    labels = sorted(counts)
+    safe = suppress_counts([("responses", [counts[lang] for lang in labels])], labels, k)
+    return {lang for lang, cell in zip(labels, safe.cells[0], strict=True) if cell.isdigit()}
 
 
 async def _answers(
