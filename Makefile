@@ -46,7 +46,8 @@ test: lint typecheck unit
 
 # Benchmarks (not part of `make test`): figures for the README's performance section.
 bench: $(STAMP) catalogs
-	url="$$(scripts/test-postgres.sh)" && RESLOG_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m bench.ingest
+	url="$$(scripts/test-postgres.sh)" && export RESLOG_BENCH_POSTGRES_URL="$$url" && \
+		$(BIN)/python -m bench.ingest && $(BIN)/python -m bench.broadcast
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
