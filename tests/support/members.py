@@ -33,17 +33,18 @@ class Member:
 async def add_members(
     sessions: async_sessionmaker[AsyncSession],
     cipher: AddressCipher,
-    fake: FakeBotApi,
+    fake: FakeBotApi | None,
     code: str,
     members: Sequence[Member],
 ) -> dict[int, Json]:
-    """Write the members and open their chats at the fake Bot API; the fake's users by user id."""
+    """Write the members and open their chats at the fake Bot API, if any; its users by user id."""
     users: dict[int, Json] = {}
     async with sessions() as session:
         assembly = await assembly_by_code(session, code)
         assert assembly is not None
         for member in members:
-            users[member.user_id] = fake.user(member.user_id, "P", member.language)
+            if fake is not None:
+                users[member.user_id] = fake.user(member.user_id, "P", member.language)
             person = Participant(
                 channel="telegram",
                 address_hash=cipher.lookup_hash("telegram", str(member.user_id)),

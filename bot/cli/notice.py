@@ -1,0 +1,244 @@
+"""`reslog notice`: write a notice to an assembly or a segment of it, send it once, follow delivery.
+
+    reslog notice draft CODE --text tr=... --text ar=... --text en=... [--language ar]
+                             [--profile community=syrian] [--at "2026-12-02 10:00"] [--urgent]
+    reslog notice send ID          # confirm: one outbox row per recipient, sent by `reslog worker`
+    reslog notice list CODE        # each notice: recipients, sent, pending, failed, blocked
+
+A draft shows who it would reach and how it reads in every language before anything is sent;
+``send`` confirms it once (a second ``send`` changes nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.cli.assembly import require_assembly
+from bot.cli.common import CliError, database, print_table, run_async
+from bot.settings import Settings
+from handlers.i18n import LANGUAGE_NAMES, use_language
+from handlers.notice_queue import (
+    NoticeProblem,
+    audience_of,
+    check_schedule,
+    check_texts,
+    queue_notice,
+)
+from handlers.profile import PREFER_NOT_TO_SAY
+from storage.base import utcnow
+from storage.models import Assembly, Notice
+from storage.outbox import delivery_counts
+
+STATUSES = ("sent", "pending", "sending", "failed", "blocked", "skipped", "unconfirmed")
+LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def parse_texts(values: list[str] | None) -> dict[str, str]:
+    """Notice texts given as LANG=TEXT; an empty one is kept, so that it is named as missing."""
+    texts: dict[str, str] = {}
+    for value in values or []:
+        lang, sep, text = value.partition("=")
+        if not sep or lang not in LANGUAGE_NAMES:
+            raise CliError(f"--text {value!r} must look like tr=Text")
+        texts[lang] = text.strip()
+    return texts
+
+
+def parse_segment(assembly: Assembly, languages: list[str], profile: list[str]) -> dict[str, Any]:
+    """The audience: languages of the assembly and profile answers (KEY=OPTION, KEY= for none)."""
+    for lang in languages:
+        if lang not in assembly.languages:
+            raise CliError(
+                f"--language {lang!r} is not a language of {assembly.join_code} "
+                f"({', '.join(assembly.languages)})"
+            )
+    options = {
+        str(q["key"]): {str(o["key"]) for o in q.get("options", [])} | {PREFER_NOT_TO_SAY}
+        for q in assembly.profile or []
+    }
+    answers: dict[str, list[str]] = defaultdict(list)
+    for value in profile:
+        key, sep, option = value.partition("=")
+        if not sep or key not in options:
+            known = ", ".join(options) or "none"
+            raise CliError(f"--profile {value!r} must be KEY=OPTION; profile questions: {known}")
+        if option not in options[key]:
+            raise CliError(
+                f"--profile {value!r}: {key} has the options {', '.join(sorted(options[key] - {''}))}"
+                " (or nothing after = for prefer not to say)"
+            )
+        answers[key].append(option)
+    segment: dict[str, Any] = {}
+    if languages:
+        segment["languages"] = sorted(set(languages))
+    if answers:
+        segment["profile"] = dict(answers)
+    return segment
+
+
+def parse_local_time(value: str | None, timezone: str) -> datetime | None:
+    """A local "YYYY-MM-DD HH:MM" in the municipality's time zone, or None."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.strptime(value.strip(), LOCAL_TIME_FORMAT)
+    except ValueError:
+        raise CliError(f"--at {value!r} is not a local time like 2026-12-02 10:00") from None
+    return moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+async def _draft(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a draft notice and show who it would reach and how it reads."""
+    async with database(settings) as session:
+        assembly = await require_assembly(session, args.code)
+        texts = parse_texts(args.text)
+        segment = parse_segment(assembly, args.language or [], args.profile or [])
+        send_at = parse_local_time(args.at, assembly.municipality.timezone)
+        notice = Notice(
+            assembly_id=assembly.id,
+            text={lang: texts.get(lang, "") for lang in assembly.languages},
+            audience=segment,
+            urgent=args.urgent,
+            send_at=send_at,
+        )
+        with use_language("en"):
+            try:
+                check_texts(assembly, notice.text)
+                check_schedule(send_at, utcnow())
+            except NoticeProblem as problem:
+                raise CliError(str(problem)) from None
+            people = await audience_of(session, notice)
+            if not people:
+                raise CliError("Nobody is in this audience, so nothing was kept.")
+        session.add(notice)
+        await session.commit()
+        when = f"at {args.at} ({assembly.municipality.timezone})" if send_at else "when sent"
+        print(
+            f"draft notice {notice.id} to {len(people):,} people of {assembly.join_code} "
+            f"({_describe(segment)}), {'urgent, ' if args.urgent else ''}going out {when}."
+        )
+        for lang in assembly.languages:
+            print(f"\n[{LANGUAGE_NAMES[lang]}]\n{notice.text[lang]}")
+        print(f"\nSend it with: reslog notice send {notice.id}")
+    return 0
+
+
+def _describe(segment: dict[str, Any]) -> str:
+    """An audience in words."""
+    parts = []
+    if segment.get("languages"):
+        parts.append("language " + ", ".join(segment["languages"]))
+    for key, answers in (segment.get("profile") or {}).items():
+        parts.append(f"{key} " + ", ".join(a or "prefer not to say" for a in answers))
+    return "; ".join(parts) or "every member"
+
+
+async def _send(args: argparse.Namespace, settings: Settings) -> int:
+    """Confirm a draft: write its outbox rows, once."""
+    async with database(settings) as session:
+        notice = await session.get(Notice, args.id)
+        if notice is None:
+            raise CliError(f"there is no notice {args.id}; `reslog notice list CODE` shows them")
+        with use_language("en"):
+            try:
+                count = await queue_notice(session, notice, utcnow())
+            except NoticeProblem as problem:
+                raise CliError(str(problem)) from None
+        await session.commit()
+    print(f"notice {args.id} queued for {count:,} people; `reslog worker` sends it")
+    return 0
+
+
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    """Each notice of an assembly with its delivery so far."""
+    async with database(settings) as session:
+        assembly = await require_assembly(session, args.code)
+        notices = list(
+            (
+                await session.execute(
+                    select(Notice)
+                    .where(Notice.assembly_id == assembly.id)
+                    .order_by(Notice.id.desc())
+                    .limit(args.last)
+                )
+            ).scalars()
+        )
+        counts = await delivery_counts(session, [n.id for n in notices])
+    rows = [
+        [
+            n.id,
+            n.kind,
+            n.status,
+            f"{n.created_at:%Y-%m-%d %H:%M}",
+            sum(counts[n.id].values()),
+            *(counts[n.id].get(status, 0) for status in STATUSES),
+            _preview(n),
+        ]
+        for n in notices
+    ]
+    print_table(rows, ["id", "kind", "status", "created (UTC)", "to", *STATUSES, "text"])
+    return 0
+
+
+def _preview(notice: Notice) -> str:
+    """The start of the notice's first text."""
+    text = next((t for t in (notice.text or {}).values() if t), "")
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 40 else flat[:39] + "…"
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the notice commands."""
+    notice = commands.add_parser(
+        "notice",
+        help="write, send and follow notices",
+        description="Notices to an assembly's members or a segment of them.",
+    )
+    n_commands = notice.add_subparsers(dest="notice_command", required=True)
+    draft = n_commands.add_parser(
+        "draft",
+        help="write a draft notice and see who it reaches",
+        description="Write a draft notice in every language of the assembly; shows the "
+        "number of recipients and the texts. Nothing is sent until `reslog notice send`.",
+    )
+    draft.add_argument("code", help="the assembly's join code")
+    draft.add_argument(
+        "--text", action="append", help="the text in one language, like tr='...' (each language)"
+    )
+    draft.add_argument(
+        "--language", action="append", help="only members with this language (repeatable)"
+    )
+    draft.add_argument(
+        "--profile",
+        action="append",
+        help="only members with this profile answer, like community=syrian (repeatable)",
+    )
+    draft.add_argument(
+        "--at", help="send at this local time, like '2026-12-02 10:00' (default: when sent)"
+    )
+    draft.add_argument(
+        "--urgent", action="store_true", help="send even during the quiet hours at night"
+    )
+    draft.set_defaults(func=run_async(_draft))
+    send = n_commands.add_parser(
+        "send",
+        help="confirm a draft notice, once",
+        description="Confirm a draft notice: one outbox row per recipient, sent by `reslog "
+        "worker` under the channel's limits. A notice is sent once; a second send changes nothing.",
+    )
+    send.add_argument("id", type=int, help="the notice's number")
+    send.set_defaults(func=run_async(_send))
+    listing = n_commands.add_parser(
+        "list",
+        help="an assembly's notices and their delivery",
+        description="An assembly's latest notices: recipients, sent, pending, failed, blocked.",
+    )
+    listing.add_argument("code", help="the assembly's join code")
+    listing.add_argument("--last", type=int, default=20, help="how many (default 20)")
+    listing.set_defaults(func=run_async(_list))
