@@ -11,11 +11,15 @@ fi
 
 ROLE=reslog_test
 PASSWORD=reslog_test
-DB=reslog_test
+# One database per checkout, so that suites run from two checkouts at once (a clone and the
+# working tree, say) do not empty each other's tables.
+ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
+DB="reslog_test_$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)"
 VERSION=15
 
 as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+  # From /, which the postgres user can enter (psql complains about a working folder it cannot).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && "$@"); else (cd / && sudo -n "$@"); fi
 }
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ ! -d "/usr/lib/postgresql/$VERSION/bin" ]; then
