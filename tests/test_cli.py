@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.main import build_parser
@@ -455,3 +456,19 @@ async def test_every_command_and_subcommand_has_help(bare_env: dict[str, str]) -
     assert "can only raise it" in results_help and "<K" in results_help
     export_help = " ".join(shown["export"][1].split())
     assert "byte-order mark" in export_help and "No participant id" in export_help
+
+
+async def test_a_postgresql_database_that_does_not_exist_is_one_line_with_the_fix(
+    bare_env: dict[str, str], postgres_url: str
+) -> None:
+    missing = make_url(postgres_url).set(database="reslog_no_such_database")
+    env = {
+        **bare_env,
+        "RESLOG_SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": missing.render_as_string(hide_password=False),
+    }
+    upgrade, listing = await asyncio.gather(
+        reslog(env, "db", "upgrade"), reslog(env, "assembly", "list")
+    )
+    for run in (upgrade, listing):
+        run.refused('database "reslog_no_such_database" does not exist', "check DATABASE_URL")

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
 from bot.cli import assembly, db, demo, notice, poll, poster, results, run, staff
 from bot.cli.common import CliError
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except EXPECTED_ERRORS as exc:
         print(f"reslog: error: {exc}", file=sys.stderr)
         return 2
-    except (OperationalError, ProgrammingError) as exc:
+    except DBAPIError as exc:  # cannot connect, no such database, never migrated, ...
         logging.getLogger(__name__).debug("database failure", exc_info=True)
         print(f"reslog: error: {database_problem(exc)}", file=sys.stderr)
         return 2
