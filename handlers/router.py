@@ -14,12 +14,13 @@ some work.)
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import feedback, forget, mydata, onboarding, optout, polls
+from handlers import delivery, feedback, forget, mydata, onboarding, optout, polls
 from handlers.commands import help_text
 from handlers.events import Incoming, Outgoing
 from handlers.flow import choose_next_step
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 MAX_FOLLOW_UPS = 6
 PRE_CONSENT_COMMANDS = frozenset({"start", "help", "language", "forget", "mydata"})
+STAFF_COMMANDS: dict[str, Callable[[Turn], Awaitable[list[Outgoing]]]] = {
+    "delivery": delivery.show_delivery,
+}
 
 
 async def handle(
@@ -199,6 +203,8 @@ async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
         return [Outgoing(help_text())]
     if name == "start":
         return await onboarding.start(turn, args.split()[0] if args else None)
+    if name in STAFF_COMMANDS:  # staff need not be participants of their own assembly
+        return await STAFF_COMMANDS[name](turn)
     person = turn.participant
     if person is None:
         if name in ("forget", "mydata"):

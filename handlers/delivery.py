@@ -1,0 +1,106 @@
+"""/delivery: for staff, how far each recent notice of the assemblies they run has gone.
+
+Returns one message: for each notice, its assembly, when it was queued, its first words, and
+how many were sent, are waiting, failed, or went to people who blocked the bot (and how many a
+stopped dispatcher could not confirm). Someone without a staff role is told, in their language,
+that the command is for facilitators; the refusal is logged by participant row id only.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlalchemy import select
+
+from handlers.events import Outgoing
+from handlers.i18n import _, current_language, format_number, isolate, localized
+from handlers.turn import Turn
+from storage.models import Assembly, Notice
+from storage.outbox import delivery_counts
+from storage.staff import managed_assemblies
+
+log = logging.getLogger(__name__)
+
+RECENT = 5
+PREVIEW = 40
+
+
+async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
+    """The assemblies the sender runs; None (and the refusal logged) for someone without a role."""
+    incoming = turn.incoming
+    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
+    assemblies = await managed_assemblies(turn.session, incoming.channel, address_hash)
+    if assemblies is None:
+        who = turn.participant.id if turn.participant else "unknown"
+        log.info("/%s refused to participant %s: no staff role", command, who)
+    return assemblies
+
+
+def not_staff() -> Outgoing:
+    """The polite refusal of a staff command."""
+    return Outgoing(_("This command is for the assembly's facilitators."))
+
+
+async def show_delivery(turn: Turn) -> list[Outgoing]:
+    """The delivery of the latest notices of the sender's assemblies."""
+    managed = await staff_assemblies(turn, "delivery")
+    if managed is None:
+        return [not_staff()]
+    assemblies = {a.id: a for a in managed}
+    notices = list(
+        (
+            await turn.session.execute(
+                select(Notice)
+                .where(Notice.assembly_id.in_(list(assemblies)), Notice.status != "draft")
+                .order_by(Notice.queued_at.desc(), Notice.id.desc())
+                .limit(RECENT)
+            )
+        ).scalars()
+    )
+    if not notices:
+        return [Outgoing(_("No notice has been sent yet."))]
+    counts = await delivery_counts(turn.session, [n.id for n in notices])
+    lines = [_("Recent notices:")]
+    for notice in notices:
+        assembly = assemblies[notice.assembly_id]
+        count = counts[notice.id]
+        lines.append(
+            "• "
+            + _("{assembly}, {when}: {text}").format(
+                assembly=isolate(localized(assembly.name)),
+                when=isolate(_when(notice, assembly)),
+                text=isolate(_preview(notice)),
+            )
+        )
+        lines.append(
+            _(
+                "sent {sent} · waiting {waiting} · failed {failed} · blocked or opted out {blocked}"
+            ).format(
+                sent=format_number(count["sent"]),
+                waiting=format_number(count["pending"] + count["sending"]),
+                failed=format_number(count["failed"]),
+                blocked=format_number(count["blocked"] + count["skipped"]),
+            )
+        )
+        if count["unconfirmed"]:
+            lines.append(
+                _("not confirmed {count} (the sender stopped while sending them)").format(
+                    count=format_number(count["unconfirmed"])
+                )
+            )
+    return [Outgoing("\n".join(lines))]
+
+
+def _when(notice: Notice, assembly: Assembly) -> str:
+    """When the notice was queued, in the municipality's time and the reader's language."""
+    moment = notice.queued_at or notice.created_at
+    zone = ZoneInfo(assembly.municipality.timezone)
+    return format_datetime(moment, "short", tzinfo=zone, locale=current_language())
+
+
+def _preview(notice: Notice) -> str:
+    """The notice's first words in the reader's language."""
+    text = " ".join(localized(notice.text or {}).split())
+    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"

@@ -1,0 +1,203 @@
+"""Staff roles and /delivery through the conversation core, and `reslog staff add`, on both databases."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.notice_queue import queue_notice
+from storage.assemblies import assembly_by_code
+from storage.base import utcnow
+from storage.crypto import AddressCipher
+from storage.models import Assembly, Municipality, Notice, OutboxMessage, Staff
+from storage.staff import ADMINISTRATOR, FACILITATOR, MUNICIPAL
+from tests.support.chat import Chat
+from tests.support.cli import reslog_all
+from tests.support.members import Member, add_members, draft_notice
+
+FACILITATOR_ID, MUNICIPAL_ID, ADMIN_ID, OUTSIDER_ID, RESIDENT_ID = (
+    "810001",
+    "810002",
+    "810003",
+    "810004",
+    "810005",
+)
+
+
+async def _staff(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    telegram_id: str,
+    role: str,
+    assembly: Assembly | None = None,
+    municipality_id: int | None = None,
+) -> None:
+    async with sessions() as session:
+        session.add(
+            Staff(
+                assembly_id=assembly.id if assembly else None,
+                municipality_id=municipality_id,
+                role=role,
+                channel="telegram",
+                address_hash=cipher.lookup_hash("telegram", telegram_id),
+                address_enc=cipher.encrypt(telegram_id),
+            )
+        )
+        await session.commit()
+
+
+async def _sent_notice(sessions: async_sessionmaker[AsyncSession], demo: str) -> None:
+    """A notice queued to five members: 2 sent, 1 waiting, 1 failed, 1 blocked."""
+    async with sessions() as session:
+        notice = await session.get(Notice, await draft_notice(sessions, demo, urgent=True))
+        assert notice is not None
+        assert await queue_notice(session, notice, utcnow()) == 5
+        await session.commit()
+        ids = list((await session.execute(select(OutboxMessage.id))).scalars())
+        statuses = ("sent", "sent", "pending", "failed", "blocked")
+        for row_id, status in zip(sorted(ids), statuses, strict=True):
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(status=status)
+            )
+        await session.commit()
+
+
+@pytest.fixture
+async def demo_assembly(sessions: async_sessionmaker[AsyncSession], demo: str) -> Assembly:
+    async with sessions() as session:
+        assembly = await assembly_by_code(session, demo)
+        assert assembly is not None
+        return assembly
+
+
+async def test_a_facilitator_sees_how_far_each_notice_went_in_their_language(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    members = [Member(6_200_000 + i, "ar") for i in range(5)]
+    await add_members(sessions, cipher, None, demo, members)
+    await _sent_notice(sessions, demo)
+    await _staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, demo_assembly)
+
+    facilitator = Chat(sessions, cipher, FACILITATOR_ID, client_language="ar")
+    await facilitator.say("/delivery")
+    text = facilitator.text
+    assert "آخر الإشعارات:" in text
+    assert "مجلس الانسجام في زيتين بورنو" in text
+    assert "الاجتماع يوم الثلاثاء" in text
+    assert "أُرسل: ٢ · ينتظر: ١ · فشل: ١ · حظر البوت أو أوقف الإشعارات: ١" in text
+
+    english = Chat(sessions, cipher, FACILITATOR_ID, client_language="en")
+    await english.say("/delivery")
+    assert "sent 2 · waiting 1 · failed 1 · blocked or opted out 1" in english.text
+
+
+async def test_delivery_is_refused_politely_to_someone_without_a_role_and_logged_by_row_id(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _sent_notice_members(sessions, cipher, demo)
+    resident = Chat(sessions, cipher, RESIDENT_ID, client_language="tr")
+    await resident.say(f"/start {demo}")
+    await resident.press("Türkçe")
+    await resident.press("Kabul ediyorum")
+    with caplog.at_level(logging.INFO, logger="handlers.delivery"):
+        await resident.say("/delivery")
+        stranger = Chat(sessions, cipher, OUTSIDER_ID, client_language="ar")
+        await stranger.say("/delivery")
+    assert resident.text == "Bu komut meclisin kolaylaştırıcıları içindir."
+    assert stranger.text == "هذا الأمر مخصّص لميسّري المجلس."
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 2
+    assert all(RESIDENT_ID not in line and OUTSIDER_ID not in line for line in refusals)
+
+
+async def _sent_notice_members(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    await add_members(sessions, cipher, None, demo, [Member(6_300_000 + i, "tr") for i in range(5)])
+    await _sent_notice(sessions, demo)
+
+
+async def test_municipal_staff_and_administrators_see_their_assemblies_and_no_other(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    await _sent_notice_members(sessions, cipher, demo)
+    async with sessions() as session:
+        other = Municipality(slug="seyhan", name={"tr": "Seyhan"}, timezone="Europe/Istanbul")
+        session.add(other)
+        await session.commit()
+        other_id = other.id
+    await _staff(sessions, cipher, MUNICIPAL_ID, MUNICIPAL, None, demo_assembly.municipality_id)
+    await _staff(sessions, cipher, OUTSIDER_ID, MUNICIPAL, None, other_id)
+    await _staff(sessions, cipher, ADMIN_ID, ADMINISTRATOR)
+    seen = {}
+    for telegram_id in (MUNICIPAL_ID, OUTSIDER_ID, ADMIN_ID):
+        chat = Chat(sessions, cipher, telegram_id, client_language="en")
+        await chat.say("/delivery")
+        seen[telegram_id] = chat.text
+    assert "Zeytinburnu Harmony Assembly" in seen[MUNICIPAL_ID]
+    assert "sent 2 · waiting 1" in seen[ADMIN_ID]
+    assert seen[OUTSIDER_ID] == "No notice has been sent yet."
+
+
+async def test_reslog_staff_add_gives_each_role_its_place_and_refuses_the_wrong_one(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    runs = await reslog_all(
+        cli_env,
+        [
+            [
+                "staff",
+                "add",
+                "--telegram-id",
+                "1",
+                "--role",
+                "municipal",
+                "--municipality",
+                "zeytinburnu",
+            ],
+            ["staff", "add", "--telegram-id", "2", "--role", "administrator"],
+            ["staff", "add", "--telegram-id", "3", "--assembly", demo],
+            ["staff", "add", "--telegram-id", "4"],
+            ["staff", "add", "--telegram-id", "5", "--role", "municipal", "--assembly", demo],
+            ["staff", "add", "--telegram-id", "6", "--role", "administrator", "--assembly", demo],
+            ["staff", "add", "--telegram-id", "7", "--role", "municipal", "--municipality", "x"],
+        ],
+    )
+    assert runs[0].ok() == "added municipal staff to zeytinburnu\n"
+    assert runs[1].ok() == "added an administrator to every assembly\n"
+    assert runs[2].ok() == "added a facilitator to ZEYTINBURNU\n"
+    runs[3].refused("a facilitator needs --assembly CODE")
+    runs[4].refused("municipal staff need --municipality SLUG")
+    runs[5].refused("an administrator has every assembly")
+    runs[6].refused("no municipality has the slug 'x'")
+    again = await reslog_all(
+        cli_env, [["staff", "add", "--telegram-id", "2", "--role", "administrator"]]
+    )
+    assert again[0].ok() == "already an administrator of every assembly\n"
+    async with sessions() as session:
+        roles = sorted(
+            (s.role, s.assembly_id, s.municipality_id)
+            for s in (await session.execute(select(Staff))).scalars()
+        )
+    assert roles == sorted(
+        [
+            (ADMINISTRATOR, None, None),
+            (FACILITATOR, demo_assembly.id, demo_assembly.municipality_id),
+            (MUNICIPAL, None, demo_assembly.municipality_id),
+        ]
+    )
