@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.poll_file import missing_translations
+from handlers.poll_invitation import invite_members
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 
@@ -13,8 +14,9 @@ class PollStateError(ValueError):
     """The poll cannot make this change; the message says why."""
 
 
-async def open_poll(session: AsyncSession, poll: Poll) -> None:
-    """Open a draft poll, if every language of its assembly has every text."""
+async def open_poll(session: AsyncSession, poll: Poll) -> int:
+    """Open a draft poll, if every language of its assembly has every text, and invite the
+    members (in the same transaction); how many were invited."""
     if poll.status == "open":
         raise PollStateError(f"poll {poll.slug} is open already")
     if poll.status == "closed":
@@ -28,6 +30,7 @@ async def open_poll(session: AsyncSession, poll: Poll) -> None:
     poll.status = "open"
     poll.opened_at = utcnow()
     await session.flush()
+    return await invite_members(session, poll, assembly, poll.opened_at) if assembly else 0
 
 
 async def close_poll(session: AsyncSession, poll: Poll) -> None:

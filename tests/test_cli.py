@@ -238,7 +238,7 @@ async def test_poll_files_are_refused_whole_with_their_line_and_polls_open_and_c
     close_draft.refused("poll services-2027 is not open (it is draft)")
     unknown.refused("assembly ZEYTINBURNU has no poll 'nothing'")
     assert (await reslog(cli_env, "poll", "open", "zeytinburnu", "services-2027")).ok() == (
-        "poll services-2027 is open\n"
+        "poll services-2027 is open; 0 members invited (`reslog worker` sends)\n"
     )
     assert (await reslog(cli_env, "poll", "close", "ZEYTINBURNU", "services-2027")).ok() == (
         "poll services-2027 is closed\n"

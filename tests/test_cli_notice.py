@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from storage.models import Notice, OutboxMessage
 from tests.support.cli import reslog, reslog_all
 from tests.support.members import Member, add_members
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 TEXTS = ("--text", "tr=Toplantı salı", "--text", "ar=الاجتماع يوم الثلاثاء", "--text", "en=Meeting")
 MEMBERS = [
@@ -148,3 +150,33 @@ async def test_a_scheduled_notice_waits_for_its_time_and_a_night_one_for_the_mor
     for row in rows:
         assert row.notice_id is not None
         assert row.not_before.astimezone(UTC) == local[row.notice_id].astimezone(UTC)
+
+
+async def test_opening_a_poll_invites_every_member_in_their_language_once(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    tmp_path: Path,
+) -> None:
+    await add_members(sessions, cipher, None, demo, MEMBERS)
+    poll_file = tmp_path / "poll-2027.yaml"
+    source = (PROJECT_DIR / "examples" / "poll-services-2026.yaml").read_text(encoding="utf-8")
+    poll_file.write_text(source.replace("slug: services-2026", "slug: services-2027"), "utf-8")
+    (await reslog(cli_env, "poll", "import", str(poll_file))).ok()
+    opened = await reslog(cli_env, "poll", "open", demo, "services-2027")
+    # Six members accepted the notice and did not send /stop.
+    assert opened.ok() == "poll services-2027 is open; 6 members invited (`reslog worker` sends)\n"
+    async with sessions() as session:
+        [invitation] = (await session.execute(select(Notice))).scalars().all()
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert (invitation.kind, invitation.status) == ("invitation", "queued")
+    assert "\u2068Mahallemizde hizmetler 2026\u2069" in invitation.text["tr"]
+    assert "/polls" in invitation.text["ar"] and "الخدمات في حيّنا 2026" in invitation.text["ar"]
+    assert invitation.text["en"].startswith("A new poll is open: ")
+    assert len(rows) == 6
+    assert sorted(r.language for r in rows) == ["ar"] * 3 + ["en"] + ["tr"] * 2
+    again = await reslog(cli_env, "poll", "open", demo, "services-2027")
+    again.refused("poll services-2027 is open already")
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 6

@@ -52,11 +52,17 @@ async def _change(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
         try:
-            await (open_poll if args.action == "open" else close_poll)(session, poll)
+            if args.action == "open":
+                invited = await open_poll(session, poll)
+            else:
+                await close_poll(session, poll)
         except PollStateError as exc:
             raise CliError(str(exc)) from None
         await session.commit()
-    print(f"poll {args.slug} is {'open' if args.action == 'open' else 'closed'}")
+    if args.action == "open":
+        print(f"poll {args.slug} is open; {invited:,} members invited (`reslog worker` sends)")
+    else:
+        print(f"poll {args.slug} is closed")
     return 0
 
 
