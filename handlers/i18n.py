@@ -97,6 +97,12 @@ def format_number(value: int) -> str:
     return format_decimal(value, locale=language)
 
 
+def localize_digits(text: str) -> str:
+    """Text with its Western digits written as the current language writes them ("<5" -> "<٥")."""
+    table = NATIVE_DIGITS.get(current_language())
+    return text.translate(table) if table else text
+
+
 def isolate(fragment: str) -> str:
     """Wrap a fragment (a name, a code) so its direction cannot scramble the sentence around it."""
     return f"{FIRST_STRONG_ISOLATE}{fragment}{POP_DIRECTIONAL_ISOLATE}"

@@ -47,6 +47,7 @@ async def audience_of(session: AsyncSession, notice: Notice) -> list[Recipient]:
         notice.assembly_id,
         languages=list(audience.get("languages", [])),
         profile=dict(audience.get("profile", {})),
+        answered_poll=audience.get("answered"),
     )
 
 

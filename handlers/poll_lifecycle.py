@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.poll_file import missing_translations
 from handlers.poll_invitation import invite_members
+from handlers.poll_outcome import send_outcome
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 
@@ -33,10 +34,13 @@ async def open_poll(session: AsyncSession, poll: Poll) -> int:
     return await invite_members(session, poll, assembly, poll.opened_at) if assembly else 0
 
 
-async def close_poll(session: AsyncSession, poll: Poll) -> None:
-    """Close an open poll; answers stop being accepted."""
+async def close_poll(session: AsyncSession, poll: Poll) -> int:
+    """Close an open poll: answers stop being accepted, and everyone who answered is sent the
+    results (in the same transaction); how many they go to."""
     if poll.status != "open":
         raise PollStateError(f"poll {poll.slug} is not open (it is {poll.status})")
     poll.status = "closed"
     poll.closed_at = utcnow()
     await session.flush()
+    assembly = await session.get(Assembly, poll.assembly_id)
+    return await send_outcome(session, poll, assembly, poll.closed_at) if assembly else 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Membership, Participant, ProfileAnswer
+from storage.models import Membership, Participant, ProfileAnswer, Response
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,13 @@ def audience_query(
     assembly_id: int,
     languages: Sequence[str] = (),
     profile: Mapping[str, Sequence[str]] | None = None,
+    answered_poll: int | None = None,
 ) -> Select[int, str, str | None]:
     """Members who accepted the notice and did not opt out, narrowed to a segment if given.
 
     ``languages`` keeps people with one of these languages; ``profile`` maps a profile question
-    to the answers kept ("" is "prefer not to say"). Empty means no narrowing.
+    to the answers kept ("" is "prefer not to say"); ``answered_poll`` keeps people who
+    answered that poll. Empty means no narrowing.
     """
     query = (
         select(Participant.id, Participant.channel, Participant.language)
@@ -41,6 +43,12 @@ def audience_query(
     )
     if languages:
         query = query.where(Participant.language.in_(list(languages)))
+    if answered_poll is not None:
+        query = query.where(
+            exists().where(
+                and_(Response.participant_id == Participant.id, Response.poll_id == answered_poll)
+            )
+        )
     for key, answers in (profile or {}).items():
         query = query.where(
             exists().where(
@@ -60,9 +68,10 @@ async def recipients(
     assembly_id: int,
     languages: Sequence[str] = (),
     profile: Mapping[str, Sequence[str]] | None = None,
+    answered_poll: int | None = None,
 ) -> list[Recipient]:
     """The people a notice to this audience goes to."""
-    rows = await session.execute(audience_query(assembly_id, languages, profile))
+    rows = await session.execute(audience_query(assembly_id, languages, profile, answered_poll))
     return [
         Recipient(participant_id, channel, language or "tr")
         for participant_id, channel, language in rows

@@ -241,7 +241,8 @@ async def test_poll_files_are_refused_whole_with_their_line_and_polls_open_and_c
         "poll services-2027 is open; 0 members invited (`reslog worker` sends)\n"
     )
     assert (await reslog(cli_env, "poll", "close", "ZEYTINBURNU", "services-2027")).ok() == (
-        "poll services-2027 is closed\n"
+        "poll services-2027 is closed; the results go to the 0 members who answered"
+        " (`reslog worker` sends)\n"
     )
     reopen, listed = await reslog_all(
         cli_env,

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.export import defuse, export_responses
 from handlers.i18n import gettext, localized, use_language
+from handlers.poll_lifecycle import close_poll
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, median
 from handlers.results import poll_results as compute_results
 from storage.crypto import AddressCipher
-from storage.models import Municipality, Poll, Response
+from storage.models import Municipality, Notice, OutboxMessage, Poll, Response
 from tests.support.cohort import COHORT, FORMULA, SECRET_WORDS, answer_demo_poll
 
 LESS = "<5"
@@ -331,3 +332,40 @@ async def test_a_poll_nobody_answered_shows_only_under_k_and_is_not_exported(
         assert all(set(row[1:]) <= {LESS, ""} for row in _table(question)), question
         assert not question.withheld
     assert results.questions[4].median == ResultRow("median", "", {"tr": "", "ar": "", "en": ""})
+
+
+async def test_closing_the_poll_sends_what_the_assembly_said_to_everyone_who_answered(
+    sessions: async_sessionmaker[AsyncSession], answered: Poll
+) -> None:
+    async with sessions() as session:
+        poll = await session.get(Poll, answered.id)
+        assert poll is not None
+        reached = await close_poll(session, poll)
+        await session.commit()
+        [outcome] = (
+            (await session.execute(select(Notice).where(Notice.kind == "results"))).scalars().all()
+        )
+        rows = (
+            (
+                await session.execute(
+                    select(OutboxMessage).where(OutboxMessage.notice_id == outcome.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # Fifteen answered; the one who sent /forget is no longer anyone to write to.
+    assert reached == len(rows) == 14
+    assert sorted(r.language for r in rows) == ["ar"] * 6 + ["en"] * 2 + ["tr"] * 6
+    english, arabic = outcome.text["en"], outcome.text["ar"]
+    assert english.startswith("What the assembly said: \u2068Services in our neighbourhood 2026")
+    assert "People who answered: 15" in english
+    assert "• Public transport: <5" in english  # two people: under K
+    assert "• Cleaning and waste collection: hidden" in english  # else 15 - 7 gives it away
+    assert "• Turkish course: 7" in english and "• 4: 5" in english
+    assert "Counts under 5 are shown as <5" in english
+    assert "ماذا قال المجلس:" in arabic and "عدد من أجابوا: ١٥" in arabic
+    assert "• دورة اللغة التركية: ٧" in arabic and "• ٤: ٥" in arabic
+    assert "• النقل العام: <٥" in arabic
+    for words in (SECRET_WORDS, "Bins", "حديقة أكبر للأطفال"):  # free text is never sent
+        assert all(words not in text for text in outcome.text.values())

@@ -52,17 +52,17 @@ async def _change(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
         try:
-            if args.action == "open":
-                invited = await open_poll(session, poll)
-            else:
-                await close_poll(session, poll)
+            reached = await (open_poll if args.action == "open" else close_poll)(session, poll)
         except PollStateError as exc:
             raise CliError(str(exc)) from None
         await session.commit()
     if args.action == "open":
-        print(f"poll {args.slug} is open; {invited:,} members invited (`reslog worker` sends)")
+        print(f"poll {args.slug} is open; {reached:,} members invited (`reslog worker` sends)")
     else:
-        print(f"poll {args.slug} is closed")
+        print(
+            f"poll {args.slug} is closed; the results go to the {reached:,} members who answered"
+            " (`reslog worker` sends)"
+        )
     return 0
 
 
