@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.bot_process import cpu_seconds, memory_kib
-from bench.databases import fresh_postgres, fresh_sqlite
+from bench.databases import add_backend_argument, fresh_database, postgres_server
 from bench.people import Demo, language_of, seed_demo_assembly, seed_people
 from bot.dispatcher import ROUND_SECONDS
 from handlers.notice_queue import queue_notice
@@ -319,9 +319,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.broadcast", description=__doc__.split("\n")[0]
     )
-    parser.add_argument(
-        "--backend", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"]
-    )
+    add_backend_argument(parser)
     parser.add_argument("--recipients", type=int, default=20_000, help="people the notice goes to")
     parser.add_argument("--rate", type=float, default=500.0, help="TELEGRAM_RATE, messages/s")
     return parser.parse_args(argv)
@@ -329,13 +327,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace) -> int:
     """Measure on every requested database and print the figures."""
-    postgres = os.environ.get("RESLOG_BENCH_POSTGRES_URL")
-    if "postgres" in args.backend and not postgres:
-        print(
-            "bench.broadcast: set RESLOG_BENCH_POSTGRES_URL (make bench does) or pass --backend sqlite",
-            file=sys.stderr,
-        )
-        return 2
+    postgres = postgres_server(args.backend, "bench.broadcast")
     print(
         f"RESLOG broadcast benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()};"
         f" {args.recipients:,} recipients at {args.rate:,.0f}/s configured; {GOALS}"
@@ -343,11 +335,7 @@ async def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="reslog-bench-") as tmp:
         folder = Path(tmp)
         for backend in args.backend:
-            url = (
-                await fresh_sqlite(folder)
-                if backend == "sqlite"
-                else await fresh_postgres(str(postgres))
-            )
+            url = await fresh_database(backend, folder, postgres)
             report(await measure(backend, url, args, folder), args)
     return 0
 

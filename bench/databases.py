@@ -6,6 +6,10 @@ scripts/test-postgres.sh), so a benchmark never touches the tests' data.
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import text
@@ -39,3 +43,30 @@ async def fresh_postgres(server_url: str, name: str = BENCH_DATABASE) -> str:
     )
     await upgrade_async(bench_url)
     return bench_url
+
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def add_backend_argument(parser: argparse.ArgumentParser) -> None:
+    """``--backend sqlite postgres``: the databases to measure on."""
+    parser.add_argument("--backend", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+
+
+def postgres_server(backends: Sequence[str], program: str) -> str | None:
+    """RESLOG_BENCH_POSTGRES_URL when PostgreSQL is asked for; raises SystemExit(2) if unset."""
+    url = os.environ.get("RESLOG_BENCH_POSTGRES_URL")
+    if "postgres" in backends and not url:
+        print(
+            f"{program}: set RESLOG_BENCH_POSTGRES_URL (make bench does) or pass --backend sqlite",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return url
+
+
+async def fresh_database(backend: str, folder: Path, postgres: str | None) -> str:
+    """A fresh, migrated database of the backend; its URL."""
+    if backend == "sqlite":
+        return await fresh_sqlite(folder)
+    return await fresh_postgres(str(postgres))

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.bot_process import BotProcess, cpu_seconds, memory_kib
-from bench.databases import fresh_postgres, fresh_sqlite
+from bench.databases import add_backend_argument, fresh_database, postgres_server
 from bench.people import Demo, answered_questions, language_of, seed_demo_assembly, seed_people
 from bot.channels.telegram_order import MAX_ACTIVE
 from bot.web import WEBHOOK_PATH
@@ -348,9 +348,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ingest", description=__doc__.split("\n")[0]
     )
-    parser.add_argument(
-        "--backend", nargs="+", choices=("sqlite", "postgres"), default=["sqlite", "postgres"]
-    )
+    add_backend_argument(parser)
     parser.add_argument("--people", type=int, default=500, help="people in the throughput run")
     parser.add_argument("--concurrency", type=int, default=100, help="people answering at once")
     parser.add_argument("--rate", type=float, default=200.0, help="answers/s in the latency run")
@@ -360,24 +358,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace) -> int:
     """Measure on every requested database and print the figures."""
-    postgres = os.environ.get("RESLOG_BENCH_POSTGRES_URL")
-    if "postgres" in args.backend and not postgres:
-        print(
-            "bench.ingest: set RESLOG_BENCH_POSTGRES_URL (make bench does) or pass --backend sqlite",
-            file=sys.stderr,
-        )
-        return 2
+    postgres = postgres_server(args.backend, "bench.ingest")
     print(
         f"RESLOG ingest benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}; {GOALS}"
     )
     with tempfile.TemporaryDirectory(prefix="reslog-bench-") as tmp:
         folder = Path(tmp)
         for backend in args.backend:
-            url = (
-                await fresh_sqlite(folder)
-                if backend == "sqlite"
-                else await fresh_postgres(str(postgres))
-            )
+            url = await fresh_database(backend, folder, postgres)
             report(await measure(backend, url, args, folder), args)
     return 0
 
