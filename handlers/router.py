@@ -25,6 +25,7 @@ from handlers.commands import help_text
 from handlers.events import Incoming, Outgoing
 from handlers.flow import choose_next_step
 from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
+from handlers.staff_invite import STAFF_START, accept_staff_invite
 from handlers.steps import step_for
 from handlers.text_input import MAX_TEXT_LENGTH, clean_text, match_choice
 from handlers.turn import Turn
@@ -201,6 +202,8 @@ async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
     """A /command."""
     if name == "help":
         return [Outgoing(help_text())]
+    if name == "start" and args.startswith(STAFF_START):
+        return await accept_staff_invite(turn, args.split()[0].removeprefix(STAFF_START))
     if name == "start":
         return await onboarding.start(turn, args.split()[0] if args else None)
     if name in STAFF_COMMANDS:  # staff need not be participants of their own assembly

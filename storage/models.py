@@ -66,6 +66,26 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StaffInvite(Base):
+    """A one-time link that makes whoever opens it staff: ``/start staff-<token>``.
+
+    Only a keyed hash of the token is kept, so the table cannot be used to make new staff. It
+    works once (``used_at``), until ``expires_at``.
+    """
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assemblies.id"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
 class Participant(Base):
     """A person in conversation with the bot on one channel, and where that conversation stands."""
 

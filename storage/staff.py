@@ -7,13 +7,18 @@ participant row: facilitators need not join their own assembly to run it.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+import secrets
+from datetime import datetime
 
-from storage.models import Assembly, Staff
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.models import Assembly, Staff, StaffInvite
 
 FACILITATOR, MUNICIPAL, ADMINISTRATOR = "facilitator", "municipal", "administrator"
 ROLES = (FACILITATOR, MUNICIPAL, ADMINISTRATOR)
+INVITE_HASH_CHANNEL = "staff-invite"  # the keyed hash of an invitation token is taken under this
 
 
 async def managed_assemblies(
@@ -40,3 +45,98 @@ async def managed_assemblies(
             )
         )
     return list((await session.execute(query)).unique().scalars())
+
+
+def invite_token() -> str:
+    """A new invitation token: URL-safe, and short enough for a Telegram deep link (64)."""
+    return secrets.token_urlsafe(24)
+
+
+async def create_invite(
+    session: AsyncSession,
+    token_hash: str,
+    role: str,
+    expires_at: datetime,
+    *,
+    assembly_id: int | None = None,
+    municipality_id: int | None = None,
+) -> StaffInvite:
+    """Keep an invitation (by the keyed hash of its token) until it is used or expires."""
+    invite = StaffInvite(
+        token_hash=token_hash,
+        role=role,
+        assembly_id=assembly_id,
+        municipality_id=municipality_id,
+        expires_at=expires_at,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    token_hash: str,
+    channel: str,
+    address_hash: str,
+    address_enc: str,
+    now: datetime,
+) -> Staff | None:
+    """Make this address staff as the invitation says, once; None if it is unknown, used or
+    expired. Claimed with a conditional update, so two people opening it at once make one."""
+    invite = (
+        await session.execute(select(StaffInvite).where(StaffInvite.token_hash == token_hash))
+    ).scalar_one_or_none()
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    claimed = await session.execute(
+        update(StaffInvite)
+        .where(StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        return None
+    same = await existing_staff(
+        session, channel, address_hash, invite.role, invite.assembly_id, invite.municipality_id
+    )
+    staff = same or Staff(
+        assembly_id=invite.assembly_id,
+        municipality_id=invite.municipality_id,
+        role=invite.role,
+        channel=channel,
+        address_hash=address_hash,
+        address_enc=address_enc,
+    )
+    session.add(staff)
+    await session.flush()
+    await session.execute(
+        update(StaffInvite).where(StaffInvite.id == invite.id).values(staff_id=staff.id)
+    )
+    return staff
+
+
+async def existing_staff(
+    session: AsyncSession,
+    channel: str,
+    address_hash: str,
+    role: str,
+    assembly_id: int | None,
+    municipality_id: int | None,
+) -> Staff | None:
+    """The same role for the same place held by this address already, if any."""
+    query = select(Staff).where(
+        Staff.channel == channel,
+        Staff.address_hash == address_hash,
+        Staff.role == role,
+        _same_place(Staff.assembly_id, assembly_id),
+        _same_place(Staff.municipality_id, municipality_id),
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+def _same_place(
+    column: InstrumentedAttribute[int | None], value: int | None
+) -> ColumnElement[bool]:
+    """``column`` holds ``value``, NULL included."""
+    return column.is_(None) if value is None else column == value

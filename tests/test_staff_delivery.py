@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -12,8 +14,22 @@ from handlers.notice_queue import queue_notice
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import Assembly, Municipality, Notice, OutboxMessage, Staff
-from storage.staff import ADMINISTRATOR, FACILITATOR, MUNICIPAL
+from storage.models import (
+    Assembly,
+    Municipality,
+    Notice,
+    OutboxMessage,
+    Participant,
+    Staff,
+    StaffInvite,
+)
+from storage.staff import (
+    ADMINISTRATOR,
+    FACILITATOR,
+    INVITE_HASH_CHANNEL,
+    MUNICIPAL,
+    create_invite,
+)
 from tests.support.chat import Chat
 from tests.support.cli import reslog_all
 from tests.support.members import Member, add_members, draft_notice
@@ -201,3 +217,72 @@ async def test_reslog_staff_add_gives_each_role_its_place_and_refuses_the_wrong_
             (MUNICIPAL, None, demo_assembly.municipality_id),
         ]
     )
+
+
+async def test_a_staff_invitation_link_works_once_for_whoever_opens_it(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    made, bad_days, bad_name, no_place = await reslog_all(
+        cli_env,
+        [
+            ["staff", "invite", "--assembly", demo, "--bot-username", "@reslog_test_bot"],
+            ["staff", "invite", "--assembly", demo, "--days", "0"],
+            ["staff", "invite", "--assembly", demo, "--bot-username", "not a bot"],
+            ["staff", "invite", "--role", "municipal"],
+        ],
+    )
+    first_line, link = made.ok().splitlines()
+    assert (
+        first_line == "an invitation to be a facilitator of ZEYTINBURNU; it works once, for 7 days:"
+    )
+    match = re.fullmatch(r"https://t\.me/reslog_test_bot\?start=(staff-[A-Za-z0-9_-]+)", link)
+    assert match and len(match.group(1)) <= 64  # Telegram's limit for a deep-link payload
+    bad_days.refused("--days must be from 1 to 30, not 0")
+    bad_name.refused("--bot-username 'not a bot' is not a Telegram bot's username")
+    no_place.refused("municipal staff need --municipality SLUG")
+
+    invited = Chat(sessions, cipher, "820001", client_language="ar")
+    await invited.say(f"/start {match.group(1)}")
+    assert (
+        invited.text
+        == "أنت الآن ميسّر في \u2068مجلس الانسجام في زيتين بورنو\u2069. يعرض /delivery كيف وصلت إشعاراته."
+    )
+    await invited.say("/delivery")
+    assert invited.text == "لم يُرسَل أي إشعار بعد."
+    for address in ("820001", "820002"):  # the same link again, or passed on: it worked once
+        again = Chat(sessions, cipher, address, client_language="en")
+        await again.say(f"/start {match.group(1)}")
+        assert again.text == "This staff invitation no longer works. Please ask for a new one."
+    async with sessions() as session:
+        [staff] = (await session.execute(select(Staff))).scalars().all()
+        assert (staff.role, staff.assembly_id) == (FACILITATOR, demo_assembly.id)
+        assert staff.address_hash == cipher.lookup_hash("telegram", "820001")
+        assert "820001" not in staff.address_enc
+        [invite] = (await session.execute(select(StaffInvite))).scalars().all()
+        assert invite.used_at is not None and invite.staff_id == staff.id
+        assert match.group(1) not in invite.token_hash  # only a keyed hash of the token is kept
+
+
+async def test_an_expired_or_forged_staff_invitation_makes_nobody_staff(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo_assembly: Assembly
+) -> None:
+    async with sessions() as session:
+        await create_invite(
+            session,
+            cipher.lookup_hash(INVITE_HASH_CHANNEL, "old-token"),
+            MUNICIPAL,
+            utcnow() - timedelta(minutes=1),
+            municipality_id=demo_assembly.municipality_id,
+        )
+        await session.commit()
+    for payload in ("staff-old-token", "staff-forged", "staff-", "staff-" + "x" * 300):
+        chat = Chat(sessions, cipher, "830001", client_language="tr")
+        await chat.say(f"/start {payload}")
+        assert chat.text == "Bu görevli davetiyesi artık geçerli değil. Lütfen yenisini isteyin."
+    async with sessions() as session:
+        assert (await session.execute(select(Staff))).first() is None
+        assert (await session.execute(select(Participant))).first() is None

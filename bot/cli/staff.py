@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, run_async
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, bot_username
+from handlers.staff_invite import STAFF_START
+from storage.base import utcnow
 from storage.models import Municipality, Staff
-from storage.staff import ADMINISTRATOR, FACILITATOR, MUNICIPAL, ROLES
+from storage.staff import (
+    ADMINISTRATOR,
+    FACILITATOR,
+    INVITE_HASH_CHANNEL,
+    MUNICIPAL,
+    ROLES,
+    create_invite,
+    existing_staff,
+    invite_token,
+)
+
+MAX_INVITE_DAYS = 30
 
 
 def _role_scope(args: argparse.Namespace) -> str:
@@ -26,6 +41,25 @@ def _role_scope(args: argparse.Namespace) -> str:
     return str(args.role)
 
 
+async def _place(
+    session: AsyncSession, role: str, args: argparse.Namespace
+) -> tuple[int | None, int | None, str]:
+    """The assembly and municipality a role covers, and how to name them."""
+    if role == FACILITATOR:
+        assembly = await require_assembly(session, args.assembly)
+        return assembly.id, assembly.municipality_id, assembly.join_code
+    if role == MUNICIPAL:
+        municipality = (
+            await session.execute(
+                select(Municipality).where(Municipality.slug == args.municipality)
+            )
+        ).scalar_one_or_none()
+        if municipality is None:
+            raise CliError(f"no municipality has the slug {args.municipality!r}")
+        return None, municipality.id, municipality.slug
+    return None, None, "every assembly"
+
+
 async def _add(args: argparse.Namespace, settings: Settings) -> int:
     """Add a staff member by Telegram user id."""
     if not args.telegram_id.isdigit():
@@ -34,35 +68,11 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
     cipher = settings.cipher()
     address_hash = cipher.lookup_hash("telegram", args.telegram_id)
     async with database(settings) as session:
-        assembly_id = municipality_id = None
-        where = "every assembly"
-        if role == FACILITATOR:
-            assembly = await require_assembly(session, args.assembly)
-            assembly_id, municipality_id = assembly.id, assembly.municipality_id
-            where = assembly.join_code
-        elif role == MUNICIPAL:
-            municipality = (
-                await session.execute(
-                    select(Municipality).where(Municipality.slug == args.municipality)
-                )
-            ).scalar_one_or_none()
-            if municipality is None:
-                raise CliError(f"no municipality has the slug {args.municipality!r}")
-            municipality_id, where = municipality.id, municipality.slug
-        exists = await session.execute(
-            select(Staff.id).where(
-                Staff.assembly_id.is_(None)
-                if assembly_id is None
-                else Staff.assembly_id == assembly_id,
-                Staff.municipality_id.is_(None)
-                if municipality_id is None
-                else Staff.municipality_id == municipality_id,
-                Staff.channel == "telegram",
-                Staff.address_hash == address_hash,
-                Staff.role == role,
-            )
+        assembly_id, municipality_id, where = await _place(session, role, args)
+        exists = await existing_staff(
+            session, "telegram", address_hash, role, assembly_id, municipality_id
         )
-        if exists.first() is not None:
+        if exists is not None:
             print(f"already {_a(role)} of {where}")
             return 0
         session.add(
@@ -77,6 +87,34 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
         )
         await session.commit()
         print(f"added {_a(role)} to {where}")
+    return 0
+
+
+async def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    """A one-time link that makes whoever opens it staff."""
+    role = _role_scope(args)
+    if not 1 <= args.days <= MAX_INVITE_DAYS:
+        raise CliError(f"--days must be from 1 to {MAX_INVITE_DAYS}, not {args.days}")
+    try:
+        username = bot_username(args.bot_username, "--bot-username")
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    username = username or settings.telegram_bot_username
+    token = invite_token()
+    async with database(settings) as session:
+        assembly_id, municipality_id, where = await _place(session, role, args)
+        await create_invite(
+            session,
+            settings.cipher().lookup_hash(INVITE_HASH_CHANNEL, token),
+            role,
+            utcnow() + timedelta(days=args.days),
+            assembly_id=assembly_id,
+            municipality_id=municipality_id,
+        )
+        await session.commit()
+    payload = f"{STAFF_START}{token}"
+    print(f"an invitation to be {_a(role)} of {where}; it works once, for {args.days} days:")
+    print(f"https://t.me/{username}?start={payload}" if username else f"/start {payload}")
     return 0
 
 
@@ -109,3 +147,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--role", choices=ROLES, default=FACILITATOR, help="role (default facilitator)"
     )
     add.set_defaults(func=run_async(_add, need_secret=True))
+    invite = s_commands.add_parser(
+        "invite",
+        help="a one-time link that makes whoever opens it staff",
+        description="Print a one-time Telegram link (or the /start line to send the bot) "
+        "that makes whoever opens it staff with this role; it expires after --days.",
+    )
+    invite.add_argument("--assembly", help="the assembly's join code (facilitator)")
+    invite.add_argument("--municipality", help="the municipality's slug (municipal staff)")
+    invite.add_argument(
+        "--role", choices=ROLES, default=FACILITATOR, help="role (default facilitator)"
+    )
+    invite.add_argument(
+        "--days",
+        type=int,
+        default=7,
+        help=f"days it stays valid (1 to {MAX_INVITE_DAYS}, default 7)",
+    )
+    invite.add_argument(
+        "--bot-username", help="the bot's username for the link (default TELEGRAM_BOT_USERNAME)"
+    )
+    invite.set_defaults(func=run_async(_invite, need_secret=True))
