@@ -12,10 +12,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import _, isolate, localize_digits, use_language
+from handlers.i18n import _, isolate, use_language
 from handlers.notice_queue import audience_of, queue_notice
-from handlers.results import PollResults, QuestionResult, poll_results
-from handlers.suppression import HIDDEN, WITHHELD
+from handlers.results import PollResults, poll_results
+from handlers.results_text import figure, questions_lines
 from storage.models import Assembly, Notice, Poll
 
 
@@ -23,42 +23,17 @@ def outcome_text(results: PollResults) -> str:
     """The results in the current language, as one message."""
     lines = [
         _("What the assembly said: {title}").format(title=isolate(results.title)),
-        _("People who answered: {count}").format(count=_figure(results.respondents.total)),
+        _("People who answered: {count}").format(count=figure(results.respondents.total)),
     ]
-    for question in results.questions:
-        if question.kind == "text":
-            continue
-        lines += ["", f"{localize_digits(str(question.number))}. {question.text}"]
-        lines += _question_lines(question)
+    lines += questions_lines(results)
     lines += [
         "",
         _(
             "Counts under {k} are shown as <{k} and some others are hidden with them, so that "
             "nobody's answer can be worked out. Thank you for taking part."
-        ).format(k=localize_digits(str(results.k))),
+        ).format(k=figure(str(results.k))),
     ]
     return "\n".join(lines)
-
-
-def _question_lines(question: QuestionResult) -> list[str]:
-    """One question's figures."""
-    if question.withheld:
-        return [_("Too few answers to show.")]
-    if question.kind == "number":
-        median = question.median.total if question.median else WITHHELD
-        return [_("Middle answer: {median}").format(median=_figure(median))]
-    return [
-        f"• {localize_digits(row.label) if question.kind == 'scale' else row.label}: "
-        f"{_figure(row.total)}"
-        for row in question.rows
-    ]
-
-
-def _figure(shown: str) -> str:
-    """A suppressed figure for a participant: a number or "<K" in their digits, else "hidden"."""
-    if shown in (HIDDEN, WITHHELD):
-        return _("hidden")
-    return localize_digits(shown)
 
 
 async def outcome_texts(session: AsyncSession, poll: Poll, assembly: Assembly) -> dict[str, str]:

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import delivery, feedback, forget, mydata, onboarding, optout, polls
+from handlers import delivery, feedback, forget, mydata, onboarding, optout, polls, staff_results
 from handlers.commands import help_text
 from handlers.events import Incoming, Outgoing
 from handlers.flow import choose_next_step
@@ -40,6 +40,7 @@ MAX_FOLLOW_UPS = 6
 PRE_CONSENT_COMMANDS = frozenset({"start", "help", "language", "forget", "mydata"})
 STAFF_COMMANDS: dict[str, Callable[[Turn], Awaitable[list[Outgoing]]]] = {
     "delivery": delivery.show_delivery,
+    "results": staff_results.show_results,
 }
 
 

@@ -19,7 +19,8 @@ from handlers.poll_lifecycle import close_poll
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, median
 from handlers.results import poll_results as compute_results
 from storage.crypto import AddressCipher
-from storage.models import Municipality, Notice, OutboxMessage, Poll, Response
+from storage.models import Municipality, Notice, OutboxMessage, Poll, Response, Staff
+from tests.support.chat import Chat
 from tests.support.cohort import COHORT, FORMULA, SECRET_WORDS, answer_demo_poll
 
 LESS = "<5"
@@ -369,3 +370,33 @@ async def test_closing_the_poll_sends_what_the_assembly_said_to_everyone_who_ans
     assert "• النقل العام: <٥" in arabic
     for words in (SECRET_WORDS, "Bins", "حديقة أكبر للأطفال"):  # free text is never sent
         assert all(words not in text for text in outcome.text.values())
+
+
+async def test_staff_see_live_results_by_language_in_chat_and_others_are_refused(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, answered: Poll
+) -> None:
+    async with sessions() as session:
+        session.add(
+            Staff(
+                assembly_id=answered.assembly_id,
+                role="facilitator",
+                channel="telegram",
+                address_hash=cipher.lookup_hash("telegram", "840001"),
+                address_enc=cipher.encrypt("840001"),
+            )
+        )
+        await session.commit()
+    facilitator = Chat(sessions, cipher, "840001", client_language="en")
+    await facilitator.say("/results")
+    text = facilitator.text
+    assert text.startswith("\u2068Services in our neighbourhood 2026\u2069 (open)")
+    assert "People who answered: 15" in text
+    turkish_course = "• Turkish course: 7 (\u2068Türkçe\u2069 <5 · \u2068العربية\u2069 6 · \u2068English\u2069 <5)"
+    assert turkish_course in text
+    assert SECRET_WORDS not in text and "Bins" not in text
+    arabic = Chat(sessions, cipher, "840001", client_language="ar")
+    await arabic.say("/results")
+    assert "(مفتوح)" in arabic.text and "عدد من أجابوا: ١٥" in arabic.text
+    resident = Chat(sessions, cipher, "7000", client_language="ar")  # answered, but no staff
+    await resident.say("/results")
+    assert resident.text == "هذا الأمر مخصّص لميسّري المجلس."
