@@ -28,7 +28,6 @@ import platform
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -40,7 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.bot_process import cpu_seconds, memory_kib
-from bench.databases import add_backend_argument, fresh_database, postgres_server
+from bench.databases import add_backend_argument, on_each_database
 from bench.people import Demo, language_of, seed_demo_assembly, seed_people
 from bot.dispatcher import ROUND_SECONDS
 from handlers.notice_queue import queue_notice
@@ -327,17 +326,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace) -> int:
     """Measure on every requested database and print the figures."""
-    postgres = postgres_server(args.backend, "bench.broadcast")
-    print(
+
+    async def measure_and_report(backend: str, url: str, folder: Path) -> None:
+        report(await measure(backend, url, args, folder), args)
+
+    heading = (
         f"RESLOG broadcast benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()};"
         f" {args.recipients:,} recipients at {args.rate:,.0f}/s configured; {GOALS}"
     )
-    with tempfile.TemporaryDirectory(prefix="reslog-bench-") as tmp:
-        folder = Path(tmp)
-        for backend in args.backend:
-            url = await fresh_database(backend, folder, postgres)
-            report(await measure(backend, url, args, folder), args)
-    return 0
+    return await on_each_database(args.backend, "bench.broadcast", heading, measure_and_report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import text
@@ -63,6 +64,22 @@ def postgres_server(backends: Sequence[str], program: str) -> str | None:
         )
         raise SystemExit(2)
     return url
+
+
+async def on_each_database(
+    backends: Sequence[str],
+    program: str,
+    heading: str,
+    measure: Callable[[str, str, Path], Awaitable[None]],
+) -> int:
+    """Print the heading, then ``measure(backend, url, folder)`` on a fresh database of each."""
+    postgres = postgres_server(backends, program)
+    print(heading)
+    with tempfile.TemporaryDirectory(prefix="reslog-bench-") as tmp:
+        folder = Path(tmp)
+        for backend in backends:
+            await measure(backend, await fresh_database(backend, folder, postgres), folder)
+    return 0
 
 
 async def fresh_database(backend: str, folder: Path, postgres: str | None) -> str:

@@ -29,7 +29,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.bot_process import BotProcess, cpu_seconds, memory_kib
-from bench.databases import add_backend_argument, fresh_database, postgres_server
+from bench.databases import add_backend_argument, on_each_database
 from bench.people import Demo, answered_questions, language_of, seed_demo_assembly, seed_people
 from bot.channels.telegram_order import MAX_ACTIVE
 from bot.web import WEBHOOK_PATH
@@ -358,16 +357,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace) -> int:
     """Measure on every requested database and print the figures."""
-    postgres = postgres_server(args.backend, "bench.ingest")
-    print(
-        f"RESLOG ingest benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}; {GOALS}"
-    )
-    with tempfile.TemporaryDirectory(prefix="reslog-bench-") as tmp:
-        folder = Path(tmp)
-        for backend in args.backend:
-            url = await fresh_database(backend, folder, postgres)
-            report(await measure(backend, url, args, folder), args)
-    return 0
+
+    async def measure_and_report(backend: str, url: str, folder: Path) -> None:
+        report(await measure(backend, url, args, folder), args)
+
+    heading = f"RESLOG ingest benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}; {GOALS}"
+    return await on_each_database(args.backend, "bench.ingest", heading, measure_and_report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

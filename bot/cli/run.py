@@ -60,31 +60,32 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    """The webhook server."""
+def _service_settings(args: argparse.Namespace, command: str) -> Settings:
+    """The settings of a long-running Telegram command (a token needed), its logging set up."""
     settings = load_settings()
     if settings.telegram_bot_token is None:
         raise CliError(
-            "Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (needed by `reslog serve`)"
+            f"Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (needed by `reslog {command}`)"
         )
+    configure_logging(service_level(settings.log_level, args.verbose))
+    return settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """The webhook server."""
+    settings = _service_settings(args, "serve")
     from bot.web import serve
 
-    configure_logging(service_level(settings.log_level, args.verbose))
     serve(settings)
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
     """The dispatcher process."""
-    settings = load_settings()
-    if settings.telegram_bot_token is None:
-        raise CliError(
-            "Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (needed by `reslog worker`)"
-        )
+    settings = _service_settings(args, "worker")
     from bot import event_loop
     from bot.worker import run_worker
 
-    configure_logging(service_level(settings.log_level, args.verbose))
     event_loop.run(run_worker(settings))
     return 0
 
