@@ -16,13 +16,22 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+STAFF_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+    ("delivery", N_("How far the latest notices went")),
+    ("results", N_("The latest polls' results so far")),
+)
+
+
 def command_descriptions() -> list[tuple[str, str]]:
     """Each command with its description in the current language."""
     return [(name, _(description)) for name, description in COMMANDS]
 
 
-def help_text() -> str:
-    """The /help message in the current language."""
+def help_text(staff: bool = False) -> str:
+    """The /help message in the current language; with the staff commands for staff."""
     lines = [_("This bot lets you take part in your assembly. You can send:")]
     lines.extend(f"/{name} · {description}" for name, description in command_descriptions())
+    if staff:
+        lines += ["", _("For the assembly's staff:")]
+        lines.extend(f"/{name} · {_(text)}" for name, text in STAFF_COMMAND_DESCRIPTIONS)
     return "\n".join(lines)

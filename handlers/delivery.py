@@ -38,6 +38,13 @@ async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
     return assemblies
 
 
+async def is_staff(turn: Turn) -> bool:
+    """Whether the sender holds any staff role."""
+    incoming = turn.incoming
+    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
+    return await managed_assemblies(turn.session, incoming.channel, address_hash) is not None
+
+
 def not_staff() -> Outgoing:
     """The polite refusal of a staff command."""
     return Outgoing(_("This command is for the assembly's facilitators."))

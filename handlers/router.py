@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import delivery, feedback, forget, mydata, onboarding, optout, polls, staff_results
 from handlers.commands import help_text
+from handlers.delivery import is_staff
 from handlers.events import Incoming, Outgoing
 from handlers.flow import choose_next_step
 from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
@@ -202,7 +203,7 @@ async def _on_text(turn: Turn, text: str) -> list[Outgoing]:
 async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
     """A /command."""
     if name == "help":
-        return [Outgoing(help_text())]
+        return [Outgoing(help_text(staff=await is_staff(turn)))]
     if name == "start" and args.startswith(STAFF_START):
         return await accept_staff_invite(turn, args.split()[0].removeprefix(STAFF_START))
     if name == "start":

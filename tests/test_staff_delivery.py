@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.commands import STAFF_COMMAND_DESCRIPTIONS
 from handlers.notice_queue import queue_notice
+from handlers.router import STAFF_COMMANDS
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
@@ -286,3 +288,18 @@ async def test_an_expired_or_forged_staff_invitation_makes_nobody_staff(
     async with sessions() as session:
         assert (await session.execute(select(Staff))).first() is None
         assert (await session.execute(select(Participant))).first() is None
+
+
+async def test_help_lists_the_staff_commands_to_staff_only(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo_assembly: Assembly
+) -> None:
+    await _staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, demo_assembly)
+    staff = Chat(sessions, cipher, FACILITATOR_ID, client_language="tr")
+    await staff.say("/help")
+    assert "Meclis görevlileri için:" in staff.text
+    assert "/delivery · Son duyurular ne kadar ulaştı" in staff.text
+    assert "/results · Son anketlerin şimdiye kadarki sonuçları" in staff.text
+    resident = Chat(sessions, cipher, RESIDENT_ID, client_language="tr")
+    await resident.say("/help")
+    assert "/polls" in resident.text and "/delivery" not in resident.text
+    assert set(STAFF_COMMANDS) == {name for name, _text in STAFF_COMMAND_DESCRIPTIONS}
