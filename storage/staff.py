@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -45,6 +45,14 @@ async def managed_assemblies(
             )
         )
     return list((await session.execute(query)).unique().scalars())
+
+
+async def remove_staff(session: AsyncSession, channel: str, address_hash: str) -> int:
+    """Delete every staff role of this address; how many there were."""
+    result = await session.execute(
+        delete(Staff).where(Staff.channel == channel, Staff.address_hash == address_hash)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def invite_token() -> str:

@@ -303,3 +303,34 @@ async def test_help_lists_the_staff_commands_to_staff_only(
     await resident.say("/help")
     assert "/polls" in resident.text and "/delivery" not in resident.text
     assert set(STAFF_COMMANDS) == {name for name, _text in STAFF_COMMAND_DESCRIPTIONS}
+
+
+async def test_reslog_staff_remove_erases_every_role_of_a_person(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    made = await reslog_all(cli_env, [["staff", "invite", "--assembly", demo]])
+    payload = made[0].ok().splitlines()[1].removeprefix("/start ")
+    facilitator = Chat(sessions, cipher, "850001", client_language="en")
+    await facilitator.say(f"/start {payload}")
+    await _staff(sessions, cipher, "850001", ADMINISTRATOR)
+    removed, again, bad = await reslog_all(
+        cli_env,
+        [
+            ["staff", "remove", "--telegram-id", "850001"],
+            ["staff", "remove", "--telegram-id", "850002"],
+            ["staff", "remove", "--telegram-id", "85x"],
+        ],
+    )
+    assert removed.ok() == "removed 2 staff roles of that Telegram user\n"
+    again.refused("Telegram user 850002 has no staff role")
+    bad.refused("--telegram-id must be a number, not '85x'")
+    async with sessions() as session:
+        assert (await session.execute(select(Staff))).first() is None
+        [invite] = (await session.execute(select(StaffInvite))).scalars().all()
+        assert invite.staff_id is None and invite.used_at is not None
+    await facilitator.say("/delivery")
+    assert facilitator.text == "This command is for the assembly's facilitators."

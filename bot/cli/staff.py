@@ -23,6 +23,7 @@ from storage.staff import (
     create_invite,
     existing_staff,
     invite_token,
+    remove_staff,
 )
 
 MAX_INVITE_DAYS = 30
@@ -90,6 +91,20 @@ async def _add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove every staff role of a Telegram user (their encrypted id goes with them)."""
+    if not args.telegram_id.isdigit():
+        raise CliError(f"--telegram-id must be a number, not {args.telegram_id!r}")
+    address_hash = settings.cipher().lookup_hash("telegram", args.telegram_id)
+    async with database(settings) as session:
+        removed = await remove_staff(session, "telegram", address_hash)
+        await session.commit()
+    if not removed:
+        raise CliError(f"Telegram user {args.telegram_id} has no staff role")
+    print(f"removed {removed} staff role{'s' if removed != 1 else ''} of that Telegram user")
+    return 0
+
+
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     """A one-time link that makes whoever opens it staff."""
     role = _role_scope(args)
@@ -130,7 +145,7 @@ def _a(role: str) -> str:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the staff commands."""
     staff = commands.add_parser(
-        "staff", help="manage facilitators", description="Staff of assemblies."
+        "staff", help="add, invite and remove staff", description="Staff of assemblies."
     )
     s_commands = staff.add_subparsers(dest="staff_command", required=True)
     add = s_commands.add_parser(
@@ -147,6 +162,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--role", choices=ROLES, default=FACILITATOR, help="role (default facilitator)"
     )
     add.set_defaults(func=run_async(_add, need_secret=True))
+    remove = s_commands.add_parser(
+        "remove",
+        help="remove every staff role of a Telegram user",
+        description="Remove every staff role of a Telegram user, with their stored (encrypted) id.",
+    )
+    remove.add_argument(
+        "--telegram-id", required=True, help="the person's numeric Telegram user id"
+    )
+    remove.set_defaults(func=run_async(_remove, need_secret=True))
     invite = s_commands.add_parser(
         "invite",
         help="a one-time link that makes whoever opens it staff",
