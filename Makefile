@@ -47,7 +47,8 @@ test: lint typecheck unit
 # Benchmarks (not part of `make test`): figures for the README's performance section.
 bench: $(STAMP) catalogs
 	url="$$(scripts/test-postgres.sh)" && export RESLOG_BENCH_POSTGRES_URL="$$url" && \
-		$(BIN)/python -m bench.ingest && $(BIN)/python -m bench.broadcast
+		$(BIN)/python -m bench.ingest && $(BIN)/python -m bench.broadcast && \
+		$(BIN)/python -m bench.sqlite_trips
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
