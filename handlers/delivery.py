@@ -27,11 +27,16 @@ RECENT = 5
 PREVIEW = 40
 
 
-async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
-    """The assemblies the sender runs; None (and the refusal logged) for someone without a role."""
+async def _managed(turn: Turn) -> list[Assembly] | None:
+    """The assemblies the sender runs; None for someone without a role."""
     incoming = turn.incoming
     address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    assemblies = await managed_assemblies(turn.session, incoming.channel, address_hash)
+    return await managed_assemblies(turn.session, incoming.channel, address_hash)
+
+
+async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
+    """The assemblies the sender runs; None (and the refusal logged) for someone without a role."""
+    assemblies = await _managed(turn)
     if assemblies is None:
         who = turn.participant.id if turn.participant else "unknown"
         log.info("/%s refused to participant %s: no staff role", command, who)
@@ -40,9 +45,7 @@ async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
 
 async def is_staff(turn: Turn) -> bool:
     """Whether the sender holds any staff role."""
-    incoming = turn.incoming
-    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    return await managed_assemblies(turn.session, incoming.channel, address_hash) is not None
+    return await _managed(turn) is not None
 
 
 def not_staff() -> Outgoing:

@@ -51,18 +51,32 @@ async def audience_of(session: AsyncSession, notice: Notice) -> list[Recipient]:
     )
 
 
-async def queue_notice(session: AsyncSession, notice: Notice, now: datetime) -> int:
+async def queue_unless_nobody(session: AsyncSession, notice: Notice, now: datetime) -> int:
+    """Keep and queue a notice the system writes (an invitation, results) if anyone is in its
+    audience; how many it goes to (nobody: no notice is kept)."""
+    people = await audience_of(session, notice)
+    if not people:
+        return 0
+    session.add(notice)
+    await session.flush()
+    return await queue_notice(session, notice, now, people)
+
+
+async def queue_notice(
+    session: AsyncSession, notice: Notice, now: datetime, people: list[Recipient] | None = None
+) -> int:
     """Confirm a draft notice: write its outbox rows; how many people it goes to.
 
     The caller commits. Raises ``NoticeProblem`` if it was queued already, has a missing
-    text, a time in the past, or nobody to go to.
+    text, a time in the past, or nobody to go to. ``people`` is its audience if just read.
     """
     assembly = await session.get(Assembly, notice.assembly_id)
     if assembly is None:
         raise NoticeProblem(_("This assembly no longer exists."))
     check_texts(assembly, notice.text or {})
     check_schedule(notice.send_at, now)
-    people = await audience_of(session, notice)
+    if people is None:
+        people = await audience_of(session, notice)
     if not people:
         raise NoticeProblem(_("Nobody is in this audience, so nothing was sent."))
     claimed = await session.execute(

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import _, isolate, localized, use_language
-from handlers.notice_queue import audience_of, queue_notice
+from handlers.notice_queue import queue_unless_nobody
 from storage.models import Assembly, Notice, Poll
 
 
@@ -39,8 +39,4 @@ async def invite_members(
         text=invitation_texts(poll, assembly),
         audience={},
     )
-    if not await audience_of(session, notice):
-        return 0
-    session.add(notice)
-    await session.flush()
-    return await queue_notice(session, notice, now)
+    return await queue_unless_nobody(session, notice, now)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import _, isolate, use_language
-from handlers.notice_queue import audience_of, queue_notice
+from handlers.notice_queue import queue_unless_nobody
 from handlers.results import PollResults, poll_results
 from handlers.results_text import figure, questions_lines
 from storage.models import Assembly, Notice, Poll
@@ -55,8 +55,4 @@ async def send_outcome(session: AsyncSession, poll: Poll, assembly: Assembly, no
         text=await outcome_texts(session, poll, assembly),
         audience={"answered": poll.id},
     )
-    if not await audience_of(session, notice):
-        return 0
-    session.add(notice)
-    await session.flush()
-    return await queue_notice(session, notice, now)
+    return await queue_unless_nobody(session, notice, now)
