@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.base import Base, utcnow
 
 DEFAULT_SUPPRESSION_K = 5
+DEFAULT_REMIND_BEFORE_MINUTES = 24 * 60
 
 
 class Municipality(Base):
@@ -86,6 +87,24 @@ class StaffInvite(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
 
+class StaffConversation(Base):
+    """Where a staff member's own conversation stands (writing a notice, building a poll).
+
+    Kept apart from ``participants``: a facilitator need not be a participant, and one who is
+    can answer a poll without losing a half-written notice. Keyed like a participant, by channel
+    and keyed address hash; ``nonce`` makes buttons of earlier steps stale.
+    """
+
+    __tablename__ = "staff_conversations"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[str] = mapped_column(String(32), default="")
+    step_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    nonce: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Participant(Base):
     """A person in conversation with the bot on one channel, and where that conversation stands."""
 
@@ -133,7 +152,12 @@ class ProfileAnswer(Base):
 
 
 class Poll(Base):
-    """A poll of an assembly: draft, then open, then closed."""
+    """A poll of an assembly: draft, then open, then closed.
+
+    ``opens_at`` and ``closes_at`` are the times the scheduler opens and closes it, if set; a
+    reminder goes to members who have not answered ``remind_before_minutes`` before it closes
+    (``reminded_at`` records that it went).
+    """
 
     __tablename__ = "polls"
     __table_args__ = (UniqueConstraint("assembly_id", "slug"),)
@@ -146,6 +170,12 @@ class Poll(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    remind_before_minutes: Mapped[int] = mapped_column(
+        default=DEFAULT_REMIND_BEFORE_MINUTES, server_default=str(DEFAULT_REMIND_BEFORE_MINUTES)
+    )
+    reminded_at: Mapped[datetime | None]
 
     questions: Mapped[list[Question]] = relationship(
         order_by="Question.position", cascade="all, delete-orphan", lazy="selectin"
