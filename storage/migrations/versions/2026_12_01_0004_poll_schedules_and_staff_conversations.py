@@ -1,4 +1,4 @@
-"""poll schedules and staff conversations
+"""Poll schedules (open, close, a reminder before closing) and staff conversations (where a facilitator's own chat stands).
 
 Revision ID: 0004
 Revises: 0003
