@@ -53,7 +53,7 @@ def not_staff() -> Outgoing:
     return Outgoing(_("This command is for the assembly's facilitators."))
 
 
-async def show_delivery(turn: Turn) -> list[Outgoing]:
+async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:
     """The delivery of the latest notices of the sender's assemblies."""
     managed = await staff_assemblies(turn, "delivery")
     if managed is None:

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 MAX_FOLLOW_UPS = 6
 PRE_CONSENT_COMMANDS = frozenset({"start", "help", "language", "forget", "mydata"})
-STAFF_COMMANDS: dict[str, Callable[[Turn], Awaitable[list[Outgoing]]]] = {
+StaffCommand = Callable[[Turn, str], Awaitable[list[Outgoing]]]
+STAFF_COMMANDS: dict[str, StaffCommand] = {
     "delivery": delivery.show_delivery,
     "results": staff_results.show_results,
 }
@@ -209,7 +210,7 @@ async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
     if name == "start":
         return await onboarding.start(turn, args.split()[0] if args else None)
     if name in STAFF_COMMANDS:  # staff need not be participants of their own assembly
-        return await STAFF_COMMANDS[name](turn)
+        return await STAFF_COMMANDS[name](turn, args)
     person = turn.participant
     if person is None:
         if name in ("forget", "mydata"):

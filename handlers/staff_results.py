@@ -20,7 +20,7 @@ from storage.models import Poll
 LATEST = 3
 
 
-async def show_results(turn: Turn) -> list[Outgoing]:
+async def show_results(turn: Turn, args: str) -> list[Outgoing]:
     """The results of the latest open or closed polls of the sender's assemblies."""
     managed = await staff_assemblies(turn, "results")
     if managed is None:
