@@ -28,10 +28,13 @@ PREVIEW = 40
 
 
 async def _managed(turn: Turn) -> list[Assembly] | None:
-    """The assemblies the sender runs; None for someone without a role."""
-    incoming = turn.incoming
-    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    return await managed_assemblies(turn.session, incoming.channel, address_hash)
+    """The assemblies the sender runs (read once per turn); None for someone without a role."""
+    if not turn.managed_read:
+        incoming = turn.incoming
+        address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
+        turn.managed = await managed_assemblies(turn.session, incoming.channel, address_hash)
+        turn.managed_read = True
+    return turn.managed
 
 
 async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:

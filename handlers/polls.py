@@ -5,6 +5,8 @@ Every answer is committed as soon as it is given, so a restart continues at the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.events import Choice, Outgoing
 from handlers.i18n import _, format_number, isolate, localized, ngettext
 from handlers.text_input import match_choice, parse_int, parse_numbers
@@ -24,6 +26,8 @@ from storage.polls import (
 SCALE = range(1, 6)
 NUMBER_LIMIT = 1_000_000_000
 CHECKED, UNCHECKED = "☑", "☐"
+
+MakeButton = Callable[[str, str], Choice]
 
 
 def describe_answer(question: Question, answers: list[Answer]) -> str:
@@ -65,23 +69,43 @@ async def load_poll(turn: Turn, poll_id: object) -> Poll | None:
     return poll
 
 
-def _question_choices(turn: Turn, question: Question, selected: list[int]) -> tuple[Choice, ...]:
-    """The buttons of one question."""
+def question_choices(
+    make: MakeButton, question: Question, selected: list[int]
+) -> tuple[Choice, ...]:
+    """The buttons of one question, each made by ``make(label, value)``."""
     if question.kind == "single":
-        return tuple(turn.button(localized(o.text), f"o:{o.id}") for o in question.options)
+        return tuple(make(localized(o.text), f"o:{o.id}") for o in question.options)
     if question.kind == "multi":
         marked = [
-            turn.button(
-                f"{CHECKED if o.id in selected else UNCHECKED} {localized(o.text)}", f"t:{o.id}"
-            )
+            make(f"{CHECKED if o.id in selected else UNCHECKED} {localized(o.text)}", f"t:{o.id}")
             for o in question.options
         ]
-        return (*marked, turn.button(_("Done ✓"), "done"))
+        return (*marked, make(_("Done ✓"), "done"))
     if question.kind == "scale":
-        return tuple(turn.button(format_number(n), f"v:{n}") for n in SCALE)
+        return tuple(make(format_number(n), f"v:{n}") for n in SCALE)
     if question.kind == "yesno":
-        return (turn.button(_("Yes"), "v:1"), turn.button(_("No"), "v:0"))
+        return (make(_("Yes"), "v:1"), make(_("No"), "v:0"))
     return ()
+
+
+def question_parts(poll: Poll, index: int) -> list[str]:
+    """The paragraphs that ask one question: where it stands in the poll, its text, how to answer."""
+    question = poll.questions[index]
+    header = _("{title} · question {number} of {total}").format(
+        title=isolate(localized(poll.title)),
+        number=format_number(index + 1),
+        total=format_number(len(poll.questions)),
+    )
+    parts = [header, localized(question.text)]
+    hint = _hint(question)
+    if hint:
+        parts.append(hint)
+    return parts
+
+
+def question_columns(question: Question) -> int:
+    """How many buttons a row of this question holds."""
+    return 5 if question.kind == "scale" else 2 if question.kind == "yesno" else 1
 
 
 def _hint(question: Question) -> str:
@@ -118,15 +142,7 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
     question = poll.questions[index]
     data = turn.person.step_data or {}
     selected = [int(i) for i in data.get("sel", [])]
-    header = _("{title} · question {number} of {total}").format(
-        title=isolate(localized(poll.title)),
-        number=format_number(index + 1),
-        total=format_number(len(poll.questions)),
-    )
-    parts = [header, localized(question.text)]
-    hint = _hint(question)
-    if hint:
-        parts.append(hint)
+    parts = question_parts(poll, index)
     answered: dict[int, list[Answer]] = {}
     if data.get("review"):
         response = await find_response(turn.session, poll.id, turn.person.id)
@@ -134,7 +150,7 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
         if question.kind == "multi" and "sel" not in data and question.id in answered:
             selected = [a.option_id for a in answered[question.id] if a.option_id is not None]
             turn.update(sel=selected)
-    choices = _question_choices(turn, question, selected)
+    choices = question_choices(turn.button, question, selected)
     if question.id in answered:
         parts.append(
             _("Your current answer: {answer}").format(
@@ -142,8 +158,9 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
             )
         )
         choices = (*choices, turn.button(_("Keep this answer"), "keep"))
-    columns = 5 if question.kind == "scale" else 2 if question.kind == "yesno" else 1
-    return [Outgoing("\n\n".join(parts), choices, columns=columns, replace=replace)]
+    return [
+        Outgoing("\n\n".join(parts), choices, columns=question_columns(question), replace=replace)
+    ]
 
 
 async def _closed(turn: Turn) -> list[Outgoing]:
@@ -271,7 +288,7 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
                 turn, poll, index, option_ids=[o.id for o in question.options if o.id in chosen]
             )
     data = turn.person.step_data or {}
-    choices = _question_choices(turn, question, [int(i) for i in data.get("sel", [])])
+    choices = question_choices(turn.button, question, [int(i) for i in data.get("sel", [])])
     if data.get("review"):
         choices = (*choices, turn.button(_("Keep this answer"), "keep"))
     matched = match_choice(text, choices)

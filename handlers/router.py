@@ -20,20 +20,39 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import delivery, feedback, forget, mydata, onboarding, optout, polls, staff_results
+from handlers import (
+    delivery,
+    feedback,
+    forget,
+    mydata,
+    onboarding,
+    optout,
+    poll_preview,
+    polls,
+    staff_notice,
+    staff_poll_actions,
+    staff_results,
+)
 from handlers.commands import help_text
 from handlers.delivery import is_staff
 from handlers.events import Incoming, Outgoing
 from handlers.flow import choose_next_step
 from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
 from handlers.staff_invite import STAFF_START, accept_staff_invite
+from handlers.staff_steps import (
+    cancel_staff,
+    is_staff_button,
+    on_staff_button,
+    on_staff_text,
+    waiting_for_staff,
+)
 from handlers.steps import step_for
 from handlers.text_input import MAX_TEXT_LENGTH, clean_text, match_choice
 from handlers.turn import Turn
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import InboundMessage, Participant
-from storage.participants import find_participant
+from storage.staff_conversations import find_person
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +62,10 @@ StaffCommand = Callable[[Turn, str], Awaitable[list[Outgoing]]]
 STAFF_COMMANDS: dict[str, StaffCommand] = {
     "delivery": delivery.show_delivery,
     "results": staff_results.show_results,
+    "notice": staff_notice.start_notice,
+    "open": staff_poll_actions.ask_open,
+    "close": staff_poll_actions.ask_close,
+    "preview": poll_preview.preview_command,
 }
 
 
@@ -53,13 +76,15 @@ async def handle(
     language = supported_language(incoming.client_language) or DEFAULT_LANGUAGE
     participant_id: int | None = None
     try:
-        participant = await find_participant(
+        participant, desk = await find_person(
             session, incoming.channel, cipher.lookup_hash(incoming.channel, incoming.address)
         )
         if participant is not None:
             participant_id = participant.id
             language = participant.language or language
-        turn = Turn(session=session, cipher=cipher, incoming=incoming, participant=participant)
+        turn = Turn(
+            session=session, cipher=cipher, incoming=incoming, participant=participant, desk=desk
+        )
         with use_language(language):
             replies = await _dispatch(turn)
         with use_language(_language_of(turn, language)):
@@ -145,6 +170,8 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
         return [
             Outgoing(_("I can only read text for now. Please type your answer or use the buttons."))
         ]
+    if incoming.choice is not None and is_staff_button(incoming.choice):
+        return await on_staff_button(turn, incoming.choice)
     if incoming.choice is not None:
         return await _on_button(turn, incoming.choice)
     text = clean_text(incoming.text or "")
@@ -160,6 +187,8 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
     if text.startswith("/"):
         name, _sep, args = text[1:].partition(" ")
         return await _on_command(turn, name.split("@")[0].lower(), args.strip())
+    if waiting_for_staff(turn):
+        return await on_staff_text(turn, text)
     if turn.participant is None:
         return await onboarding.start(turn, None)
     if not text:
@@ -209,6 +238,8 @@ async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
         return await accept_staff_invite(turn, args.split()[0].removeprefix(STAFF_START))
     if name == "start":
         return await onboarding.start(turn, args.split()[0] if args else None)
+    if name == "cancel" and waiting_for_staff(turn):
+        return await cancel_staff(turn)
     if name in STAFF_COMMANDS:  # staff need not be participants of their own assembly
         return await STAFF_COMMANDS[name](turn, args)
     person = turn.participant

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.events import Choice, Incoming
 from storage.crypto import AddressCipher
-from storage.models import Participant
+from storage.models import Assembly, Participant, StaffConversation
 
 
 class NoParticipantError(RuntimeError):
@@ -18,16 +18,23 @@ class NoParticipantError(RuntimeError):
 
 @dataclass
 class Turn:
-    """What a handler works with while answering one incoming event."""
+    """What a handler works with while answering one incoming event.
+
+    ``desk`` is where the sender's own staff conversation stands (None if they have none);
+    ``managed`` caches the assemblies they run once ``managed_read``.
+    """
 
     session: AsyncSession
     cipher: AddressCipher
     incoming: Incoming
     participant: Participant | None
+    desk: StaffConversation | None = field(default=None)
     needs_advance: bool = field(default=False)
     needs_prompt: bool = field(default=False)
     loaded: dict[tuple[type, int], object] = field(default_factory=dict)
     first_nonce: int | None = field(default=None, init=False)
+    managed: list[Assembly] | None = field(default=None, init=False)
+    managed_read: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.first_nonce = self.participant.step_nonce if self.participant else None

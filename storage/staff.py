@@ -148,3 +148,14 @@ def _same_place(
 ) -> ColumnElement[bool]:
     """``column`` holds ``value``, NULL included."""
     return column.is_(None) if value is None else column == value
+
+
+async def first_staff_id(session: AsyncSession, channel: str, address_hash: str) -> int | None:
+    """The id of one staff role of this address (for recording who wrote a notice), if any."""
+    query = (
+        select(Staff.id)
+        .where(Staff.channel == channel, Staff.address_hash == address_hash)
+        .order_by(Staff.id)
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()

@@ -71,3 +71,8 @@ class Chat:
     def text(self) -> str:
         """All text of the last answer."""
         return "\n".join(message.text for message in self.last)
+
+    @property
+    def plain(self) -> str:
+        """All text of the last answer without the direction isolates around names."""
+        return self.text.replace("\u2068", "").replace("\u2069", "")

@@ -1,0 +1,205 @@
+"""Facilitators in chat, through the conversation core: /notice, /open, /close, /preview, /cancel."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.assemblies import assembly_by_code
+from storage.crypto import AddressCipher
+from storage.models import Assembly, Notice, OutboxMessage, Poll, Staff, StaffConversation
+from storage.staff import FACILITATOR
+from tests.support.chat import Chat
+from tests.support.members import Member, add_members
+
+FACILITATOR_ID = "830001"
+RESIDENT_ID = "830002"
+
+
+async def _facilitator(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str, language: str
+) -> Chat:
+    async with sessions() as session:
+        assembly = await assembly_by_code(session, demo)
+        assert assembly is not None
+        session.add(
+            Staff(
+                assembly_id=assembly.id,
+                role=FACILITATOR,
+                channel="telegram",
+                address_hash=cipher.lookup_hash("telegram", FACILITATOR_ID),
+                address_enc=cipher.encrypt(FACILITATOR_ID),
+            )
+        )
+        await session.commit()
+    return Chat(sessions, cipher, FACILITATOR_ID, client_language=language)
+
+
+async def _members(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    members = [Member(8_400_000 + i, "ar", {"community": "syrian"}) for i in range(3)]
+    members += [Member(8_500_000 + i, "tr", {"community": "host"}) for i in range(2)]
+    members += [Member(8_600_000, "ar", {"community": "syrian"}, stopped=True)]
+    await add_members(sessions, cipher, None, demo, members)
+
+
+async def _count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:
+    async with sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def test_a_facilitator_writes_a_notice_for_a_profile_segment_and_confirms_it_once(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    await _members(sessions, cipher, demo)
+    chat = await _facilitator(sessions, cipher, demo, "en")
+
+    await chat.say("/notice")
+    assert "Write the notice in Türkçe" in chat.plain
+    await chat.say("   ")
+    assert "The notice cannot be empty." in chat.plain
+    await chat.say("Toplantı salı 18:00'de")
+    assert "Write the notice in العربية" in chat.plain
+    await chat.say("الاجتماع يوم الثلاثاء")
+    await chat.say("Meeting on Tuesday")
+    assert "Who should receive the notice?" in chat.plain
+    await chat.press("By the answer to")
+    await chat.press("Done")
+    assert "Please choose at least one." in chat.plain
+    await chat.press("Syrian")
+    assert "☑ Syrian" in [c.label for m in chat.last for c in m.choices]
+    await chat.press("Done")
+    summary = chat.plain
+    assert "This notice will go to 3 people" in summary
+    assert "Syrian" in summary
+    assert "الاجتماع يوم الثلاثاء" in summary and "Meeting on Tuesday" in summary
+    await chat.press("Mark urgent")
+    assert "Marked urgent" in chat.plain
+    send = chat.button("Send now")
+
+    await chat.press("Send now")
+    assert "The notice is on its way to 3 people." in chat.plain
+    await chat.press_data(send.data)
+    assert chat.text == "This notice has already been sent."
+
+    async with sessions() as session:
+        notice = (await session.execute(select(Notice))).scalar_one()
+        assert notice.status == "queued" and notice.urgent
+        assert notice.audience == {"profile": {"community": ["syrian"]}}
+        assert notice.created_by is not None
+        rows = list((await session.execute(select(OutboxMessage))).scalars())
+    assert len(rows) == 3 and {r.language for r in rows} == {"ar"}
+
+
+async def test_an_empty_segment_is_said_plainly_and_cancel_keeps_nothing(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    await _members(sessions, cipher, demo)
+    chat = await _facilitator(sessions, cipher, demo, "tr")
+    await chat.say("/notice")
+    for text in ("Merhaba", "مرحبا", "Hello"):
+        await chat.say(text)
+    await chat.press("Bazı dilleri")
+    await chat.press("English")
+    await chat.press("Tamam")
+    assert "Bu kitlede kimse yok" in chat.plain
+    await chat.press("herkes")
+    assert "5 kişiye" in chat.plain
+    assert await _count(sessions, Notice) == 1
+    await chat.say("/cancel")
+    assert "hiçbir şey gönderilmedi" in chat.plain
+    assert await _count(sessions, Notice) == 0
+    assert await _count(sessions, OutboxMessage) == 0
+    await chat.say("yazı")  # no longer in a staff conversation: a facilitator who is no member
+    assert "Gönderme" not in chat.plain
+
+
+async def test_someone_without_a_role_cannot_use_staff_commands_or_buttons(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = Chat(sessions, cipher, RESIDENT_ID, client_language="ar")
+    for command in ("/notice", "/open", "/close", "/preview"):
+        await chat.say(command)
+        assert chat.text == "هذا الأمر مخصّص لميسّري المجلس.", command
+    await chat.press_data("s*:send:1")
+    assert chat.text == "هذا الأمر مخصّص لميسّري المجلس."
+    assert await _count(sessions, StaffConversation) == 0
+
+
+@pytest.fixture
+async def draft_poll(sessions: async_sessionmaker[AsyncSession], demo: str) -> Poll:
+    async with sessions() as session:
+        assembly = await assembly_by_code(session, demo)
+        assert assembly is not None
+        open_poll = (
+            await session.execute(select(Poll).where(Poll.assembly_id == assembly.id))
+        ).scalar_one()
+        draft = Poll(
+            assembly_id=assembly.id,
+            slug="draft-one",
+            title={"tr": "Park anketi", "ar": "استطلاع الحديقة", "en": "Park poll"},
+            status="draft",
+        )
+        session.add(draft)
+        await session.commit()
+        assert open_poll.status == "open"
+        return draft
+
+
+async def test_a_facilitator_opens_and_closes_polls_with_a_confirmation(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    draft_poll: Poll,
+) -> None:
+    await _members(sessions, cipher, demo)
+    chat = await _facilitator(sessions, cipher, demo, "en")
+    await chat.say("/open")
+    await chat.press("Park poll")
+    assert "Open Park poll now? 5 members will be invited" in chat.plain
+    await chat.press("Not now")
+    assert chat.text == "Nothing was changed."
+    await chat.say("/open draft-one")
+    opening = chat.button("Open now")
+    await chat.press("Open now")
+    assert "is open. The invitation is on its way to 5 members." in chat.plain
+    await chat.press_data(opening.data)
+    assert "open already" in chat.plain
+    await chat.say("/close nothing-like-it")
+    assert "None of your assemblies has a poll" in chat.plain
+    await chat.say("/close draft-one")
+    assert "0 people who answered" in chat.plain
+    await chat.press("Close now")
+    assert "is closed" in chat.plain
+    async with sessions() as session:
+        poll = await session.get(Poll, draft_poll.id)
+        assert poll is not None and poll.status == "closed"
+    assert await _count(sessions, OutboxMessage) == 5
+
+
+async def test_preview_shows_the_poll_as_residents_see_it_in_each_language(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = await _facilitator(sessions, cipher, demo, "tr")
+    async with sessions() as session:
+        assembly = await assembly_by_code(session, demo)
+        assert isinstance(assembly, Assembly)
+        poll = (
+            await session.execute(select(Poll).where(Poll.assembly_id == assembly.id))
+        ).scalar_one()
+    await chat.say(f"/preview {poll.slug} ar")
+    messages = chat.last
+    assert "العربية" in messages[0].text
+    assert "Türkçe" in [c.label for c in messages[0].choices]
+    assert len(messages) == 2 + len(poll.questions)
+    assert "/polls" in messages[1].text
+    assert all("\u0600" <= ch <= "\u06ff" or not ch.isalpha() for ch in messages[2].text[:20])
+    english = next(c for c in messages[0].choices if c.label == "English")
+    await chat.press_data(messages[2].choices[0].data)
+    assert chat.plain == "Bu bir önizleme: hiçbir şey kaydedilmedi."
+    await chat.press_data(english.data)
+    assert "English" in chat.last[0].text
+    await chat.say("/preview")
+    assert chat.button(poll.title["tr"])
