@@ -20,6 +20,7 @@ STAFF_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("delivery", N_("How far the latest notices went")),
     ("results", N_("The latest polls' results so far")),
     ("notice", N_("Write a notice to members")),
+    ("newpoll", N_("Build a new poll step by step")),
     ("open", N_("Open a poll")),
     ("close", N_("Close a poll")),
     ("preview", N_("See a poll as residents will")),

@@ -126,10 +126,10 @@ async def import_poll(session: AsyncSession, text: str) -> Poll:
             key_line(text, "slug"),
             f"assembly {assembly.join_code} already has a poll {spec.slug!r}",
         )
-    return await _store(session, assembly, spec)
+    return await store_poll(session, assembly, spec)
 
 
-async def _store(session: AsyncSession, assembly: Assembly, spec: PollSpec) -> Poll:
+async def store_poll(session: AsyncSession, assembly: Assembly, spec: PollSpec) -> Poll:
     """Write a checked poll."""
     poll = Poll(
         assembly_id=assembly.id,

@@ -31,6 +31,7 @@ from handlers import (
     polls,
     staff_notice,
     staff_poll_actions,
+    staff_poll_builder,
     staff_results,
 )
 from handlers.commands import help_text
@@ -66,6 +67,7 @@ STAFF_COMMANDS: dict[str, StaffCommand] = {
     "open": staff_poll_actions.ask_open,
     "close": staff_poll_actions.ask_close,
     "preview": poll_preview.preview_command,
+    "newpoll": staff_poll_builder.start_builder,
 }
 
 

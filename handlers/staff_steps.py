@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import poll_preview, staff_notice, staff_notice_confirm, staff_poll_actions
+from handlers import (
+    poll_preview,
+    staff_notice,
+    staff_notice_confirm,
+    staff_poll_actions,
+    staff_poll_builder,
+)
 from handlers.delivery import not_staff, staff_assemblies
 from handlers.events import Outgoing
 from handlers.i18n import _
@@ -40,6 +46,14 @@ def staff_step(name: str) -> Step | None:
             return Step(staff_notice.segment_prompt, staff_notice.on_segment)
         case "notice_confirm":
             return Step(_summary_again, staff_notice.on_confirm)
+        case "build_assembly":
+            return Step(staff_poll_builder.assembly_prompt, staff_poll_builder.on_assembly)
+        case "build_text":
+            return Step(staff_poll_builder.text_prompt, on_text=staff_poll_builder.on_text)
+        case "build_kind":
+            return Step(staff_poll_builder.kind_prompt, staff_poll_builder.on_kind)
+        case "build_more":
+            return Step(staff_poll_builder.more_prompt, staff_poll_builder.on_more)
     return None
 
 
@@ -98,7 +112,7 @@ async def cancel_staff(turn: Turn) -> list[Outgoing]:
     if desk_step(turn).startswith("notice") and "notice" in desk_data(turn):
         return await staff_notice_confirm.cancel_notice(turn)
     desk_end(turn)
-    return [Outgoing(_("Cancelled: nothing was sent."))]
+    return [Outgoing(_("Cancelled: nothing was kept."))]
 
 
 async def _on_action(turn: Turn, value: str) -> list[Outgoing]:

@@ -203,3 +203,48 @@ async def test_preview_shows_the_poll_as_residents_see_it_in_each_language(
     assert "English" in chat.last[0].text
     await chat.say("/preview")
     assert chat.button(poll.title["tr"])
+
+
+async def test_a_facilitator_builds_a_poll_step_by_step_in_every_language(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = await _facilitator(sessions, cipher, demo, "en")
+    await chat.say("/newpoll")
+    assert "Write the poll's title in Türkçe" in chat.plain
+    for title in ("Şişli park anketi", "استطلاع حديقة شيشلي", "Şişli park poll"):
+        await chat.say(title)
+    await chat.press("One choice")
+    for text in ("Parka ne sıklıkla gidiyorsunuz?", "كم مرة تذهب إلى الحديقة؟", "How often?"):
+        await chat.say(text)
+    assert "Write the options of question 1 in Türkçe" in chat.plain
+    await chat.say("Her gün")
+    assert "from 2 to 12 options" in chat.plain
+    await chat.say("Her gün\nHaftada bir\nHiç")
+    await chat.say("كل يوم\nمرة في الأسبوع")
+    assert "the same 3 options" in chat.plain
+    await chat.say("كل يوم\nمرة في الأسبوع\nأبدًا")
+    await chat.say("Every day\nOnce a week\nNever")
+    assert "Question 1 is added." in chat.plain
+    await chat.press("Add a question")
+    await chat.press("Yes or no")
+    for text in ("Güvenli mi?", "هل هي آمنة؟", "Is it safe?"):
+        await chat.say(text)
+    await chat.press("Finish")
+    assert "is kept as a draft, named sisli-park-anketi" in chat.plain
+
+    async with sessions() as session:
+        poll = (
+            await session.execute(select(Poll).where(Poll.slug == "sisli-park-anketi"))
+        ).scalar_one()
+        assert poll.status == "draft"
+        assert poll.title["ar"] == "استطلاع حديقة شيشلي"
+        kinds = [(q.kind, len(q.options)) for q in poll.questions]
+        assert kinds == [("single", 3), ("yesno", 0)]
+        assert poll.questions[0].options[2].text == {"tr": "Hiç", "ar": "أبدًا", "en": "Never"}
+
+    await chat.say("/newpoll")
+    await chat.say("Şişli park anketi")
+    await chat.say("/cancel")
+    assert "nothing was kept" in chat.plain
+    async with sessions() as session:
+        assert len((await session.execute(select(Poll.id))).all()) == 2
