@@ -170,13 +170,15 @@ async def run_scheduler(
     sessions: async_sessionmaker[AsyncSession],
     stop: asyncio.Event,
     interval: float,
+    retry: float = LEADERSHIP_RETRY,
 ) -> None:
-    """Wait to be the only scheduler, then run the due work every ``interval`` seconds until
-    ``stop`` is set; a round that fails (the database away, say) is logged and the next one runs."""
+    """Wait to be the only scheduler (asking every ``retry`` seconds), then run the due work every
+    ``interval`` seconds until ``stop`` is set; a round that fails (the database away, say) is
+    logged and the next one runs."""
     leadership = Leadership(engine, "scheduler")
     while not await leadership.acquire():
         log.info("another process runs the scheduler; waiting")
-        if await sleep_or_stop(stop, LEADERSHIP_RETRY):
+        if await sleep_or_stop(stop, retry):
             return
     try:
         while not stop.is_set():

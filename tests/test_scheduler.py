@@ -256,8 +256,8 @@ async def test_the_scheduler_loop_waits_for_leadership_runs_its_rounds_and_stops
     other = Leadership(engine, "scheduler")
     assert await other.acquire()
     stop = asyncio.Event()
-    loop = asyncio.create_task(run_scheduler(engine, sessions, stop, interval=1))
-    await asyncio.sleep(1.5)
+    loop = asyncio.create_task(run_scheduler(engine, sessions, stop, interval=1, retry=0.2))
+    await asyncio.sleep(1)  # five tries at the lock meanwhile
     async with sessions() as session:
         assert await session.scalar(select(Poll.status).where(Poll.id == poll_id)) == "draft"
     await other.release()  # the loop takes over within its retry
@@ -346,7 +346,9 @@ async def test_what_the_scheduler_queues_reaches_each_chat_in_its_language_throu
     assert 8107 not in sent  # stopped
 
 
-async def test_reslog_worker_opens_a_due_poll_and_sends_the_invitations_then_closes_it(
+@pytest.mark.parametrize("command", ["worker", "run"])
+async def test_reslog_worker_and_run_open_a_due_poll_send_the_invitations_then_close_it(
+    command: str,
     sessions: async_sessionmaker[AsyncSession],
     cipher: AddressCipher,
     cli_env: dict[str, str],
@@ -367,7 +369,7 @@ async def test_reslog_worker_opens_a_due_poll_and_sends_the_invitations_then_clo
             now=real - timedelta(minutes=10),
         )
         env = telegram_env(cli_env, fake, SCHEDULER_INTERVAL="1", TELEGRAM_RATE="200")
-        async with running_reslog("worker", env=env, cwd=tmp_path):
+        async with running_reslog(command, env=env, cwd=tmp_path):
             await fake.wait_until(
                 lambda: len(fake.calls_to("sendMessage")) >= 6, within=30, what="the invitations"
             )
