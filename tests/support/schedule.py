@@ -108,6 +108,7 @@ async def queued(
         )
         found: dict[int, tuple[str, str, str]] = {}
         for address_enc, language, status, texts in rows:
+            assert address_enc is not None
             user_id = int(cipher.decrypt(address_enc))
             assert user_id not in found, f"two {kind} rows for {user_id}"
             found[user_id] = (language, status, texts[language])
