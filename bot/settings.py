@@ -37,6 +37,7 @@ class Settings:
     log_level: str
     telegram_bot_username: str | None = None
     telegram_rate: float = 25.0
+    scheduler_interval: float = 30.0
 
     def cipher(self) -> AddressCipher:
         """The address cipher built from the secret key."""
@@ -98,6 +99,19 @@ def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) 
     return rate
 
 
+def seconds_between(
+    value: str, name: str = "SCHEDULER_INTERVAL", lowest: float = 1.0, highest: float = 3600.0
+) -> float:
+    """A number of seconds between ``lowest`` and ``highest``."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} {value!r} is not a number of seconds") from None
+    if not lowest <= seconds <= highest:
+        raise SettingsError(f"{name} {value!r} must be between {lowest:g} and {highest:g} seconds")
+    return seconds
+
+
 def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) -> Settings:
     """Read and check every setting; raise SettingsError with one line on the first problem."""
     config = Config(env_file if env_file and Path(env_file).is_file() else None)
@@ -120,6 +134,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             log_level=log_level(config("LOG_LEVEL", default="INFO")),
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
+            scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),
         )
     except DatabaseURLError as exc:
         raise SettingsError(str(exc)) from None

@@ -1,8 +1,9 @@
-"""The worker process: the outbox dispatcher (and, as it lands, the scheduler), until stopped.
+"""The worker process: the outbox dispatcher and the scheduler, side by side, until stopped.
 
 ``reslog worker`` runs this; ``reslog run`` (polling) runs the same beside the bot in one
-process. SIGTERM or SIGINT stops it between rounds; a SIGKILL loses nothing either, since every
-claim is committed before its message goes out.
+process. Each takes its own lock, so several workers may run and one of each works. SIGTERM or
+SIGINT stops both between rounds; a SIGKILL loses nothing either, since every claim is committed
+before its message goes out and every scheduled change is one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram import file_base_url
 from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
+from bot.scheduler import run_scheduler
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker
 
@@ -54,6 +56,26 @@ async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
         await engine.dispose()
 
 
+async def schedule_polls(settings: Settings, stop: asyncio.Event) -> None:
+    """Open, remind and close polls on time until ``stop`` is set (once this process leads)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await run_scheduler(engine, create_sessionmaker(engine), stop, settings.scheduler_interval)
+    finally:
+        await engine.dispose()
+
+
+async def background(settings: Settings, stop: asyncio.Event) -> None:
+    """The dispatcher and the scheduler until ``stop`` is set; if one fails, the other stops
+    too and the failure is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(dispatch_telegram(settings, stop))
+            group.create_task(schedule_polls(settings, stop))
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+
+
 async def run_worker(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT."""
     stop = asyncio.Event()
@@ -61,4 +83,4 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    await dispatch_telegram(settings, stop)
+    await background(settings, stop)

@@ -48,6 +48,7 @@ async def audience_of(session: AsyncSession, notice: Notice) -> list[Recipient]:
         languages=list(audience.get("languages", [])),
         profile=dict(audience.get("profile", {})),
         answered_poll=audience.get("answered"),
+        not_answered_poll=audience.get("not_answered"),
     )
 
 

@@ -1,4 +1,5 @@
-"""Who a notice reaches: an assembly's members, or a segment of them by language and profile."""
+"""Who a notice reaches: an assembly's members, or a segment of them by language, profile, or
+whether they answered a poll."""
 
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ def audience_query(
     languages: Sequence[str] = (),
     profile: Mapping[str, Sequence[str]] | None = None,
     answered_poll: int | None = None,
+    not_answered_poll: int | None = None,
 ) -> Select[int, str, str | None]:
     """Members who accepted the notice and did not opt out, narrowed to a segment if given.
 
     ``languages`` keeps people with one of these languages; ``profile`` maps a profile question
     to the answers kept ("" is "prefer not to say"); ``answered_poll`` keeps people who
-    answered that poll. Empty means no narrowing.
+    answered that poll; ``not_answered_poll`` keeps people with no completed response to that
+    poll (someone who stopped half-way is in it). Empty means no narrowing.
     """
     query = (
         select(Participant.id, Participant.channel, Participant.language)
@@ -47,6 +50,16 @@ def audience_query(
         query = query.where(
             exists().where(
                 and_(Response.participant_id == Participant.id, Response.poll_id == answered_poll)
+            )
+        )
+    if not_answered_poll is not None:
+        query = query.where(
+            ~exists().where(
+                and_(
+                    Response.participant_id == Participant.id,
+                    Response.poll_id == not_answered_poll,
+                    Response.completed_at.is_not(None),
+                )
             )
         )
     for key, answers in (profile or {}).items():
@@ -69,9 +82,12 @@ async def recipients(
     languages: Sequence[str] = (),
     profile: Mapping[str, Sequence[str]] | None = None,
     answered_poll: int | None = None,
+    not_answered_poll: int | None = None,
 ) -> list[Recipient]:
     """The people a notice to this audience goes to."""
-    rows = await session.execute(audience_query(assembly_id, languages, profile, answered_poll))
+    rows = await session.execute(
+        audience_query(assembly_id, languages, profile, answered_poll, not_answered_poll)
+    )
     return [
         Recipient(participant_id, channel, language or "tr")
         for participant_id, channel, language in rows

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.main import build_parser
 from handlers.i18n import gettext, use_language
+from handlers.poll_lifecycle import open_poll
+from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Option, Poll, Question, Staff
 from tests.conftest import TEST_SECRET
 from tests.support.cli import TIMEOUT, reslog, reslog_all
 from tests.support.cohort import COHORT, SECRET_WORDS, answer_demo_poll
+from tests.support.schedule import draft_poll
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 POLL_FILE = PROJECT_DIR / "examples" / "poll-services-2026.yaml"
@@ -251,6 +255,114 @@ async def test_poll_files_are_refused_whole_with_their_line_and_polls_open_and_c
     reopen.refused("poll services-2027 is closed; a closed poll is not reopened")
     assert re.search(r"services-2026\s+draft\s+6\s+T\n", listed.ok())
     assert re.search(r"services-2027\s+closed\s+6\s+Mahallemizde", listed.ok())
+
+
+async def test_poll_schedule_takes_local_times_refuses_bad_ones_in_one_line_and_list_shows_it(
+    cli_env: dict[str, str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await _assembly(sessions)
+    draft = await draft_poll(sessions, "services-2026")
+    opened = await draft_poll(sessions, "open-2026")
+    async with sessions() as session:
+        poll = await session.get(Poll, opened)
+        assert poll is not None
+        await open_poll(session, poll)
+        await session.commit()
+    year = utcnow().year + 1
+    code, slug = "ZEYTINBURNU", "services-2026"
+    refusals = {
+        (): "nothing to change: give --open, --close, --remind-before or --clear",
+        ("--clear", "--close", f"{year}-12-12 18:00"): (
+            "--clear cannot be combined with --open, --close or --remind-before"
+        ),
+        ("--open", "tomorrow"): (
+            "--open 'tomorrow' is not a local time like 2026-12-05 10:00 or 05.12.2026 10:00"
+        ),
+        ("--remind-before", "1w"): (
+            "--remind-before '1w' is not a lead time like 90m, 24h or 2d (0: no reminder)"
+        ),
+        ("--remind-before", "31d"): (
+            "the reminder can go at most 30 days before closing, not 44,640 minutes"
+        ),
+        ("--open", "2020-01-01 10:00"): "the opening time 2020-01-01 07:00 UTC has already passed",
+        ("--open", f"{year}-12-12 10:00", "--close", f"05.12.{year} 10:00"): (
+            f"poll services-2026 would close ({year}-12-05 07:00 UTC) before it opens"
+            f" ({year}-12-12 07:00 UTC)"
+        ),
+    }
+    runs = await reslog_all(
+        cli_env,
+        [
+            *(["poll", "schedule", code, slug, *args] for args in refusals),
+            ["poll", "schedule", code, "open-2026", "--open", f"{year}-12-05 10:00"],
+            ["poll", "schedule", code, "nothing", "--clear"],
+        ],
+    )
+    for run, line in zip(
+        runs,
+        [
+            *refusals.values(),
+            "poll open-2026 is open already; only its closing time can be set",
+            "assembly ZEYTINBURNU has no poll 'nothing'",
+        ],
+        strict=True,
+    ):
+        run.refused(line)
+    async with sessions() as session:
+        poll = await session.get(Poll, draft)
+        assert poll is not None
+        assert (poll.opens_at, poll.closes_at, poll.remind_before_minutes) == (None, None, 1440)
+
+    scheduled = await reslog(
+        cli_env,
+        "poll",
+        "schedule",
+        code,
+        slug,
+        "--open",
+        f"{year}-12-05T10:00",
+        "--close",
+        f"12.12.{year} 18:00",
+        "--remind-before",
+        "2d",
+    )
+    assert scheduled.ok() == (
+        f"poll services-2026 opens {year}-12-05 10:00 and closes {year}-12-12 18:00"
+        " (Europe/Istanbul); a reminder goes 2d before closing to members who have not answered"
+        " (`reslog worker` acts on it)\n"
+    )
+    closing, listed = await reslog_all(
+        cli_env,
+        [
+            ["poll", "schedule", code, "open-2026", "--close", f"{year}-01-10 09:30"],
+            ["poll", "list", code],
+        ],
+    )
+    assert closing.ok() == (
+        f"poll open-2026 closes {year}-01-10 09:30 (Europe/Istanbul); a reminder goes 24h before"
+        " closing to members who have not answered (`reslog worker` acts on it)\n"
+    )
+    assert re.search(
+        rf"services-2026\s+draft\s+6\s+Mahallemizde hizmetler 2026\s+{year}-12-05 10:00\s+"
+        rf"{year}-12-12 18:00\s+2d before\n",
+        listed.ok(),
+    )
+    assert "reminder (Europe/Istanbul)" in listed.ok()
+    async with sessions() as session:
+        poll = await session.get(Poll, draft)
+        assert poll is not None
+        assert poll.opens_at == datetime(year, 12, 5, 7, 0, tzinfo=UTC)
+        assert poll.closes_at == datetime(year, 12, 12, 15, 0, tzinfo=UTC)
+        assert poll.remind_before_minutes == 2 * 24 * 60
+
+    cleared = await reslog(cli_env, "poll", "schedule", code, slug, "--clear")
+    assert cleared.ok() == (
+        "poll services-2026 has no schedule: it opens and closes only with"
+        " `reslog poll open|close`\n"
+    )
+    listed = await reslog(cli_env, "poll", "list", code)
+    assert re.search(r"services-2026\s+draft\s+6\s+Mahallemizde hizmetler 2026\n", listed.ok())
+    assert re.search(rf"open-2026\s+open\s+6\s+.*{year}-01-10 09:30\s+24h before\n", listed.ok())
 
 
 async def test_results_show_small_counts_as_under_k_and_export_writes_an_unlinked_csv(

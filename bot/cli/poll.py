@@ -1,8 +1,12 @@
-"""`reslog poll`: import a poll file, open and close polls, list them."""
+"""`reslog poll`: import a poll file, open and close polls now or on a schedule, list them."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,8 +16,19 @@ from bot.cli.common import CliError, database, print_table, read_text_file, run_
 from bot.settings import Settings
 from handlers.poll_file import import_poll
 from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
+from handlers.poll_reminder import reminder_time
+from handlers.poll_schedule import (
+    clear_schedule,
+    parse_lead_time,
+    parse_local_time,
+    schedule_poll,
+)
 from handlers.yaml_lines import ContentFileError
-from storage.models import Poll
+from storage.base import utcnow
+from storage.models import Assembly, Poll
+
+LOCAL_TIME = "%Y-%m-%d %H:%M"
+T = TypeVar("T")
 
 
 async def require_poll(session: AsyncSession, code: str, slug: str) -> Poll:
@@ -66,8 +81,102 @@ async def _change(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def local_time(moment: datetime | None, timezone: str) -> str:
+    """A stored moment as the municipality's clock shows it ("" for none)."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime(LOCAL_TIME) if moment else ""
+
+
+def lead_time(minutes: int) -> str:
+    """A reminder's lead time, the way it is typed: 90m, 24h, 3d."""
+    if minutes % (24 * 60) == 0 and minutes >= 2 * 24 * 60:
+        return f"{minutes // (24 * 60)}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+def reminder_column(poll: Poll, assembly: Assembly) -> str:
+    """What becomes of the poll's reminder, for the listing."""
+    if poll.reminded_at is not None:
+        return f"sent {local_time(poll.reminded_at, assembly.municipality.timezone)}"
+    if poll.closes_at is None or poll.status == "closed":
+        return ""
+    if poll.remind_before_minutes == 0:
+        return "none"
+    if reminder_time(poll, assembly.municipality) is None:
+        return "none (due before opening)"
+    return f"{lead_time(poll.remind_before_minutes)} before"
+
+
+def _schedule_args(args: argparse.Namespace) -> None:
+    """Something to change, and --clear alone."""
+    changes = [args.open, args.close, args.remind_before]
+    if args.clear and any(value is not None for value in changes):
+        raise CliError("--clear cannot be combined with --open, --close or --remind-before")
+    if not args.clear and all(value is None for value in changes):
+        raise CliError("nothing to change: give --open, --close, --remind-before or --clear")
+
+
+def _parsed(option: str, value: str | None, parse: Callable[[str], T]) -> T | None:
+    """An option's value parsed, or a CliError naming the option."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except PollStateError as exc:
+        raise CliError(f"{option} {exc}") from None
+
+
+async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
+    """Set, change or clear when a poll opens and closes, and its reminder."""
+    _schedule_args(args)
+    async with database(settings) as session:
+        poll = await require_poll(session, args.code, args.slug)
+        assembly = await require_assembly(session, args.code)
+        timezone = assembly.municipality.timezone
+        try:
+            if args.clear:
+                await clear_schedule(session, poll)
+            else:
+                opens_at = _parsed("--open", args.open, lambda v: parse_local_time(v, timezone))
+                closes_at = _parsed("--close", args.close, lambda v: parse_local_time(v, timezone))
+                minutes = _parsed("--remind-before", args.remind_before, parse_lead_time)
+                await schedule_poll(
+                    session,
+                    poll,
+                    opens_at=opens_at,
+                    closes_at=closes_at,
+                    remind_before_minutes=minutes,
+                    now=utcnow(),
+                )
+        except PollStateError as exc:
+            raise CliError(str(exc)) from None
+        await session.commit()
+        print(_describe_schedule(poll, assembly))
+    return 0
+
+
+def _describe_schedule(poll: Poll, assembly: Assembly) -> str:
+    """The poll's schedule in one sentence."""
+    timezone = assembly.municipality.timezone
+    if poll.opens_at is None and poll.closes_at is None:
+        return f"poll {poll.slug} has no schedule: it opens and closes only with `reslog poll open|close`"
+    parts = []
+    if poll.status == "draft" and poll.opens_at is not None:
+        parts.append(f"opens {local_time(poll.opens_at, timezone)}")
+    if poll.closes_at is not None:
+        parts.append(f"closes {local_time(poll.closes_at, timezone)}")
+    sentence = f"poll {poll.slug} {' and '.join(parts)} ({timezone})"
+    reminder = reminder_column(poll, assembly)
+    if poll.closes_at is not None and reminder.endswith(" before"):
+        sentence += f"; a reminder goes {reminder} closing to members who have not answered"
+    elif poll.closes_at is not None and reminder.startswith("none ("):
+        sentence += "; no reminder: it would be due before the poll opens"
+    elif poll.closes_at is not None and reminder.startswith("sent"):
+        sentence += f"; its reminder was {reminder}"
+    return sentence + " (`reslog worker` acts on it)"
+
+
 async def _list(args: argparse.Namespace, settings: Settings) -> int:
-    """List the polls of an assembly."""
+    """List the polls of an assembly, with their schedules."""
     async with database(settings) as session:
         assembly = await require_assembly(session, args.code)
         polls = list(
@@ -77,12 +186,21 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
                 )
             ).scalars()
         )
+    timezone = assembly.municipality.timezone
     print_table(
         [
-            [p.slug, p.status, len(p.questions), p.title.get("tr") or next(iter(p.title.values()))]
+            [
+                p.slug,
+                p.status,
+                len(p.questions),
+                p.title.get("tr") or next(iter(p.title.values())),
+                local_time(p.opens_at if p.status == "draft" else p.opened_at, timezone),
+                local_time(p.closes_at if p.status != "closed" else p.closed_at, timezone),
+                reminder_column(p, assembly),
+            ]
             for p in polls
         ],
-        ["slug", "status", "questions", "title"],
+        ["slug", "status", "questions", "title", "opens", "closes", f"reminder ({timezone})"],
     )
     return 0
 
@@ -90,7 +208,7 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the poll commands."""
     poll = commands.add_parser(
-        "poll", help="import, open, close and list polls", description="Polls."
+        "poll", help="import, open, close, schedule and list polls", description="Polls."
     )
     p_commands = poll.add_subparsers(dest="poll_command", required=True)
     imp = p_commands.add_parser(
@@ -107,8 +225,34 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub.add_argument("code", help="the assembly's join code")
         sub.add_argument("slug", help="the poll's slug")
         sub.set_defaults(func=run_async(_change), action=action)
+    schedule = p_commands.add_parser(
+        "schedule",
+        help="set when a poll opens and closes, and its reminder",
+        description=(
+            "Set when a poll opens and closes, in the municipality's local time (2026-12-05 10:00, "
+            "2026-12-05T10:00 or 05.12.2026 10:00), and how long before closing the reminder "
+            "goes to members who have not answered (90m, 24h, 2d; 0 for none; 24h unless set). "
+            "`reslog worker` (or `reslog run`) opens, reminds and closes on time: members are "
+            "invited when the poll opens, and those who answered get the results when it closes."
+        ),
+    )
+    schedule.add_argument("code", help="the assembly's join code")
+    schedule.add_argument("slug", help="the poll's slug")
+    schedule.add_argument("--open", metavar="TIME", help="when the draft opens (local time)")
+    schedule.add_argument("--close", metavar="TIME", help="when the poll closes (local time)")
+    schedule.add_argument(
+        "--remind-before",
+        metavar="LEAD",
+        help="how long before closing the reminder goes: 90m, 24h, 2d, or 0 for none",
+    )
+    schedule.add_argument(
+        "--clear", action="store_true", help="forget the opening and closing times"
+    )
+    schedule.set_defaults(func=run_async(_schedule))
     listing = p_commands.add_parser(
-        "list", help="list an assembly's polls", description="List an assembly's polls."
+        "list",
+        help="list an assembly's polls",
+        description="List an assembly's polls with their schedules, in the municipality's local time.",
     )
     listing.add_argument("code", help="the assembly's join code")
     listing.set_defaults(func=run_async(_list))

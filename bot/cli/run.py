@@ -53,10 +53,10 @@ def _run(args: argparse.Namespace) -> int:
     from functools import partial
 
     from bot.channels.telegram import run_polling
-    from bot.worker import dispatch_telegram
+    from bot.worker import background
 
     configure_logging(service_level(settings.log_level, args.verbose))
-    run_polling(settings, partial(dispatch_telegram, settings))
+    run_polling(settings, partial(background, settings))
     return 0
 
 
@@ -81,7 +81,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    """The dispatcher process."""
+    """The worker process: the dispatcher and the scheduler."""
     settings = _service_settings(args, "worker")
     from bot import event_loop
     from bot.worker import run_worker
@@ -114,8 +114,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.set_defaults(func=_serve)
     worker = commands.add_parser(
         "worker",
-        help="send notices from the outbox",
-        description="Send the outbox under Telegram's rate limits until stopped (one sender per channel at a time; others wait).",
+        help="send notices from the outbox and open, remind and close polls on time",
+        description="Send the outbox under Telegram's rate limits, and open, remind and close scheduled polls (every SCHEDULER_INTERVAL seconds), until stopped; one sender per channel and one scheduler at a time, others wait.",
     )
     worker.set_defaults(func=_worker)
     console = commands.add_parser(
