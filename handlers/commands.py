@@ -23,6 +23,7 @@ STAFF_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("newpoll", N_("Build a new poll step by step")),
     ("open", N_("Open a poll")),
     ("close", N_("Close a poll")),
+    ("schedule", N_("Set when a poll opens and closes")),
     ("preview", N_("See a poll as residents will")),
 )
 

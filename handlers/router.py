@@ -32,6 +32,7 @@ from handlers import (
     staff_notice,
     staff_poll_actions,
     staff_poll_builder,
+    staff_poll_schedule,
     staff_results,
 )
 from handlers.commands import help_text
@@ -68,6 +69,7 @@ STAFF_COMMANDS: dict[str, StaffCommand] = {
     "close": staff_poll_actions.ask_close,
     "preview": poll_preview.preview_command,
     "newpoll": staff_poll_builder.start_builder,
+    "schedule": staff_poll_schedule.start_schedule,
 }
 
 

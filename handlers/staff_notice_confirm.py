@@ -18,7 +18,9 @@ from handlers.delivery import staff_assemblies
 from handlers.events import Outgoing
 from handlers.i18n import LANGUAGE_NAMES, _, current_language, isolate, localized, ngettext
 from handlers.i18n import format_number as number
-from handlers.notice_queue import NoticeProblem, audience_of, queue_notice
+from handlers.notice_queue import NoticeProblem, audience_of, check_schedule, queue_notice
+from handlers.poll_lifecycle import PollStateError
+from handlers.poll_schedule import parse_local_time
 from handlers.profile import PREFER_NOT_TO_SAY, profile_question
 from handlers.quiet_hours import after_quiet_hours
 from handlers.staff_desk import action_button, desk_button, desk_data, desk_end, desk_go
@@ -65,6 +67,7 @@ def summary_message(turn: Turn, assembly: Assembly, notice: Notice, count: int) 
         )
     buttons = (
         action_button(_("Send now"), f"send:{notice.id}"),
+        desk_button(turn, _("Send at a chosen time"), "at"),
         desk_button(turn, _("Not urgent") if notice.urgent else _("Mark urgent"), "urgent"),
         desk_button(turn, _("Change who receives it"), "audience"),
         desk_button(turn, _("Cancel"), "cancel"),
@@ -104,7 +107,46 @@ async def on_confirm_step(turn: Turn, value: str) -> list[Outgoing]:
         return [Outgoing(reply.text, reply.choices, replace=True)]
     if value == "cancel":
         return await cancel_notice(turn)
+    if value == "at":
+        desk_go(turn, "notice_time", **data)
+        return await time_prompt(turn)
     return [summary_message(turn, assembly, notice, len(await audience_of(turn.session, notice)))]
+
+
+async def time_prompt(turn: Turn) -> list[Outgoing]:
+    """When the notice should go."""
+    assembly = await turn.session.get(Assembly, desk_data(turn).get("assembly"))
+    zone = assembly.municipality.timezone if assembly else ""
+    return [
+        Outgoing(
+            _("When should the notice go?")
+            + "\n"
+            + _("Write the day and time like 05.12.2026 10:00 ({zone} time).").format(
+                zone=isolate(zone)
+            )
+        )
+    ]
+
+
+async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
+    """The time the notice goes was written: queue it for then."""
+    data = desk_data(turn)
+    notice = await turn.session.get(Notice, data.get("notice"))
+    assembly = await turn.session.get(Assembly, data.get("assembly"))
+    if notice is None or assembly is None or notice.status != "draft":
+        desk_end(turn)
+        return [Outgoing(_("This notice is no longer a draft."))]
+    try:
+        moment = parse_local_time(text, assembly.municipality.timezone)
+    except PollStateError as problem:
+        return [Outgoing(problem.chat_message()), *await time_prompt(turn)]
+    notice.send_at = moment
+    try:
+        check_schedule(moment, utcnow())
+    except NoticeProblem as problem:
+        notice.send_at = None
+        return [Outgoing(str(problem)), *await time_prompt(turn)]
+    return await send_notice(turn, str(notice.id))
 
 
 async def cancel_notice(turn: Turn) -> list[Outgoing]:

@@ -85,7 +85,7 @@ async def on_poll_action(turn: Turn, action: str, poll_id: str) -> list[Outgoing
     try:
         count = await (open_poll if action == "open" else close_poll)(turn.session, poll)
     except PollStateError as problem:
-        return [Outgoing(str(problem))]
+        return [Outgoing(problem.chat_message())]
     title = isolate(localized(poll.title))
     if action == "open":
         text = ngettext(

@@ -14,6 +14,7 @@ from handlers import (
     staff_notice_confirm,
     staff_poll_actions,
     staff_poll_builder,
+    staff_poll_schedule,
 )
 from handlers.delivery import not_staff, staff_assemblies
 from handlers.events import Outgoing
@@ -46,6 +47,20 @@ def staff_step(name: str) -> Step | None:
             return Step(staff_notice.segment_prompt, staff_notice.on_segment)
         case "notice_confirm":
             return Step(_summary_again, staff_notice.on_confirm)
+        case "notice_time":
+            return Step(staff_notice_confirm.time_prompt, on_text=staff_notice_confirm.on_time_text)
+        case "schedule_open" | "schedule_close":
+            return Step(
+                staff_poll_schedule.time_prompt,
+                staff_poll_schedule.on_time_button,
+                staff_poll_schedule.on_time_text,
+            )
+        case "schedule_remind":
+            return Step(
+                staff_poll_schedule.remind_prompt,
+                staff_poll_schedule.on_remind_button,
+                staff_poll_schedule.on_remind_text,
+            )
         case "build_assembly":
             return Step(staff_poll_builder.assembly_prompt, staff_poll_builder.on_assembly)
         case "build_text":
@@ -125,6 +140,8 @@ async def _on_action(turn: Turn, value: str) -> list[Outgoing]:
             return await staff_poll_actions.on_poll_action(turn, action, target)
         case "preview":
             return await poll_preview.on_preview_button(turn, target)
+        case "schedule":
+            return await staff_poll_schedule.on_schedule_button(turn, target)
         case "noop":
             return [Outgoing(_("This is a preview: nothing was recorded."))]
         case "dismiss":

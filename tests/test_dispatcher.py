@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -22,9 +21,9 @@ from handlers.notice_queue import NoticeProblem, queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, OutboxMessage, Participant
-from storage.outbox import pending_count
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.members import TEXTS, Member, add_members, draft_notice
+from tests.support.outbox import drain
 
 FAST = DispatchConfig(rate=200, backoff=0.05, idle_wait=0.05)
 
@@ -51,18 +50,6 @@ async def queue(sessions: async_sessionmaker[AsyncSession], notice_id: int) -> i
         count = await queue_notice(session, notice, utcnow())
         await session.commit()
     return count
-
-
-async def drain(sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatcher) -> None:
-    """Run rounds until nothing is left to send (rows waiting for a retry included)."""
-    await dispatcher.recover()
-    for _ in range(2000):
-        async with sessions() as session:
-            if await pending_count(session, "telegram") == 0:
-                return
-        if await dispatcher.run_round() == 0:
-            await asyncio.sleep(0.02)
-    raise AssertionError("the outbox did not drain")
 
 
 def received(fake: FakeBotApi) -> Counter[int]:

@@ -23,10 +23,10 @@ from bot.settings import SettingsError, load_settings
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Notice, OutboxMessage, Poll
-from storage.outbox import pending_count
 from tests.conftest import TEST_SECRET
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.members import Member, add_members
+from tests.support.outbox import drain
 from tests.support.processes import running_reslog, telegram_env
 from tests.support.schedule import (
     TITLES,
@@ -278,17 +278,6 @@ async def fake() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
-async def _drain(sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatcher) -> None:
-    """Run the dispatcher until nothing is left to send."""
-    async with asyncio.timeout(30):
-        while True:
-            async with sessions() as session:
-                if await pending_count(session, "telegram") == 0:
-                    return
-            if await dispatcher.run_round() == 0:
-                await asyncio.sleep(0.02)
-
-
 def _messages(fake: FakeBotApi) -> dict[int, list[str]]:
     """What each chat was sent, in order."""
     sent: dict[int, list[str]] = {}
@@ -319,12 +308,12 @@ async def test_what_the_scheduler_queues_reaches_each_chat_in_its_language_throu
         dispatcher = Dispatcher(sessions, cipher, TelegramSender(bot), FAST)
         await dispatcher.recover()
         await run_due(sessions, real - timedelta(hours=3))
-        await _drain(sessions, dispatcher)
+        await drain(sessions, dispatcher)
         await respond(sessions, cipher, poll_id, [8101, 8102], completed=True)
         await run_due(sessions, real - timedelta(hours=2))
-        await _drain(sessions, dispatcher)
+        await drain(sessions, dispatcher)
         await run_due(sessions, real - timedelta(hours=1))
-        await _drain(sessions, dispatcher)
+        await drain(sessions, dispatcher)
 
     expected: dict[int, list[str]] = {}
     for kind in ("invitation", "reminder", "results"):

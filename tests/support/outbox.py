@@ -1,0 +1,25 @@
+"""Running the outbox dispatcher in a test until everything due has been sent."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.dispatcher import Dispatcher
+from storage.outbox import pending_count
+
+DRAIN_ROUNDS = 2000
+
+
+async def drain(sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatcher) -> None:
+    """Recover what a stopped dispatcher left, then run rounds until nothing is left to send
+    (rows waiting for a retry included)."""
+    await dispatcher.recover()
+    for _ in range(DRAIN_ROUNDS):
+        async with sessions() as session:
+            if await pending_count(session, "telegram") == 0:
+                return
+        if await dispatcher.run_round() == 0:
+            await asyncio.sleep(0.02)
+    raise AssertionError("the outbox did not drain")
