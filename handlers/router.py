@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import delivery, feedback, forget, mydata, onboarding, optout, polls, staff_results
 from handlers.commands import help_text
 from handlers.delivery import is_staff
-from handlers.events import Incoming, Outgoing
+from handlers.events import TOO_BIG_FILE, UNREADABLE_FILE, Incoming, Outgoing
 from handlers.flow import choose_next_step
 from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
 from handlers.staff_invite import STAFF_START, accept_staff_invite
+from handlers.staff_poll_upload import receive_poll_file
 from handlers.steps import step_for
 from handlers.text_input import MAX_TEXT_LENGTH, clean_text, match_choice
 from handlers.turn import Turn
@@ -140,6 +141,10 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
         return [
             Outgoing(_("Edited messages are not read. Please send your answer as a new message."))
         ]
+    if incoming.document is not None or incoming.unsupported in (UNREADABLE_FILE, TOO_BIG_FILE):
+        uploaded = await receive_poll_file(turn)  # None: not staff
+        if uploaded is not None:
+            return uploaded
     if incoming.unsupported:
         turn.needs_prompt = turn.participant is not None
         return [
