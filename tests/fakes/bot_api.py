@@ -145,6 +145,7 @@ class _State:
     commands: dict[tuple[str, str], list[Json]] = field(default_factory=dict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
     file_paths: dict[str, str] = field(default_factory=dict)
+    claimed_sizes: dict[str, int] = field(default_factory=dict)
     failures: list[_Failure] = field(default_factory=list)
 
 
@@ -397,7 +398,7 @@ class FakeBotApi:
         return {
             "file_id": file_id,
             "file_unique_id": f"AgAD{file_id[-6:]}",
-            "file_size": len(upload.content),
+            "file_size": self.state.claimed_sizes.get(file_id, len(upload.content)),
             "file_path": path,
         }
 
@@ -606,8 +607,10 @@ class FakeBotApi:
         *,
         claimed_size: int | None = None,
     ) -> Json:
-        """The person sends a file; ``claimed_size`` is what the message says its size is."""
+        """The person sends a file; ``claimed_size`` is the size Telegram says it has (if not its own)."""
         file_id = self._keep_file(UploadedFile(name, content, mime_type))
+        if claimed_size is not None:
+            self.state.claimed_sizes[file_id] = claimed_size
         document: Json = {
             "file_id": file_id,
             "file_unique_id": f"AgAD{file_id[-6:]}",
