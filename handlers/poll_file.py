@@ -156,15 +156,18 @@ def parse_poll(text: str, assembly_languages: tuple[str, ...] | None = None) -> 
 
 async def read_poll_file(session: AsyncSession, text: str) -> tuple[Assembly, PollSpec]:
     """Check a poll file against the assembly it names; a ContentFileError if anything is wrong."""
-    first_pass = parse_poll(text)
-    assembly = await assembly_by_code(session, first_pass.assembly_code)
+    assembly = await assembly_named(session, text, parse_poll(text).assembly_code)
+    return assembly, parse_poll(text, tuple(assembly.languages))
+
+
+async def assembly_named(session: AsyncSession, text: str, code: str) -> Assembly:
+    """The assembly a poll file names, or a ContentFileError at its ``assembly`` line."""
+    assembly = await assembly_by_code(session, code)
     if assembly is None:
         raise ContentFileError(
-            key_line(text, "assembly"),
-            N_("no assembly has the join code {code}"),
-            code=first_pass.assembly_code,
+            key_line(text, "assembly"), N_("no assembly has the join code {code}"), code=code
         )
-    return assembly, parse_poll(text, tuple(assembly.languages))
+    return assembly
 
 
 async def import_poll(session: AsyncSession, text: str) -> Poll:

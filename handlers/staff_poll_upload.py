@@ -15,7 +15,7 @@ import logging
 
 from handlers.events import MAX_FILE_BYTES, TOO_BIG_FILE, UNREADABLE_FILE, Outgoing
 from handlers.i18n import LANGUAGE_NAMES, LANGUAGES, _, format_number, isolate, localized, ngettext
-from handlers.poll_file import PollSpec, parse_poll, read_poll_file
+from handlers.poll_file import PollSpec, assembly_named, parse_poll, read_poll_file
 from handlers.poll_update import (
     CORRECTED,
     IMPORTED,
@@ -72,6 +72,7 @@ async def _use(turn: Turn, text: str, managed: list[Assembly]) -> list[Outgoing]
     """Check the file, then import it into an assembly the sender runs."""
     try:
         code = parse_poll(text).assembly_code
+        await assembly_named(turn.session, text, code)  # a mistyped code is named as such
         if code not in {assembly.join_code.upper() for assembly in managed}:
             who = turn.participant.id if turn.participant else "unknown"
             log.info("a poll file for an assembly they do not run, from participant %s", who)

@@ -25,8 +25,9 @@ LOCKED = (
     "poll services-2026 has answers already, so only its texts can be corrected, but {}; to "
     "change what it asks, import it as a new poll under a new slug"
 )
-WITHOUT_QUESTION_6 = dict.fromkeys(range(47, 52))  # lines 47-51: the free-text question
-WITHOUT_OPTION_4 = {19: None}  # question 1 loses "Access to health services"
+Edit = dict[int, str | None]
+WITHOUT_QUESTION_6: Edit = dict.fromkeys(range(47, 52))  # lines 47-51: the free-text question
+WITHOUT_OPTION_4: Edit = {19: None}  # question 1 loses "Access to health services"
 
 
 def poll_text(edit: dict[int, str | None]) -> str:

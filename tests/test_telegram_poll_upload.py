@@ -78,9 +78,17 @@ async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
 
 
 async def _upload(
-    rig: TelegramRig, user: Json, content: bytes, name: str = "anket.yaml", **kwargs: object
+    rig: TelegramRig,
+    user: Json,
+    content: bytes,
+    name: str = "anket.yaml",
+    *,
+    mime_type: str = "application/x-yaml",
+    claimed_size: int | None = None,
 ) -> Step:
-    return await rig.send(rig.fake.document_update(user, name, content, **kwargs))  # type: ignore[arg-type]
+    """The person sends a file; what the bot did."""
+    update = rig.fake.document_update(user, name, content, mime_type, claimed_size=claimed_size)
+    return await rig.send(update)
 
 
 async def test_a_facilitators_poll_file_is_downloaded_and_stored_as_a_draft(
@@ -207,6 +215,12 @@ async def test_files_for_another_assembly_too_big_unreadable_or_not_yaml_store_n
     assert plain(other.text) == (
         "FATIH meclisini siz yürütmüyorsunuz; bu yüzden bu anket dosyası kullanılmadı. "
         "Hiçbir şey kaydedilmedi."
+    )
+
+    mistyped = await _upload(rig, selin, poll_file({3: "assembly: ZEYTINBURUN"}))
+    assert plain(mistyped.text) == (
+        "Anket dosyası kullanılmadı ve hiçbir şey değişmedi:\n"
+        "satır 3: katılım kodu ZEYTINBURUN olan bir meclis yok"
     )
 
     too_big = "Dosya çok büyük: bir anket dosyası en fazla 64 kB olabilir. Hiçbir şey kaydedilmedi."

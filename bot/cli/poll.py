@@ -59,13 +59,20 @@ def _imported(result: PollFileResult) -> str:
     if result.action == REPLACED:
         return (
             f"replaced poll {poll.slug} ({count} questions): it had no answers yet, so its title,"
-            f" questions and options are the file's now; it stays {poll.status}"
+            f" questions and options are the file's now; it stays {_status(poll)}"
         )
     if result.action == CORRECTED:
         changed = len(result.changes)
         where = "; ".join(f"{c.where.english()} ({c.language})" for c in result.changes)
         return f"corrected {changed} text{'' if changed == 1 else 's'} of poll {poll.slug}: {where}"
     return f"poll {poll.slug} is unchanged: the file says what it says already"
+
+
+def _status(poll: Poll) -> str:
+    """A poll's status as a phrase ("a draft", "open", "scheduled")."""
+    if poll.status == "draft":
+        return "scheduled" if poll.opens_at is not None else "a draft"
+    return poll.status
 
 
 async def _change(args: argparse.Namespace, settings: Settings) -> int:
