@@ -2,17 +2,36 @@
 
 An adapter parses what a channel delivered into an ``Incoming``; the core answers with
 a list of ``Outgoing``, each a text with optional ``Choice`` buttons and an optional file.
-The core never sends: the adapter renders and sends what it is given.
+The core never sends: the adapter renders and sends what it is given. Nor does it fetch: a file
+a person sent arrives already downloaded, as an ``InFile``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_FILE_BYTES = 64 * 1024  # the largest file an adapter downloads and hands to the core
+# ``Incoming.unsupported`` for a file that looked like a poll file but was not handed over:
+UNREADABLE_FILE = "document_unreadable"  # the download failed
+TOO_BIG_FILE = "document_too_big"  # larger than the adapter reads
+
+
+@dataclass(frozen=True)
+class InFile:
+    """A file a person sent, as the adapter downloaded it."""
+
+    name: str
+    content: bytes
+    mime_type: str
+
 
 @dataclass(frozen=True)
 class Incoming:
-    """One thing a person did: typed text (commands included) or pressed a button."""
+    """One thing a person did: typed text (commands included), pressed a button, sent a file.
+
+    A file is carried in ``document`` with ``unsupported="document"``: whoever does not read
+    files answers it as any other media.
+    """
 
     channel: str
     address: str
@@ -21,6 +40,7 @@ class Incoming:
     client_language: str | None = None
     unsupported: str | None = None
     message_id: str | None = None
+    document: InFile | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Poll files: a poll in every language of its assembly, read from YAML, checked whole, then stored.
 
 A malformed file is refused whole with the line and the reason; nothing is half-imported.
+Reasons are ``ContentFileError``s: English on the command line, the reader's language in chat.
+Updating a poll that exists already is ``handlers.poll_update``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n import LANGUAGES
+from handlers.i18n import LANGUAGES, N_
+from handlers.lazy_text import LazyText, lazy
 from handlers.yaml_lines import (
     ContentFileError,
     key_line,
@@ -37,6 +40,7 @@ class QuestionSpec:
     options: list[dict[str, str]] = field(default_factory=list)
     min_value: int | None = None
     max_value: int | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class PollSpec:
     slug: str
     title: dict[str, str]
     questions: list[QuestionSpec]
+    questions_line: int | None = None
 
 
 def _question(
@@ -54,36 +59,74 @@ def _question(
 ) -> QuestionSpec:
     """Check one question."""
     line = line_of(node, parent_line)
-    where = f"question {number}"
+    where = question_place(number)
     if not isinstance(node, dict):
-        raise ContentFileError(line, f"{where} must be a mapping with kind and text")
+        raise ContentFileError(
+            line, N_("{where} must be a mapping with kind and text"), where=where
+        )
     kind = node.get("kind")
     if kind not in QUESTION_KINDS:
         raise ContentFileError(
-            line, f"{where} has kind {kind!r}; use one of {', '.join(QUESTION_KINDS)}"
+            line,
+            N_("{where} has kind {kind}; use one of {kinds}"),
+            where=where,
+            kind=repr(kind),
+            kinds=list(QUESTION_KINDS),
         )
-    text = translations(node.get("text"), f"{where} text", languages, LANGUAGES, line)
+    text = translations(
+        node.get("text"), lazy(N_("{where} text"), where=where), languages, LANGUAGES, line
+    )
     raw_options = node.get("options") or []
     if kind in CHOICE_KINDS:
         if not isinstance(raw_options, list) or len(raw_options) < 2:
-            raise ContentFileError(line, f"{where} ({kind}) needs at least two options")
+            raise ContentFileError(
+                line, N_("{where} ({kind}) needs at least two options"), where=where, kind=kind
+            )
         if len(raw_options) > MAX_OPTIONS:
-            raise ContentFileError(line, f"{where} has more than {MAX_OPTIONS} options")
+            raise ContentFileError(
+                line,
+                N_("{where} has too many options: the most is {limit}"),
+                where=where,
+                limit=MAX_OPTIONS,
+            )
     elif raw_options:
-        raise ContentFileError(line, f"{where} ({kind}) takes no options")
+        raise ContentFileError(
+            line, N_("{where} ({kind}) takes no options"), where=where, kind=kind
+        )
     options = [
-        translations(option, f"{where} option {i}", languages, LANGUAGES, line)
+        translations(option, option_place(number, i), languages, LANGUAGES, line)
         for i, option in enumerate(raw_options, start=1)
     ]
     low, high = node.get("min"), node.get("max")
     if kind != "number" and (low is not None or high is not None):
-        raise ContentFileError(line, f"{where} ({kind}) takes no min or max")
+        raise ContentFileError(
+            line, N_("{where} ({kind}) takes no min or max"), where=where, kind=kind
+        )
     for name, value in (("min", low), ("max", high)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise ContentFileError(line, f"{where} {name} must be a whole number")
+            raise ContentFileError(
+                line, N_("{where} {name} must be a whole number"), where=where, name=name
+            )
     if isinstance(low, int) and isinstance(high, int) and low > high:
-        raise ContentFileError(line, f"{where} min {low} is above max {high}")
-    return QuestionSpec(kind, text, options, low, high)
+        raise ContentFileError(
+            line, N_("{where} min {low} is above max {high}"), where=where, low=low, high=high
+        )
+    return QuestionSpec(kind, text, options, low, high, line)
+
+
+def title_place() -> LazyText:
+    """Where a poll's title is, for messages."""
+    return lazy(N_("title"))
+
+
+def question_place(number: int) -> LazyText:
+    """Where a question is, for messages ("question 2")."""
+    return lazy(N_("question {number}"), number=number)
+
+
+def option_place(number: int, option: int) -> LazyText:
+    """Where an option is, for messages ("question 2 option 3")."""
+    return lazy(N_("{where} option {option}"), where=question_place(number), option=option)
 
 
 def parse_poll(text: str, assembly_languages: tuple[str, ...] | None = None) -> PollSpec:
@@ -91,54 +134,61 @@ def parse_poll(text: str, assembly_languages: tuple[str, ...] | None = None) -> 
     root = load_with_lines(text)
     if not isinstance(root, dict):
         raise ContentFileError(
-            1, "a poll file is a mapping with assembly, slug, title and questions"
+            1, N_("a poll file is a mapping with assembly, slug, title and questions")
         )
     line = line_of(root, 1)
     code = root.get("assembly")
     if not isinstance(code, str) or not code.strip():
-        raise ContentFileError(line, "assembly (the join code) is missing")
+        raise ContentFileError(line, N_("assembly (the join code) is missing"))
     slug = root.get("slug")
     if not isinstance(slug, str) or not slug.strip() or len(slug) > 64 or " " in slug.strip():
-        raise ContentFileError(line, "slug is missing or not a short name without spaces")
+        raise ContentFileError(line, N_("slug is missing or not a short name without spaces"))
     languages = assembly_languages or ()
-    title = translations(root.get("title"), "title", languages, LANGUAGES, line)
+    title = translations(root.get("title"), title_place(), languages, LANGUAGES, line)
     questions = root.get("questions")
     if not isinstance(questions, list) or not questions:
-        raise ContentFileError(line, "questions is missing or empty")
+        raise ContentFileError(line, N_("questions is missing or empty"))
     specs = [_question(q, i, languages, line) for i, q in enumerate(questions, start=1)]
-    return PollSpec(code.strip().upper(), slug.strip(), title, specs)
+    return PollSpec(
+        code.strip().upper(), slug.strip(), title, specs, key_line(text, "questions") or line
+    )
+
+
+async def read_poll_file(session: AsyncSession, text: str) -> tuple[Assembly, PollSpec]:
+    """Check a poll file against the assembly it names; a ContentFileError if anything is wrong."""
+    assembly = await assembly_named(session, text, parse_poll(text).assembly_code)
+    return assembly, parse_poll(text, tuple(assembly.languages))
+
+
+async def assembly_named(session: AsyncSession, text: str, code: str) -> Assembly:
+    """The assembly a poll file names, or a ContentFileError at its ``assembly`` line."""
+    assembly = await assembly_by_code(session, code)
+    if assembly is None:
+        raise ContentFileError(
+            key_line(text, "assembly"), N_("no assembly has the join code {code}"), code=code
+        )
+    return assembly
 
 
 async def import_poll(session: AsyncSession, text: str) -> Poll:
     """Check a poll file against its assembly and store it as a draft; nothing is stored on error."""
-    first_pass = parse_poll(text)
-    assembly = await assembly_by_code(session, first_pass.assembly_code)
-    if assembly is None:
-        raise ContentFileError(
-            key_line(text, "assembly"), f"no assembly has the join code {first_pass.assembly_code}"
-        )
-    spec = parse_poll(text, tuple(assembly.languages))
+    assembly, spec = await read_poll_file(session, text)
     existing = await session.execute(
         select(Poll.id).where(Poll.assembly_id == assembly.id, Poll.slug == spec.slug)
     )
     if existing.first() is not None:
         raise ContentFileError(
             key_line(text, "slug"),
-            f"assembly {assembly.join_code} already has a poll {spec.slug!r}",
+            N_("assembly {code} already has a poll {slug}"),
+            code=assembly.join_code,
+            slug=repr(spec.slug),
         )
     return await store_poll(session, assembly, spec)
 
 
-async def store_poll(session: AsyncSession, assembly: Assembly, spec: PollSpec) -> Poll:
-    """Write a checked poll."""
-    poll = Poll(
-        assembly_id=assembly.id,
-        slug=spec.slug,
-        title=spec.title,
-        status="draft",
-        created_at=utcnow(),
-    )
-    poll.questions = [
+def question_rows(spec: PollSpec) -> list[Question]:
+    """The question and option rows a checked poll file describes."""
+    return [
         Question(
             position=position,
             kind=q.kind,
@@ -149,6 +199,18 @@ async def store_poll(session: AsyncSession, assembly: Assembly, spec: PollSpec) 
         )
         for position, q in enumerate(spec.questions)
     ]
+
+
+async def store_poll(session: AsyncSession, assembly: Assembly, spec: PollSpec) -> Poll:
+    """Write a checked poll as a draft."""
+    poll = Poll(
+        assembly_id=assembly.id,
+        slug=spec.slug,
+        title=spec.title,
+        status="draft",
+        created_at=utcnow(),
+    )
+    poll.questions = question_rows(spec)
     session.add(poll)
     await session.flush()
     return poll

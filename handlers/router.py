@@ -37,10 +37,11 @@ from handlers import (
 )
 from handlers.commands import help_text
 from handlers.delivery import is_staff
-from handlers.events import Incoming, Outgoing
+from handlers.events import TOO_BIG_FILE, UNREADABLE_FILE, Incoming, Outgoing
 from handlers.flow import choose_next_step
 from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
 from handlers.staff_invite import STAFF_START, accept_staff_invite
+from handlers.staff_poll_upload import receive_poll_file
 from handlers.staff_steps import (
     cancel_staff,
     is_staff_button,
@@ -169,6 +170,10 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
         return [
             Outgoing(_("Edited messages are not read. Please send your answer as a new message."))
         ]
+    if incoming.document is not None or incoming.unsupported in (UNREADABLE_FILE, TOO_BIG_FILE):
+        uploaded = await receive_poll_file(turn)  # None: not staff
+        if uploaded is not None:
+            return uploaded
     if incoming.unsupported:
         turn.needs_prompt = turn.participant is not None
         return [

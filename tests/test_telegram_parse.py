@@ -17,7 +17,7 @@ from telegram import Update
 
 from bot.channels.telegram import file_base_url
 from bot.channels.telegram_order import PerPersonUpdateProcessor
-from bot.channels.telegram_parse import parse_update
+from bot.channels.telegram_parse import file_to_fetch, parse_update
 from bot.channels.telegram_render import keyboard, split_text, text_length
 from handlers.events import Choice, Outgoing
 
@@ -36,6 +36,8 @@ def test_recorded_update_is_parsed_as_expected(path: Path) -> None:
     update = Update.de_json(case["update"], None)
     incoming = parse_update(update)
     assert (asdict(incoming) if incoming else None) == case["expected"]
+    wanted = file_to_fetch(update)  # only a small YAML-looking document is downloaded
+    assert (asdict(wanted) if wanted else None) == case.get("fetch")
 
 
 def test_every_kind_the_brief_names_has_a_recorded_payload() -> None:
@@ -49,6 +51,9 @@ def test_every_kind_the_brief_names_has_a_recorded_payload() -> None:
         "photo",
         "voice",
         "group_message",
+        "document_yaml",
+        "document_pdf",
+        "document_yaml_too_big",
     } <= names
 
 

@@ -1,6 +1,7 @@
 """The Telegram channel: python-telegram-bot wiring around the conversation core.
 
-Each update is parsed into an ``Incoming`` (telegram_parse), handed to ``handlers.router.handle``
+Each update is parsed into an ``Incoming`` (telegram_parse), a poll file a person sent is
+downloaded into it (telegram_files), and it is handed to ``handlers.router.handle``
 in its own database session, and the answer rendered (telegram_render). One person's updates
 are handled in order, different people's concurrently (telegram_order). The engine, session
 factory and address cipher are built in ``post_init`` and kept in ``bot_data``; the engine is
@@ -23,8 +24,9 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
 from bot.channels.telegram_commands import register_commands
+from bot.channels.telegram_files import fetch_document
 from bot.channels.telegram_order import PerPersonUpdateProcessor
-from bot.channels.telegram_parse import CHANNEL, parse_update
+from bot.channels.telegram_parse import CHANNEL, file_to_fetch, parse_update
 from bot.channels.telegram_render import Pressed, call, deliver
 from bot.channels.telegram_webhook_reply import current_webhook_reply
 from bot.settings import Settings, SettingsError
@@ -127,6 +129,10 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     incoming = parse_update(update)
     if incoming is None:
         return
+    wanted = file_to_fetch(update)
+    if wanted is not None:
+        who = reference(cipher, int(incoming.address))
+        incoming = await fetch_document(context.bot, wanted, incoming, who)
     async with sessions_of(application)() as session:
         replies = await handle(session, cipher, incoming)
     chat = update.effective_chat

@@ -5,6 +5,11 @@ included), a pressed inline button, an edited message (marked ``unsupported="edi
 and media (marked with its kind, such as ``"sticker"`` or ``"voice"``). Group and channel
 posts, service messages and updates without a person are ignored (``None``).
 
+A document that may be a poll file (a .yaml or .yml name, or a YAML or plain-text type) and
+is small enough is named by ``file_to_fetch``: the adapter downloads it (telegram_files) and
+hands it over in ``Incoming.document``. A larger one is marked ``TOO_BIG_FILE``; any other
+document stays ``unsupported="document"``. Parsing does no I/O.
+
 Sample (a resident opens the deep link t.me/<bot>?start=ZEYTINBURNU)::
 
     {"update_id": 100000001,
@@ -16,11 +21,17 @@ Sample (a resident opens the deep link t.me/<bot>?start=ZEYTINBURNU)::
 
 from __future__ import annotations
 
-from telegram import Chat, Message, Update, User
+from dataclasses import dataclass
 
-from handlers.events import Incoming
+from telegram import Chat, Document, Message, Update, User
+
+from handlers.events import MAX_FILE_BYTES, TOO_BIG_FILE, Incoming
 
 CHANNEL = "telegram"
+YAML_SUFFIXES = (".yaml", ".yml")
+YAML_MIME_TYPES = frozenset(
+    {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
+)
 
 # Checked in this order: an animation also carries a document, a venue also a location.
 MEDIA_KINDS: tuple[str, ...] = (
@@ -41,6 +52,16 @@ MEDIA_KINDS: tuple[str, ...] = (
     "game",
     "paid_media",
 )
+
+
+@dataclass(frozen=True)
+class FileToFetch:
+    """A document the adapter should download and hand to the core."""
+
+    file_id: str
+    name: str
+    mime_type: str
+    size: int | None
 
 
 def parse_update(update: Update) -> Incoming | None:
@@ -69,7 +90,41 @@ def _parse_message(update: Update, message: Message) -> Incoming | None:
     kind = media_kind(message)
     if kind is None:
         return None
+    document = message.document
+    if kind == "document" and document is not None and _too_big(document):
+        return _incoming(update, message.from_user, unsupported=TOO_BIG_FILE)
     return _incoming(update, message.from_user, unsupported=kind)
+
+
+def file_to_fetch(update: Update) -> FileToFetch | None:
+    """The document to download for the core: a small file that looks like YAML, or None."""
+    message = update.message
+    if message is None or message.text is not None or not _private_from_person(message):
+        return None
+    document = message.document
+    if document is None or media_kind(message) != "document" or _too_big(document):
+        return None
+    if not looks_like_yaml(document):
+        return None
+    return FileToFetch(
+        file_id=document.file_id,
+        name=document.file_name or "",
+        mime_type=document.mime_type or "",
+        size=document.file_size,
+    )
+
+
+def looks_like_yaml(document: Document) -> bool:
+    """Whether a document may be a poll file, by its name or its type."""
+    name = (document.file_name or "").lower()
+    mime_type = (document.mime_type or "").split(";")[0].strip().lower()
+    return name.endswith(YAML_SUFFIXES) or mime_type in YAML_MIME_TYPES
+
+
+def _too_big(document: Document) -> bool:
+    """A YAML-looking document larger than a poll file may be (by the size Telegram gives)."""
+    size = document.file_size
+    return looks_like_yaml(document) and size is not None and size > MAX_FILE_BYTES
 
 
 def media_kind(message: Message) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, read_text_file, run_async
 from bot.settings import Settings
-from handlers.poll_file import import_poll
+from handlers.poll_file import read_poll_file
 from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
 from handlers.poll_reminder import reminder_time
 from handlers.poll_schedule import (
@@ -23,6 +23,7 @@ from handlers.poll_schedule import (
     parse_local_time,
     schedule_poll,
 )
+from handlers.poll_update import CORRECTED, IMPORTED, REPLACED, PollFileResult, apply_poll_file
 from handlers.yaml_lines import ContentFileError
 from storage.base import utcnow
 from storage.models import Assembly, Poll
@@ -47,19 +48,46 @@ async def require_poll(session: AsyncSession, code: str, slug: str) -> Poll:
 
 
 async def _import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import a poll file as a draft."""
+    """Import a poll file as a draft, or update the poll with its slug as far as it may change."""
     text = read_text_file(args.file)
     async with database(settings) as session:
         try:
-            poll = await import_poll(session, text)
+            assembly, spec = await read_poll_file(session, text)
+            result = await apply_poll_file(session, assembly, spec)
         except ContentFileError as exc:
             await session.rollback()
             raise CliError(f"{args.file}: {exc}") from None
         await session.commit()
-        print(
-            f"imported poll {poll.slug} ({len(poll.questions)} questions) as a draft; open it with `reslog poll open`"
-        )
+        print(_imported(result))
     return 0
+
+
+def _imported(result: PollFileResult) -> str:
+    """What `reslog poll import` did, in one line."""
+    poll = result.poll
+    count = len(poll.questions)
+    if result.action == IMPORTED:
+        return (
+            f"imported poll {poll.slug} ({count} questions) as a draft;"
+            " open it with `reslog poll open`"
+        )
+    if result.action == REPLACED:
+        return (
+            f"replaced poll {poll.slug} ({count} questions): it had no answers yet, so its title,"
+            f" questions and options are the file's now; it stays {_status(poll)}"
+        )
+    if result.action == CORRECTED:
+        changed = len(result.changes)
+        where = "; ".join(f"{c.where.english()} ({c.language})" for c in result.changes)
+        return f"corrected {changed} text{'' if changed == 1 else 's'} of poll {poll.slug}: {where}"
+    return f"poll {poll.slug} is unchanged: the file says what it says already"
+
+
+def _status(poll: Poll) -> str:
+    """A poll's status as a phrase ("a draft", "open", "scheduled")."""
+    if poll.status == "draft":
+        return "scheduled" if poll.opens_at is not None else "a draft"
+    return poll.status
 
 
 async def _change(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,6 +10,10 @@ every message the bot sent, edited or disarmed, so a test can press a button tha
 ``post_update`` delivers an update to the bot's webhook as Telegram does, and makes the Bot API
 call that the webhook's 200 may carry in its body (recorded with ``via_webhook``).
 
+A person can send a file (``document_update``): the bot finds it with ``getFile`` and downloads
+it from ``/file/bot<token>/<file_path>``, recorded as a ``downloadFile`` call (``fail_next``
+works on it too).
+
 It enforces the limits that matter to an adapter: text of 1 to 4096 characters, callback data of
 at most 64 bytes, a caption of at most 1024, "message is not modified", answering a callback query
 once, 403 for a person who blocked the bot, 409 for getUpdates while a webhook is set.
@@ -41,7 +45,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 Json = dict[str, Any]
@@ -140,6 +144,8 @@ class _State:
     webhook: Json | None = None
     commands: dict[tuple[str, str], list[Json]] = field(default_factory=dict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    file_paths: dict[str, str] = field(default_factory=dict)
+    claimed_sizes: dict[str, int] = field(default_factory=dict)
     failures: list[_Failure] = field(default_factory=list)
 
 
@@ -235,8 +241,28 @@ class FakeBotApi:
     def _app(self) -> Starlette:
         """The Starlette app serving /bot<token>/<method>."""
         return Starlette(
-            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+            ]
         )
+
+    async def _download(self, request: Request) -> Response:
+        """Serve the content of a file by the path getFile gave."""
+        if request.path_params["token"] != self.token:
+            return _error(ApiError(401, "Unauthorized"))
+        path = str(request.path_params["path"])
+        self.calls.append(ApiCall("downloadFile", {"file_path": path}))
+        await self._notify()
+        for failure in self.state.failures:
+            if failure.method == "downloadFile" and failure.times > 0:
+                failure.times -= 1
+                return _error(ApiError(failure.code, failure.description, failure.retry_after))
+        file_id = self.state.file_paths.get(path)
+        if file_id is None:
+            return _error(ApiError(404, "Not Found"))
+        upload = self.state.files[file_id]
+        return Response(upload.content, media_type="application/octet-stream")
 
     async def _endpoint(self, request: Request) -> JSONResponse:
         """Answer one Bot API request."""
@@ -280,6 +306,7 @@ class FakeBotApi:
             "close": lambda _params: True,
             "sendMessage": self._send_message,
             "sendDocument": self._send_document,
+            "getFile": self._get_file,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
@@ -348,8 +375,7 @@ class FakeBotApi:
         caption = params.get("caption")
         if caption is not None and _length(str(caption)) > MAX_CAPTION:
             raise ApiError(400, "Bad Request: message caption is too long")
-        file_id = f"BQACAgIAAxkDAAI{len(self.state.files) + 1:06d}"
-        self.state.files[file_id] = upload
+        file_id = self._keep_file(upload)
         document = {
             "file_id": file_id,
             "file_unique_id": f"AgAD{len(self.state.files):06d}",
@@ -361,6 +387,29 @@ class FakeBotApi:
         if caption:
             content["caption"] = str(caption)
         return self._bot_message(chat_id, content, _checked_markup(params.get("reply_markup")))
+
+    def _get_file(self, params: Json) -> Json:
+        """getFile: where to download a file (a person's or one the bot sent)."""
+        file_id = str(params.get("file_id") or "")
+        upload = self.state.files.get(file_id)
+        if upload is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path = next(p for p, known in self.state.file_paths.items() if known == file_id)
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{file_id[-6:]}",
+            "file_size": self.state.claimed_sizes.get(file_id, len(upload.content)),
+            "file_path": path,
+        }
+
+    def _keep_file(self, upload: UploadedFile) -> str:
+        """Store a file; its file id (its path for getFile is kept too)."""
+        number = len(self.state.files) + 1
+        file_id = f"BQACAgIAAxkDAAI{number:06d}"
+        self.state.files[file_id] = upload
+        suffix = "." + upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else ""
+        self.state.file_paths[f"documents/file_{number}{suffix}"] = file_id
+        return file_id
 
     def _edit_message_text(self, params: Json) -> Json:
         """editMessageText: the text and keyboard of a bot message (no keyboard removes it)."""
@@ -548,6 +597,28 @@ class FakeBotApi:
     def media_update(self, user: Json, kind: str) -> Json:
         """A message carrying media of one kind (sticker, photo, voice, video, document, ...)."""
         return self._update("message", self._person_message(user, media_content(kind)))
+
+    def document_update(
+        self,
+        user: Json,
+        name: str,
+        content: bytes,
+        mime_type: str = "application/x-yaml",
+        *,
+        claimed_size: int | None = None,
+    ) -> Json:
+        """The person sends a file; ``claimed_size`` is the size Telegram says it has (if not its own)."""
+        file_id = self._keep_file(UploadedFile(name, content, mime_type))
+        if claimed_size is not None:
+            self.state.claimed_sizes[file_id] = claimed_size
+        document: Json = {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{file_id[-6:]}",
+            "file_name": name,
+            "mime_type": mime_type,
+            "file_size": len(content) if claimed_size is None else claimed_size,
+        }
+        return self._update("message", self._person_message(user, {"document": document}))
 
     def edited_update(self, user: Json, message_id: int, text: str) -> Json:
         """The person edited one of their earlier messages."""
