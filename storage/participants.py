@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Participant, Response
-
-
-async def find_participant(
-    session: AsyncSession, channel: str, address_hash: str
-) -> Participant | None:
-    """The participant with this channel and address hash, if any."""
-    query = select(Participant).where(
-        Participant.channel == channel, Participant.address_hash == address_hash
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def erase_participant(session: AsyncSession, participant: Participant) -> None:

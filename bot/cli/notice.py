@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, run_async
+from bot.cli.poll import parse_option
 from bot.settings import Settings
 from handlers.i18n import LANGUAGE_NAMES, use_language
 from handlers.notice_queue import (
@@ -30,13 +29,13 @@ from handlers.notice_queue import (
     check_texts,
     queue_notice,
 )
+from handlers.poll_schedule import parse_local_time
 from handlers.profile import PREFER_NOT_TO_SAY
 from storage.base import utcnow
 from storage.models import Assembly, Notice
 from storage.outbox import delivery_counts
 
 STATUSES = ("sent", "pending", "sending", "failed", "blocked", "skipped", "unconfirmed")
-LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def parse_texts(values: list[str] | None) -> dict[str, str]:
@@ -82,24 +81,14 @@ def parse_segment(assembly: Assembly, languages: list[str], profile: list[str]) 
     return segment
 
 
-def parse_local_time(value: str | None, timezone: str) -> datetime | None:
-    """A local "YYYY-MM-DD HH:MM" in the municipality's time zone, or None."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.strptime(value.strip(), LOCAL_TIME_FORMAT)
-    except ValueError:
-        raise CliError(f"--at {value!r} is not a local time like 2026-12-02 10:00") from None
-    return moment.replace(tzinfo=ZoneInfo(timezone))
-
-
 async def _draft(args: argparse.Namespace, settings: Settings) -> int:
     """Write a draft notice and show who it would reach and how it reads."""
     async with database(settings) as session:
         assembly = await require_assembly(session, args.code)
         texts = parse_texts(args.text)
         segment = parse_segment(assembly, args.language or [], args.profile or [])
-        send_at = parse_local_time(args.at, assembly.municipality.timezone)
+        zone = assembly.municipality.timezone
+        send_at = parse_option("--at", args.at, lambda value: parse_local_time(value, zone))
         notice = Notice(
             assembly_id=assembly.id,
             text={lang: texts.get(lang, "") for lang in assembly.languages},

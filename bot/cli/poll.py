@@ -143,7 +143,7 @@ def _schedule_args(args: argparse.Namespace) -> None:
         raise CliError("nothing to change: give --open, --close, --remind-before or --clear")
 
 
-def _parsed(option: str, value: str | None, parse: Callable[[str], T]) -> T | None:
+def parse_option(option: str, value: str | None, parse: Callable[[str], T]) -> T | None:
     """An option's value parsed, or a CliError naming the option."""
     if value is None:
         return None
@@ -164,9 +164,13 @@ async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
             if args.clear:
                 await clear_schedule(session, poll)
             else:
-                opens_at = _parsed("--open", args.open, lambda v: parse_local_time(v, timezone))
-                closes_at = _parsed("--close", args.close, lambda v: parse_local_time(v, timezone))
-                minutes = _parsed("--remind-before", args.remind_before, parse_lead_time)
+                opens_at = parse_option(
+                    "--open", args.open, lambda v: parse_local_time(v, timezone)
+                )
+                closes_at = parse_option(
+                    "--close", args.close, lambda v: parse_local_time(v, timezone)
+                )
+                minutes = parse_option("--remind-before", args.remind_before, parse_lead_time)
                 await schedule_poll(
                     session,
                     poll,
