@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.assemblies import assembly_by_code
+from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, OutboxMessage, Poll, Staff, StaffConversation
 from storage.staff import FACILITATOR
@@ -248,3 +252,65 @@ async def test_a_facilitator_builds_a_poll_step_by_step_in_every_language(
     assert "nothing was kept" in chat.plain
     async with sessions() as session:
         assert len((await session.execute(select(Poll.id))).all()) == 2
+
+
+def _istanbul(days: float) -> str:
+    """A moment this many days from now, as a facilitator in Istanbul writes it."""
+    moment = utcnow() + timedelta(days=days)
+    return moment.astimezone(ZoneInfo("Europe/Istanbul")).strftime("%d.%m.%Y %H:%M")
+
+
+async def test_schedule_in_chat_refuses_the_past_and_a_closing_before_the_opening_in_arabic(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    draft_poll: Poll,
+) -> None:
+    chat = await _facilitator(sessions, cipher, demo, "ar")
+    await chat.say("/schedule")
+    await chat.press("استطلاع الحديقة")
+    assert "متى يُفتح" in chat.plain
+    await chat.say("غدًا")
+    assert "05.12.2026 10:00" in chat.plain
+    await chat.say(_istanbul(-1))
+    assert "لقد مضى هذا الوقت" in chat.plain
+    await chat.say(_istanbul(2))
+    assert "متى يُغلق" in chat.plain
+    await chat.say(_istanbul(1))
+    await chat.press("بلا تذكير")
+    said = chat.plain
+    async with sessions() as session:
+        poll = await session.get(Poll, draft_poll.id)
+        assert poll is not None and poll.opens_at is None and poll.closes_at is None
+    assert "سيُغلق الاستطلاع قبل أن يُفتح" in said
+
+    await chat.say("/schedule draft-one")
+    await chat.press("سأفتحه بنفسي")
+    await chat.say(_istanbul(3))
+    await chat.press("قبل ٢٤ ساعة")
+    assert "مواعيد" in chat.plain
+    async with sessions() as session:
+        poll = await session.get(Poll, draft_poll.id)
+        assert poll is not None and poll.opens_at is None and poll.closes_at is not None
+        assert poll.remind_before_minutes == 24 * 60
+
+
+async def test_a_notice_can_be_sent_at_a_chosen_time_but_not_in_the_past(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    await _members(sessions, cipher, demo)
+    chat = await _facilitator(sessions, cipher, demo, "en")
+    await chat.say("/notice")
+    for text in ("Merhaba", "مرحبا", "Hello"):
+        await chat.say(text)
+    await chat.press("Everyone")
+    await chat.press("Send at a chosen time")
+    await chat.say(_istanbul(-0.5))
+    assert "already passed" in chat.plain
+    await chat.say(_istanbul(2))
+    assert "The notice is on its way to 5 people. It goes out at" in chat.plain
+    async with sessions() as session:
+        notice = (await session.execute(select(Notice))).scalar_one()
+        rows = list((await session.execute(select(OutboxMessage))).scalars())
+    assert notice.status == "queued" and notice.send_at is not None
+    assert len(rows) == 5 and all(r.not_before >= notice.send_at for r in rows)
