@@ -33,6 +33,11 @@ def command_descriptions() -> list[tuple[str, str]]:
     return [(name, _(description)) for name, description in COMMANDS]
 
 
+def staff_command_descriptions() -> list[tuple[str, str]]:
+    """A staff member's menu in the current language: everyone's commands, then the staff ones."""
+    return command_descriptions() + [(name, _(text)) for name, text in STAFF_COMMAND_DESCRIPTIONS]
+
+
 def help_text(staff: bool = False) -> str:
     """The /help message in the current language; with the staff commands for staff."""
     lines = [_("This bot lets you take part in your assembly. You can send:")]

@@ -159,3 +159,13 @@ async def first_staff_id(session: AsyncSession, channel: str, address_hash: str)
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def staff_addresses(session: AsyncSession, channel: str) -> list[str]:
+    """The encrypted address of each person with a staff role on a channel, once each."""
+    rows = await session.execute(
+        select(Staff.address_hash, Staff.address_enc)
+        .where(Staff.channel == channel)
+        .order_by(Staff.address_hash, Staff.id)
+    )
+    return list({address_hash: enc for address_hash, enc in rows}.values())

@@ -208,3 +208,25 @@ async def test_a_facilitator_builds_schedules_and_closes_a_poll_and_sends_a_segm
     assert _bot_texts(fake, sam)[-1] == "Meeting on Saturday."
     assert not any("Cumartesi" in text for text in _bot_texts(fake, ayse))
     assert fake.unanswered_queries() == []
+
+
+async def test_each_staff_member_gets_the_staff_commands_in_their_menu_in_every_language(
+    rig: TelegramRig,
+    demo: str,
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+) -> None:
+    fake = rig.fake
+    await _facilitator(rig, sessions, cipher, demo)
+    await rig.restart()  # the menus are registered when the bot starts
+    chat = f"chat:{FACILITATOR_ID}"
+    await fake.wait_until(lambda: bool(fake.commands("", chat)), what="the staff menu")
+    menus = {lang: fake.commands(lang, chat) for lang in ("tr", "ar", "en")}
+    names = [c["command"] for c in menus["en"]]
+    assert names[:2] == ["start", "polls"]
+    assert {"notice", "newpoll", "preview", "schedule", "open", "close", "results"} <= set(names)
+    assert {c["command"]: c["description"] for c in menus["ar"]}["notice"] == (
+        "كتابة إشعار إلى الأعضاء"
+    )
+    assert fake.commands("", chat) == menus["tr"]
+    assert "notice" not in [c["command"] for c in fake.commands("ar")]  # everyone else's menu

@@ -11,6 +11,7 @@ disposed in ``post_shutdown``. ``run_polling`` serves long polling; ``bot.web`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -23,7 +24,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
-from bot.channels.telegram_commands import register_commands
+from bot.channels.telegram_commands import register_commands, register_staff_menus
 from bot.channels.telegram_files import fetch_document
 from bot.channels.telegram_order import PerPersonUpdateProcessor
 from bot.channels.telegram_parse import CHANNEL, file_to_fetch, parse_update
@@ -42,7 +43,7 @@ ALLOWED_UPDATES: tuple[str, ...] = (
     Update.CALLBACK_QUERY,
 )
 POLL_TIMEOUT = timedelta(seconds=10)
-ENGINE, SESSIONS, CIPHER = "engine", "sessions", "cipher"
+ENGINE, SESSIONS, CIPHER, STAFF_MENUS = "engine", "sessions", "cipher", "staff_menus"
 
 TelegramApplication = Application[
     ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
@@ -80,16 +81,30 @@ def build_application(settings: Settings, *, polling: bool = True) -> TelegramAp
 async def _post_init(
     settings: Settings, application: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
-    """Open the database, build the cipher and register the command menu."""
+    """Open the database, build the cipher and register the command menus (staff ones beside)."""
     engine = create_engine(settings.database_url)
     application.bot_data[ENGINE] = engine
     application.bot_data[SESSIONS] = create_sessionmaker(engine)
     application.bot_data[CIPHER] = settings.cipher()
     await register_commands(application.bot)
+    application.bot_data[STAFF_MENUS] = asyncio.create_task(
+        register_staff_menus(
+            application.bot, application.bot_data[SESSIONS], application.bot_data[CIPHER]
+        ),
+        name="staff command menus",
+    )
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Dispose of the database engine."""
+    """Stop registering staff menus if still under way, and dispose of the database engine."""
+    menus = application.bot_data.pop(STAFF_MENUS, None)
+    if isinstance(menus, asyncio.Task):
+        menus.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await menus
+            except Exception:
+                log.exception("registering the staff command menus failed")
     engine = application.bot_data.pop(ENGINE, None)
     application.bot_data.pop(SESSIONS, None)
     if isinstance(engine, AsyncEngine):

@@ -763,7 +763,8 @@ class FakeBotApi:
         return [call for call in self.calls if call.method == method]
 
     def commands(self, language_code: str = "", scope: str = "default") -> list[Json]:
-        """The commands registered for a language (or the default list)."""
+        """The commands registered for a language (or the default list), in a scope ("default",
+        or "chat:<id>" for one chat)."""
         return self.state.commands.get((scope, language_code), [])
 
     def unanswered_queries(self) -> list[str]:
@@ -949,7 +950,10 @@ def _set_markup(message: Json, markup: Json | None) -> None:
 def _command_key(params: Json) -> tuple[str, str]:
     """Where a command list is registered: scope type and language code."""
     scope = params.get("scope") or {}
-    return (str(scope.get("type", "default")), str(params.get("language_code") or ""))
+    kind = str(scope.get("type", "default"))
+    if kind == "chat":
+        kind = f"chat:{scope.get('chat_id')}"
+    return (kind, str(params.get("language_code") or ""))
 
 
 def _kind(update: Json) -> str:
