@@ -90,20 +90,7 @@ async def open_poll(session: AsyncSession, poll: Poll, now: datetime | None = No
                 "closing time first."
             ),
         )
-    claimed = await session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, Poll.status == "draft")
-        .values(status="open", opened_at=opened_at)
-    )
-    if not getattr(claimed, "rowcount", 0):
-        raise poll_error(
-            poll,
-            f"poll {poll.slug} was opened or closed by someone else at the same moment; look again",
-            N_(
-                "The poll {title} was opened or closed by someone else at the same moment. "
-                "Please look at it again."
-            ),
-        )
+    await _move(session, poll, "draft", "open", opened_at=opened_at)
     return await invite_members(session, poll, assembly, opened_at) if assembly else 0
 
 
@@ -124,10 +111,19 @@ async def close_poll(session: AsyncSession, poll: Poll, now: datetime | None = N
             N_("The poll {title} is closed already."),
         )
     closed_at = now or utcnow()
+    await _move(session, poll, "open", "closed", closed_at=closed_at)
+    await withdraw_unsent(session, poll)
+    assembly = await session.get(Assembly, poll.assembly_id)
+    return await send_outcome(session, poll, assembly, closed_at) if assembly else 0
+
+
+async def _move(
+    session: AsyncSession, poll: Poll, before: str, after: str, **values: object
+) -> None:
+    """Move the poll from ``before`` to ``after`` if it is still ``before`` (one conditional
+    update), else say that someone else changed it at the same moment."""
     claimed = await session.execute(
-        update(Poll)
-        .where(Poll.id == poll.id, Poll.status == "open")
-        .values(status="closed", closed_at=closed_at)
+        update(Poll).where(Poll.id == poll.id, Poll.status == before).values(status=after, **values)
     )
     if not getattr(claimed, "rowcount", 0):
         raise poll_error(
@@ -138,6 +134,3 @@ async def close_poll(session: AsyncSession, poll: Poll, now: datetime | None = N
                 "Please look at it again."
             ),
         )
-    await withdraw_unsent(session, poll)
-    assembly = await session.get(Assembly, poll.assembly_id)
-    return await send_outcome(session, poll, assembly, closed_at) if assembly else 0

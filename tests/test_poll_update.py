@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.events import Incoming, InFile
-from storage.assemblies import assembly_by_code
 from storage.crypto import AddressCipher
-from storage.models import Answer, Notice, Participant, Poll, Staff
-from storage.staff import FACILITATOR
+from storage.models import Answer, Notice, Participant, Poll
 from tests.support.chat import Chat
 from tests.support.cli import reslog, reslog_all
 from tests.support.members import Member, add_members
+from tests.support.staff import add_staff
 
 POLL_FILE = Path(__file__).resolve().parent.parent / "examples" / "poll-services-2026.yaml"
 SLUG = "services-2026"
@@ -174,19 +173,7 @@ async def _upload(chat: Chat, text: str) -> str:
 async def test_in_chat_a_poll_is_replaced_while_unanswered_and_locked_once_answered(
     sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
 ) -> None:
-    async with sessions() as session:
-        assembly = await assembly_by_code(session, demo)
-        assert assembly is not None
-        session.add(
-            Staff(
-                assembly_id=assembly.id,
-                role=FACILITATOR,
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", "830010"),
-                address_enc=cipher.encrypt("830010"),
-            )
-        )
-        await session.commit()
+    await add_staff(sessions, cipher, "830010", code=demo)
     huda = Chat(sessions, cipher, "830010", client_language="ar")
     await add_members(sessions, cipher, None, demo, [Member(830011, "en")])
     member = Chat(sessions, cipher, "830011", client_language="en")

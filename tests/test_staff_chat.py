@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import Assembly, Notice, OutboxMessage, Poll, Staff, StaffConversation
-from storage.staff import FACILITATOR
+from storage.models import Assembly, Notice, OutboxMessage, Poll, StaffConversation
 from tests.support.chat import Chat
 from tests.support.members import Member, add_members
+from tests.support.staff import add_staff
 
 FACILITATOR_ID = "830001"
 RESIDENT_ID = "830002"
@@ -24,19 +24,7 @@ RESIDENT_ID = "830002"
 async def _facilitator(
     sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str, language: str
 ) -> Chat:
-    async with sessions() as session:
-        assembly = await assembly_by_code(session, demo)
-        assert assembly is not None
-        session.add(
-            Staff(
-                assembly_id=assembly.id,
-                role=FACILITATOR,
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", FACILITATOR_ID),
-                address_enc=cipher.encrypt(FACILITATOR_ID),
-            )
-        )
-        await session.commit()
+    await add_staff(sessions, cipher, FACILITATOR_ID, code=demo)
     return Chat(sessions, cipher, FACILITATOR_ID, client_language=language)
 
 

@@ -35,6 +35,7 @@ from storage.staff import (
 from tests.support.chat import Chat
 from tests.support.cli import reslog_all
 from tests.support.members import Member, add_members, draft_notice
+from tests.support.staff import add_staff
 
 FACILITATOR_ID, MUNICIPAL_ID, ADMIN_ID, OUTSIDER_ID, RESIDENT_ID = (
     "810001",
@@ -43,28 +44,6 @@ FACILITATOR_ID, MUNICIPAL_ID, ADMIN_ID, OUTSIDER_ID, RESIDENT_ID = (
     "810004",
     "810005",
 )
-
-
-async def _staff(
-    sessions: async_sessionmaker[AsyncSession],
-    cipher: AddressCipher,
-    telegram_id: str,
-    role: str,
-    assembly: Assembly | None = None,
-    municipality_id: int | None = None,
-) -> None:
-    async with sessions() as session:
-        session.add(
-            Staff(
-                assembly_id=assembly.id if assembly else None,
-                municipality_id=municipality_id,
-                role=role,
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", telegram_id),
-                address_enc=cipher.encrypt(telegram_id),
-            )
-        )
-        await session.commit()
 
 
 async def _sent_notice(sessions: async_sessionmaker[AsyncSession], demo: str) -> None:
@@ -100,7 +79,7 @@ async def test_a_facilitator_sees_how_far_each_notice_went_in_their_language(
     members = [Member(6_200_000 + i, "ar") for i in range(5)]
     await add_members(sessions, cipher, None, demo, members)
     await _sent_notice(sessions, demo)
-    await _staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, demo_assembly)
+    await add_staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, assembly_id=demo_assembly.id)
 
     facilitator = Chat(sessions, cipher, FACILITATOR_ID, client_language="ar")
     await facilitator.say("/delivery")
@@ -156,9 +135,11 @@ async def test_municipal_staff_and_administrators_see_their_assemblies_and_no_ot
         session.add(other)
         await session.commit()
         other_id = other.id
-    await _staff(sessions, cipher, MUNICIPAL_ID, MUNICIPAL, None, demo_assembly.municipality_id)
-    await _staff(sessions, cipher, OUTSIDER_ID, MUNICIPAL, None, other_id)
-    await _staff(sessions, cipher, ADMIN_ID, ADMINISTRATOR)
+    await add_staff(
+        sessions, cipher, MUNICIPAL_ID, MUNICIPAL, municipality_id=demo_assembly.municipality_id
+    )
+    await add_staff(sessions, cipher, OUTSIDER_ID, MUNICIPAL, municipality_id=other_id)
+    await add_staff(sessions, cipher, ADMIN_ID, ADMINISTRATOR)
     seen = {}
     for telegram_id in (MUNICIPAL_ID, OUTSIDER_ID, ADMIN_ID):
         chat = Chat(sessions, cipher, telegram_id, client_language="en")
@@ -293,7 +274,7 @@ async def test_an_expired_or_forged_staff_invitation_makes_nobody_staff(
 async def test_help_lists_the_staff_commands_to_staff_only(
     sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo_assembly: Assembly
 ) -> None:
-    await _staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, demo_assembly)
+    await add_staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, assembly_id=demo_assembly.id)
     staff = Chat(sessions, cipher, FACILITATOR_ID, client_language="tr")
     await staff.say("/help")
     assert "Meclis görevlileri için:" in staff.text
@@ -316,7 +297,7 @@ async def test_reslog_staff_remove_erases_every_role_of_a_person(
     payload = made[0].ok().splitlines()[1].removeprefix("/start ")
     facilitator = Chat(sessions, cipher, "850001", client_language="en")
     await facilitator.say(f"/start {payload}")
-    await _staff(sessions, cipher, "850001", ADMINISTRATOR)
+    await add_staff(sessions, cipher, "850001", ADMINISTRATOR)
     removed, again, bad = await reslog_all(
         cli_env,
         [

@@ -19,11 +19,11 @@ from bot.scheduler import run_due
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import Municipality, Poll, Staff
-from storage.staff import FACILITATOR
+from storage.models import Municipality, Poll
 from tests.fakes.bot_api import FakeBotApi, Json
 from tests.support.members import Member, add_members
 from tests.support.outbox import drain
+from tests.support.staff import add_staff
 from tests.support.telegram import TelegramRig, telegram_rig
 
 FACILITATOR_ID = 870001
@@ -41,19 +41,7 @@ async def rig(database_url: str, demo: str) -> AsyncIterator[TelegramRig]:
 async def _facilitator(
     rig: TelegramRig, sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, code: str
 ) -> Json:
-    async with sessions() as session:
-        assembly = await assembly_by_code(session, code)
-        assert assembly is not None
-        session.add(
-            Staff(
-                assembly_id=assembly.id,
-                role=FACILITATOR,
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", str(FACILITATOR_ID)),
-                address_enc=cipher.encrypt(str(FACILITATOR_ID)),
-            )
-        )
-        await session.commit()
+    await add_staff(sessions, cipher, FACILITATOR_ID, code=code)
     return rig.fake.user(FACILITATOR_ID, "Derya", "tr")
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.assemblies import assembly_by_code
 from storage.crypto import AddressCipher
-from storage.models import Assembly, Option, Participant, Poll, Question, Staff
-from storage.staff import FACILITATOR
+from storage.models import Assembly, Option, Participant, Poll, Question
 from tests.fakes.bot_api import Json
+from tests.support.staff import add_staff
 from tests.support.telegram import Step, TelegramRig, telegram_rig
 
 POLL_FILE = Path(__file__).resolve().parent.parent / "examples" / "poll-services-2026.yaml"
@@ -53,19 +53,7 @@ async def _facilitator(
     code: str = "ZEYTINBURNU",
 ) -> Json:
     """A facilitator of one assembly, known by their Telegram id; their Telegram user."""
-    async with sessions() as session:
-        assembly = await assembly_by_code(session, code)
-        assert assembly is not None
-        session.add(
-            Staff(
-                assembly_id=assembly.id,
-                role=FACILITATOR,
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", str(user_id)),
-                address_enc=cipher.encrypt(str(user_id)),
-            )
-        )
-        await session.commit()
+    await add_staff(sessions, cipher, user_id, code=code)
     return rig.fake.user(user_id, "Selin", language)
 
 
