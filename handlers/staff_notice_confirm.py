@@ -94,11 +94,11 @@ def describe_audience(assembly: Assembly, audience: dict[str, Any]) -> str:
 async def on_confirm_step(turn: Turn, value: str) -> list[Outgoing]:
     """A button of the summary: urgent on or off, or cancel."""
     data = desk_data(turn)
-    notice = await turn.session.get(Notice, data.get("notice"))
-    assembly = await turn.session.get(Assembly, data.get("assembly"))
-    if notice is None or assembly is None or notice.status != "draft":
+    kept = await _kept_draft(turn)
+    if kept is None:
         desk_end(turn)
         return [Outgoing(_("This notice is no longer a draft."))]
+    notice, assembly = kept
     if value == "urgent":
         notice.urgent = not notice.urgent
         people = await audience_of(turn.session, notice)
@@ -130,12 +130,11 @@ async def time_prompt(turn: Turn) -> list[Outgoing]:
 
 async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
     """The time the notice goes was written: queue it for then."""
-    data = desk_data(turn)
-    notice = await turn.session.get(Notice, data.get("notice"))
-    assembly = await turn.session.get(Assembly, data.get("assembly"))
-    if notice is None or assembly is None or notice.status != "draft":
+    kept = await _kept_draft(turn)
+    if kept is None:
         desk_end(turn)
         return [Outgoing(_("This notice is no longer a draft."))]
+    notice, assembly = kept
     try:
         moment = parse_local_time(text, assembly.municipality.timezone)
     except PollStateError as problem:
@@ -147,6 +146,19 @@ async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
         notice.send_at = None
         return [Outgoing(str(problem)), *await time_prompt(turn)]
     return await send_notice(turn, str(notice.id))
+
+
+async def _kept_draft(turn: Turn) -> tuple[Notice, Assembly] | None:
+    """The draft the staff conversation is writing and its assembly, while it is a draft."""
+    data = desk_data(turn)
+    notice_id, assembly_id = data.get("notice"), data.get("assembly")
+    if not isinstance(notice_id, int) or not isinstance(assembly_id, int):
+        return None
+    notice = await turn.session.get(Notice, notice_id)
+    assembly = await turn.session.get(Assembly, assembly_id)
+    if notice is None or assembly is None or notice.status != "draft":
+        return None
+    return notice, assembly
 
 
 async def cancel_notice(turn: Turn) -> list[Outgoing]:
