@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.config import Config
 from starlette.datastructures import Secret
 
 from bot.logs import LEVELS
+from handlers.i18n import LANGUAGES
 from storage.crypto import AddressCipher, SecretKeyError
 from storage.engine import DatabaseURLError, normalise_database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///var/reslog.db"
+PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]")
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """WhatsApp through Twilio: the account, the sender, where Twilio calls us, the templates.
+
+    ``templates`` maps a language to the ContentSid of the approved template that carries a
+    message outside WhatsApp's 24-hour window (its one variable, ``{{1}}``, is the text).
+    """
+
+    account_sid: str
+    auth_token: Secret
+    sender: str
+    public_base_url: str
+    api_base_url: str | None = None
+    rate: float = 50.0
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,7 @@ class Settings:
     telegram_bot_username: str | None = None
     telegram_rate: float = 25.0
     scheduler_interval: float = 30.0
+    whatsapp: WhatsAppSettings | None = None
 
     def cipher(self) -> AddressCipher:
         """The address cipher built from the secret key."""
@@ -112,6 +134,64 @@ def seconds_between(
     return seconds
 
 
+def phone_number(value: str, name: str) -> str:
+    """A phone number in E.164 form (+ and the country code), "whatsapp:" allowed before it."""
+    number = value.strip().removeprefix("whatsapp:")
+    if not PHONE_NUMBER.fullmatch(number):
+        raise SettingsError(f"{name} {value!r} is not a phone number like +905321234567")
+    return number
+
+
+def public_url(value: str, name: str = "PUBLIC_BASE_URL") -> str:
+    """The https (or, for a machine of one's own, http) address the outside world reaches us at."""
+    url = value.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+        raise SettingsError(f"{name} {value!r} is not a URL like https://bot.example.org")
+    return url
+
+
+def content_templates(value: str, name: str = "WHATSAPP_TEMPLATES") -> dict[str, str]:
+    """LANG=ContentSid pairs, separated by commas: tr=HX...,ar=HX...,en=HX...."""
+    templates: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        language, _sep, sid = pair.partition("=")
+        if language.strip() not in LANGUAGES or not CONTENT_SID.fullmatch(sid.strip()):
+            raise SettingsError(
+                f"{name} {pair!r} must look like tr=HX followed by 32 hex digits "
+                f"(one per language: {', '.join(LANGUAGES)})"
+            )
+        templates[language.strip()] = sid.strip()
+    return templates
+
+
+def _whatsapp(config: Config) -> WhatsAppSettings | None:
+    """The WhatsApp settings, if TWILIO_ACCOUNT_SID is set (then the others are needed)."""
+    account_sid = (config("TWILIO_ACCOUNT_SID", default="") or "").strip()
+    if not account_sid:
+        return None
+    if not ACCOUNT_SID.fullmatch(account_sid):
+        raise SettingsError(
+            f"TWILIO_ACCOUNT_SID {account_sid!r} is not a Twilio account SID (AC and 32 hex digits)"
+        )
+    needed = {"TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "PUBLIC_BASE_URL"}
+    for name in sorted(needed):
+        if not (config(name, default="") or "").strip():
+            raise SettingsError(
+                f"Config {name!r} is missing, and has no default (WhatsApp needs it with "
+                "TWILIO_ACCOUNT_SID)"
+            )
+    api_base = (config("TWILIO_API_BASE_URL", default="") or "").strip()
+    return WhatsAppSettings(
+        account_sid=account_sid,
+        auth_token=config("TWILIO_AUTH_TOKEN", cast=Secret),
+        sender=phone_number(config("TWILIO_WHATSAPP_FROM"), "TWILIO_WHATSAPP_FROM"),
+        public_base_url=public_url(config("PUBLIC_BASE_URL")),
+        api_base_url=public_url(api_base, "TWILIO_API_BASE_URL") if api_base else None,
+        rate=send_rate(config("WHATSAPP_RATE", default="50"), "WHATSAPP_RATE"),
+        templates=content_templates(config("WHATSAPP_TEMPLATES", default="")),
+    )
+
+
 def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) -> Settings:
     """Read and check every setting; raise SettingsError with one line on the first problem."""
     config = Config(env_file if env_file and Path(env_file).is_file() else None)
@@ -135,6 +215,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
             scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),
+            whatsapp=_whatsapp(config),
         )
     except DatabaseURLError as exc:
         raise SettingsError(str(exc)) from None

@@ -59,3 +59,57 @@ def test_defaults_and_the_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert settings.database_url == "sqlite:///var/reslog.db"
     assert settings.telegram_bot_token is None
     assert settings.cipher().decrypt(settings.cipher().encrypt("123")) == "123"
+
+
+WHATSAPP = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "test-auth-token",
+    "TWILIO_WHATSAPP_FROM": "whatsapp:+905320000000",
+    "PUBLIC_BASE_URL": "https://bot.example.org/",
+    "WHATSAPP_TEMPLATES": "tr=HX" + "a" * 32 + ", ar=HX" + "b" * 32,
+}
+
+
+def test_whatsapp_is_off_without_an_account_and_read_whole_with_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    for name in (*WHATSAPP, "TWILIO_API_BASE_URL", "WHATSAPP_RATE"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_settings().whatsapp is None
+    for name, value in WHATSAPP.items():
+        monkeypatch.setenv(name, value)
+    whatsapp = load_settings().whatsapp
+    assert whatsapp is not None
+    assert (whatsapp.sender, whatsapp.public_base_url, whatsapp.rate) == (
+        "+905320000000",
+        "https://bot.example.org",
+        50.0,
+    )
+    assert whatsapp.templates == {"tr": "HX" + "a" * 32, "ar": "HX" + "b" * 32}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("TWILIO_ACCOUNT_SID", "XY123", "is not a Twilio account SID"),
+        ("TWILIO_AUTH_TOKEN", "", "Config 'TWILIO_AUTH_TOKEN' is missing"),
+        ("TWILIO_WHATSAPP_FROM", "0532 000 00 00", "is not a phone number like +905321234567"),
+        ("PUBLIC_BASE_URL", "bot.example.org", "is not a URL like https://bot.example.org"),
+        ("WHATSAPP_TEMPLATES", "tr=template-1", "must look like tr=HX"),
+        ("WHATSAPP_TEMPLATES", "ku=HX" + "a" * 32, "must look like tr=HX"),
+        ("WHATSAPP_RATE", "5000", "WHATSAPP_RATE"),
+        ("TWILIO_API_BASE_URL", "localhost:9", "TWILIO_API_BASE_URL"),
+    ],
+)
+def test_a_bad_whatsapp_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    for name, good in WHATSAPP.items():
+        monkeypatch.setenv(name, good)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
