@@ -98,7 +98,10 @@ def _worlds(
 def _respondent_rows(shown: SafeTable, cap: int, truth: Sequence[int]) -> list[tuple[int, ...]]:
     """Every respondents row that looks like the shown one, nearest the truth first."""
     found = list(_worlds(shown, None, cap))
-    return sorted((row[0] for row in found), key=lambda r: sum(abs(x - t) for x, t in zip(r, truth)))
+    return sorted(
+        (row[0] for row in found),
+        key=lambda r: sum(abs(x - t) for x, t in zip(r, truth, strict=True)),
+    )
 
 
 def _linked_cases() -> st.SearchStrategy[tuple[tuple[int, ...], list[Counts], int]]:
@@ -120,7 +123,7 @@ def _linked_cases() -> st.SearchStrategy[tuple[tuple[int, ...], list[Counts], in
         if draw(st.booleans()):
             # A second table of the same people: split each column's total between two rows.
             top = [draw(st.integers(0, total)) for total in respondents]
-            tables.append((tuple(top), tuple(t - x for t, x in zip(respondents, top))))
+            tables.append((tuple(top), tuple(t - x for t, x in zip(respondents, top, strict=True))))
         return respondents, tables, k
 
     return build()
@@ -162,7 +165,7 @@ def _exposed_linked(respondents: tuple[int, ...], tables: list[Counts], k: int) 
     return exposed
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(_linked_cases())
 def test_no_hidden_entry_can_be_worked_out_from_linked_tables_together(
     case: tuple[tuple[int, ...], list[Counts], int],
@@ -189,18 +192,21 @@ def test_linked_tables_show_the_respondents_row_exactly_as_it_is_shown_alone(
         assert all(t in (small(k), HIDDEN, WITHHELD) or int(t) >= k for t in texts)
 
 
-def test_a_column_total_hidden_above_is_not_given_away_by_a_table_that_shows_its_cells() -> None:
-    # Alone, the second table would show every cell: 3 + 5 = 8 would give the hidden
-    # respondents count of that column away (and with it the 2 beside it).
-    respondents = (8, 2, 9)
-    tables = [CountTable(("a", "b"), ("x", "y", "z"), ((3, 1, 4), (5, 1, 5)))]
-    alone = suppress(tables[0], 3)
-    assert alone.column_totals is not None
-    linked = suppress_linked(("x", "y", "z"), respondents, tables, 3)
-    assert linked.respondents.cells == (("x", "<3", "9"),)
-    assert linked.tables[0].column_totals == ("x", "<3", "9")
-    assert HIDDEN in linked.tables[0].cells[0] + linked.tables[0].cells[1]
-    assert _exposed_linked(respondents, [((3, 1, 4), (5, 1, 5))], 3) == []
+def test_a_table_suppressed_alone_hides_a_total_that_the_respondents_row_shows() -> None:
+    # Alone, the second table hides its column totals 3 and 4; the respondents row shows
+    # them, and then column y reads "<3 + x = 3": x is 3 and the small count 0.
+    labels = ("x", "y", "z")
+    first = ((5, 1, 4), (0, 2, 0))
+    second = ((0, 0, 4), (5, 3, 0))
+    alone = suppress(CountTable(("c", "d"), labels, second), 3)
+    assert alone.column_totals == ("5", "x", "x")
+    assert alone.cells[0][1] == "<3" and alone.cells[1][1] == HIDDEN
+    tables = [CountTable(("a", "b"), labels, first), CountTable(("c", "d"), labels, second)]
+    linked = suppress_linked(labels, (5, 3, 4), tables, 3)
+    assert linked.respondents.cells == (("5", "3", "4"),)
+    assert linked.tables[0].column_totals == ("5", "3", "4")
+    assert linked.tables[1].withheld  # no way to show it that keeps column y's cells apart
+    assert _exposed_linked((5, 3, 4), [first, second], 3) == []
 
 
 def test_linked_tables_must_add_up_to_the_respondents_row() -> None:
@@ -217,7 +223,7 @@ def test_linked_tables_must_add_up_to_the_respondents_row() -> None:
 def _bounded_tables(draw: st.DrawFn) -> tuple[CountTable, int]:
     """A multiple-choice table: cells at most the column's answered count, totals unpublished."""
     columns = draw(st.integers(1, 3))
-    rows = draw(st.integers(1, 3))
+    rows = draw(st.integers(1, 2))
     answered = [draw(st.integers(0, 4)) for _b in range(columns)]
     counts = tuple(
         tuple(draw(st.integers(0, answered[b])) for b in range(columns)) for _a in range(rows)
@@ -235,7 +241,7 @@ def _bounded_tables(draw: st.DrawFn) -> tuple[CountTable, int]:
     return table, draw(st.integers(2, 3))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_bounded_tables())
 def test_no_hidden_cell_can_be_worked_out_with_known_bounds_and_unpublished_totals(
     case: tuple[CountTable, int],
