@@ -41,7 +41,7 @@ from handlers.results import (
     threshold,
     value_label,
 )
-from handlers.suppression import CountTable, SafeTable, suppress
+from handlers.suppression import HIDDEN, UNBOUNDED, Bounds, CountTable, SafeTable, small, suppress
 from handlers.suppression_linked import suppress_linked
 from storage.models import Assembly, Poll, ProfileAnswer, Question, Response
 
@@ -273,13 +273,18 @@ class _Builder:
 
     def _answered_bounds(
         self, question: Question, rows: list[tuple[str, list[int]]]
-    ) -> tuple[tuple[tuple[int, int | None], ...], ...]:
-        """Those who answered a multiple choice: at least any option's count, at most their sum."""
-        options = [counts for _label, counts in self._rows_of(question)]
-        low = [max(column, default=0) for column in zip(*options, strict=True)]
-        high = [sum(column) for column in zip(*options, strict=True)]
-        answered = tuple(zip(low, high, strict=True))
-        return (answered, *(((0, None),) * len(self.keys) for _row in rows[1:]))
+    ) -> tuple[tuple[Bounds, ...], ...]:
+        """What the options table, as shown, tells of those who answered a multiple choice.
+
+        At least the most any option is shown to have, at most what its options can add up to
+        (each person chose one at least), column by column.
+        """
+        shown = self._options_table(question)
+        answered = tuple(
+            _column_bounds([row[b] for row in shown.cells], self.k, shown.withheld)
+            for b in range(len(self.keys))
+        )
+        return (answered, *((UNBOUNDED,) * len(self.keys) for _row in rows[1:]))
 
     def _row(self, table: SafeTable, index: int, label: str | None = None) -> ProfileRow:
         """One row of a suppressed table."""
@@ -310,7 +315,7 @@ class _Builder:
         if question.kind == "multi":
             options = self._options_table(question)
             rows = tuple(self._row(options, i) for i in range(len(options.cells)))
-            withheld = withheld or options.withheld
+            withheld = options.withheld  # the answered row alone may read "-"
         median = self._median(question, answered_row) if question.kind == "number" else None
         return ProfileQuestionResult(
             number, question.kind, text, answered_row, rows, not_answered, median, withheld
@@ -351,3 +356,12 @@ class _Builder:
             shown(overall, answered.total),
             {key: shown(histograms[key], answered.by_option[key]) for key in self.keys},
         )
+
+
+def _column_bounds(texts: list[str], k: int, withheld: bool) -> Bounds:
+    """The least and most a column of shown option counts says its answered count can be."""
+    if withheld:
+        return UNBOUNDED
+    lows = [k if t == HIDDEN else 0 if t == small(k) else int(t) for t in texts]
+    highs = [None if t == HIDDEN else k - 1 if t == small(k) else int(t) for t in texts]
+    return max(lows, default=0), None if None in highs else sum(h or 0 for h in highs)

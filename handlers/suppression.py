@@ -272,15 +272,15 @@ class Grid:
         up, down = high is None or value < high, value > low
         return (down, up) if self.negated(entry) else (up, down)
 
-    def edges(self) -> dict[Node, list[tuple[Node, Entry]]]:
+    def edges(self, *, locked_move: bool = True) -> dict[Node, list[tuple[Node, Entry]]]:
         """The residual graph: up-moves run row to column, down-moves column to row.
 
-        Locked entries take no part: whatever else changes, they keep their value. A withheld
-        table shows nothing, so every entry of it may move.
+        A withheld table shows nothing, so every entry of it may move; locked entries move
+        only where hidden, and not at all without ``locked_move``.
         """
         graph: dict[Node, list[tuple[Node, Entry]]] = {}
         for entry in self.values if self.withheld else self.hidden:
-            if entry in self.locked:
+            if entry in self.locked and not (locked_move and entry in self.hidden):
                 continue
             row, column = self.nodes(entry)
             up, down = self.moves(entry)

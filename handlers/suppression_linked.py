@@ -8,16 +8,18 @@ each alone hides. ``suppress_linked`` prevents both:
 
 1. The respondents row is suppressed alone (``handlers.suppression``). Its hidden entries are
    hidden in every table's column totals too, and those totals are *locked*: a table never
-   hides or shows them on its own account, and its audit keeps them at their value. So every
-   hidden entry of a table can change while the respondents, and every other table, stay as
-   they are.
-2. A hidden respondents entry must be able to change in every table at once. The row allows
-   it to change by one together with another hidden entry of the row (a *witness*: one up and
-   one down, or a column and the total alike); each table must absorb the same witness
-   through its own hidden entries (a path in its residual graph, as in the audit). If no
-   witness suits every table, the first table that fails hides its smallest shown entry in
-   the witness's columns (else anywhere), or is withheld when nothing is left to hide, and
-   all runs again. A withheld table shows nothing and so absorbs any witness.
+   hides or shows them on its own account.
+2. Every change the respondents row allows (a *witness*: two of its hidden entries by one,
+   one up and one down, or a column and the total alike) must be absorbed by every table
+   through its own hidden entries, the other totals kept (a path in its residual graph, as
+   in the audit). Then each table is audited on its own, its hidden column totals free to
+   move: a cycle of the audit crosses the column totals at most once, so it changes them by
+   a witness, which every other table absorbs; a hidden entry that can change in its table
+   can change with all the tables agreeing, and so can a hidden respondents entry.
+3. If a table absorbs some witness not, it hides its smallest shown entry in the witness's
+   columns (else anywhere), or is withheld when nothing is left to hide, and all runs again.
+   A withheld table shows nothing and so absorbs a witness unless what is known of its
+   counts from outside pins them; then the respondents row hides its smallest shown entry.
 
 A table whose line could only be protected by hiding a locked total is withheld as well.
 """
@@ -87,10 +89,20 @@ def suppress_linked(
         grid = grids[index]
         near = [entry for entry in grid.values if entry[1] in columns]
         extra = grid.smallest_shown(near) or grid.smallest_shown(grid.values)
-        if extra is None:
+        if extra is not None:
+            extras[index].add(extra)
+        elif index not in forced:
             forced.add(index)
         else:
-            extras[index].add(extra)
+            # Even withheld, the table pins the respondents entry (by what is known of it):
+            # the respondents row hides more.
+            more = head.smallest_shown(head.values)
+            if more is None:
+                return _all_withheld(head, row, tables, k)
+            head.hidden.add(more)
+            head.protect()
+            if head.withheld:
+                return _all_withheld(head, row, tables, k)
 
 
 def _linked_grid(table: CountTable, k: int, head: Grid, extra: set[Entry], withheld: bool) -> Grid:
@@ -106,14 +118,12 @@ def _linked_grid(table: CountTable, k: int, head: Grid, extra: set[Entry], withh
 
 
 def _first_failure(head: Grid, grids: list[Grid]) -> tuple[int, set[int]] | None:
-    """A table that absorbs no witness of some hidden respondents entry, and that witness's columns."""
+    """A table that does not absorb some witness of the respondents row, and its columns."""
     for entry in sorted(head.hidden):
-        witnesses = list(_witnesses(head, entry))
-        if any(all(_absorbs(grid, witness) for grid in grids) for witness in witnesses):
-            continue
-        first = witnesses[0]
-        index = next(i for i, grid in enumerate(grids) if not _absorbs(grid, first))
-        return index, set(first)
+        for witness in _witnesses(head, entry):
+            for index, grid in enumerate(grids):
+                if not _absorbs(grid, witness):
+                    return index, set(witness)
     return None
 
 
@@ -149,7 +159,7 @@ def _absorbs(grid: Grid, witness: Witness) -> bool:
         return True
     if len(sources) != 1 or len(sinks) != 1 or excess[sources[0]] != 1:
         return False
-    return reaches(grid.edges(), sources[0], sinks[0], NOWHERE)
+    return reaches(grid.edges(locked_move=False), sources[0], sinks[0], NOWHERE)
 
 
 def _all_withheld(
