@@ -105,8 +105,9 @@ def _profile_question_lines(
         for row in question.rows
     ]
     if question.not_answered is not None:
+        skipped = _("Did not answer this question")
         lines.append(
-            f"• {_('Did not answer this question')}: {figure(question.not_answered.total)}"
+            f"• {skipped}: {figure(question.not_answered.total)}"
             + _by_column(question.not_answered, columns)
         )
     return lines
