@@ -11,7 +11,9 @@ text questions have an answered / did not answer table. All of them share the re
 as their column totals and are suppressed together (``handlers.suppression_linked``), so no
 hidden count follows from the totals, another row, another column or another question. A
 multiple-choice question's options are suppressed as their own table, each count known to be
-at most the number who answered in its column. Medians show only where the answered count is.
+at most the number who answered in its column; the answered counts are known, in turn, to lie
+within what the shown options allow. A median shows only where at least K answered and the
+table is not withheld, as in the breakdown by language.
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ from handlers.results import (
     threshold,
     value_label,
 )
-from handlers.suppression import HIDDEN, UNBOUNDED, Bounds, CountTable, SafeTable, small, suppress
+from handlers.suppression import (
+    HIDDEN,
+    UNBOUNDED,
+    WITHHELD,
+    Bounds,
+    CountTable,
+    SafeTable,
+    small,
+    suppress,
+)
 from handlers.suppression_linked import suppress_linked
 from storage.models import Assembly, Poll, ProfileAnswer, Question, Response
 
@@ -349,7 +360,7 @@ class _Builder:
                 overall[value] += count
 
         def shown(histogram: dict[int, int], figure: str) -> str:
-            return shown_median(histogram, self.k, not figure.isdigit())
+            return shown_median(histogram, self.k, figure == WITHHELD)
 
         return ProfileRow(
             MEDIAN,
