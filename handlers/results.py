@@ -9,12 +9,13 @@ that count is shown. A response counts once it has at least one answer.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import ColumnElement, Select, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.i18n import LANGUAGES, gettext, localized, use_language
 from handlers.suppression import SafeTable, suppress_counts
@@ -67,9 +68,12 @@ class PollResults:
     questions: tuple[QuestionResult, ...]
 
 
+Query = Select[*tuple[Any, ...]]
+
+
 @dataclass(frozen=True)
-class _Tallies:
-    """The raw counts of a poll, by language; never leaves this module."""
+class Tallies:
+    """The raw counts of a poll by one breakdown (language, a profile answer); never shown as is."""
 
     respondents: Counts
     answered: dict[int, Counts]
@@ -113,7 +117,7 @@ async def poll_results(
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     used_k = threshold(await municipality_k(session, poll), k)
-    tallies = await _tallies(session, poll.id)
+    tallies = await count_poll(session, poll.id, Response.language)
     respondents, _withheld = _single_row(RESPONDENTS, tallies.respondents, used_k)
     questions = tuple(
         _question_result(number, question, tallies, used_k, language)
@@ -131,18 +135,15 @@ async def poll_results(
     )
 
 
-def _of_poll(query: Select[*tuple[Any, ...]], poll_id: int) -> Select[*tuple[Any, ...]]:
-    """Restrict a query over answers joined to responses to one poll."""
-    return (
-        query.select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.poll_id == poll_id, Response.language.in_(LANGUAGES))
-    )
+def _of_poll(query: Query, poll_id: int, join: Callable[[Query], Query] | None) -> Query:
+    """Restrict a query over answers joined to responses to one poll, with the breakdown's join."""
+    query = query.select_from(Answer).join(Response, Response.id == Answer.response_id)
+    if join is not None:
+        query = join(query)
+    return query.where(Response.poll_id == poll_id, Response.language.in_(LANGUAGES))
 
 
-async def _grouped(
-    session: AsyncSession, query: Select[*tuple[Any, ...]], keys: int
-) -> dict[tuple[Any, ...], Counts]:
+async def _grouped(session: AsyncSession, query: Query, keys: int) -> dict[tuple[Any, ...], Counts]:
     """Rows of (key columns..., language, count) as counts by language under each key."""
     grouped: dict[tuple[Any, ...], Counts] = defaultdict(dict)
     for row in (await session.execute(query)).all():
@@ -151,36 +152,42 @@ async def _grouped(
     return grouped
 
 
-async def _tallies(session: AsyncSession, poll_id: int) -> _Tallies:
-    """Count people per language: in the poll, per question, per option, per value."""
+async def count_poll(
+    session: AsyncSession,
+    poll_id: int,
+    column: ColumnElement[str] | InstrumentedAttribute[str],
+    join: Callable[[Query], Query] | None = None,
+) -> Tallies:
+    """Count people per ``column`` value: in the poll, per question, per option, per value.
+
+    Four grouped queries; ``join`` adds what ``column`` needs (a profile answer, say).
+    """
     people = func.count(distinct(Response.id))
-    respondents = await _grouped(
-        session,
-        _of_poll(select(Response.language, people), poll_id).group_by(Response.language),
-        0,
-    )
+
+    def of_poll(query: Query) -> Query:
+        return _of_poll(query, poll_id, join)
+
+    respondents = await _grouped(session, of_poll(select(column, people)).group_by(column), 0)
     answered = await _grouped(
         session,
-        _of_poll(select(Answer.question_id, Response.language, people), poll_id).group_by(
-            Answer.question_id, Response.language
-        ),
+        of_poll(select(Answer.question_id, column, people)).group_by(Answer.question_id, column),
         1,
     )
     options = await _grouped(
         session,
-        _of_poll(select(Answer.option_id, Response.language, people), poll_id)
+        of_poll(select(Answer.option_id, column, people))
         .where(Answer.option_id.is_not(None))
-        .group_by(Answer.option_id, Response.language),
+        .group_by(Answer.option_id, column),
         1,
     )
     values = await _grouped(
         session,
-        _of_poll(select(Answer.question_id, Answer.value_int, Response.language, people), poll_id)
+        of_poll(select(Answer.question_id, Answer.value_int, column, people))
         .where(Answer.option_id.is_(None), Answer.value_int.is_not(None))
-        .group_by(Answer.question_id, Answer.value_int, Response.language),
+        .group_by(Answer.question_id, Answer.value_int, column),
         2,
     )
-    return _Tallies(
+    return Tallies(
         respondents=respondents.get((), {}),
         answered={key[0]: counts for key, counts in answered.items()},
         options={key[0]: counts for key, counts in options.items()},
@@ -216,7 +223,7 @@ def _single_row(label: str, counts: Counts, k: int) -> tuple[ResultRow, bool]:
 
 
 def _question_result(
-    number: int, question: Question, tallies: _Tallies, k: int, language: str
+    number: int, question: Question, tallies: Tallies, k: int, language: str
 ) -> QuestionResult:
     """One question's suppressed results."""
     text = localized(question.text, language)
@@ -239,7 +246,7 @@ def _question_result(
 
 
 def _labelled_counts(
-    question: Question, tallies: _Tallies, language: str
+    question: Question, tallies: Tallies, language: str
 ) -> list[tuple[str, list[int]]]:
     """Each option or value of a question with its counts by language."""
     if question.kind in ("single", "multi"):
@@ -257,7 +264,7 @@ def _labelled_counts(
     ]
 
 
-def _median_row(question: Question, tallies: _Tallies, k: int, withheld: bool) -> ResultRow:
+def _median_row(question: Question, tallies: Tallies, k: int, withheld: bool) -> ResultRow:
     """The median answer per language and overall, only where at least K answered."""
     histograms: dict[str, dict[int, int]] = {lang: {} for lang in LANGUAGES}
     for (question_id, value), counts in tallies.values.items():
@@ -268,11 +275,11 @@ def _median_row(question: Question, tallies: _Tallies, k: int, withheld: bool) -
     for histogram in histograms.values():
         for value, count in histogram.items():
             overall[value] += count
-    shown = {lang: _shown_median(histograms[lang], k, withheld) for lang in LANGUAGES}
-    return ResultRow(MEDIAN, _shown_median(overall, k, withheld), shown)
+    shown = {lang: shown_median(histograms[lang], k, withheld) for lang in LANGUAGES}
+    return ResultRow(MEDIAN, shown_median(overall, k, withheld), shown)
 
 
-def _shown_median(histogram: dict[int, int], k: int, withheld: bool) -> str:
+def shown_median(histogram: dict[int, int], k: int, withheld: bool) -> str:
     """The median of a histogram, or "" when fewer than K answered or the counts are withheld."""
     if withheld or sum(histogram.values()) < k:
         return ""

@@ -1,30 +1,73 @@
-"""/results: for staff, the live results of the latest polls of the assemblies they run.
+"""/results: for staff, the live results of the polls of the assemblies they run.
 
-Returns one message per poll: its status, how many answered, and each question's figures with
-their breakdown by language, all suppressed (``handlers.results``); never the free text.
-Someone without a staff role gets the same polite refusal as for every staff command.
+``/results`` returns one message per latest poll: its status, how many answered, and each
+question's figures with their breakdown by language, all suppressed (``handlers.results``),
+never the free text; it ends with how to ask for one poll, or for one poll by a profile
+question. ``/results SLUG`` (or ``CODE/SLUG`` where two assemblies have the slug) shows that
+poll; ``/results SLUG KEY`` shows it by the answers to a profile question
+(``handlers.results_by_profile``). An unknown or ambiguous poll, or an unknown question, is
+answered with what exists. Someone without a staff role gets the same polite refusal as for
+every staff command. Every message stays under Telegram's length limit.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 
 from handlers.delivery import not_staff, staff_assemblies
 from handlers.events import Outgoing
-from handlers.i18n import _, current_language, isolate
+from handlers.i18n import _, current_language, isolate, localized
 from handlers.results import PollResults, poll_results
-from handlers.results_text import figure, questions_lines
+from handlers.results_by_profile import (
+    UnknownProfileKeyError,
+    find_profile_question,
+    profile_question_lines,
+    results_by_profile,
+)
+from handlers.results_text import (
+    figure,
+    profile_lines,
+    questions_lines,
+    split_messages,
+    status_text,
+)
 from handlers.turn import Turn
-from storage.models import Poll
+from storage.models import Assembly, Poll
 
 LATEST = 3
+LISTED = 10
+BY_LANGUAGE = "language"
 
 
 async def show_results(turn: Turn, args: str) -> list[Outgoing]:
-    """The results of the latest open or closed polls of the sender's assemblies."""
+    """The latest polls' results, or one poll's, by language or by a profile question."""
     managed = await staff_assemblies(turn, "results")
     if managed is None:
         return [not_staff()]
+    words = args.split()
+    if not words:
+        return await _latest(turn, managed)
+    if len(words) > 2:
+        return [Outgoing(_usage())]
+    found = await _find_poll(turn, managed, words[0])
+    if isinstance(found, str):
+        return [Outgoing(found)]
+    poll, assembly = found
+    key = words[1] if len(words) == 2 else BY_LANGUAGE
+    if key == BY_LANGUAGE and not _has_question(assembly, key):
+        results = await poll_results(turn.session, poll, language=current_language())
+        return _messages(results_lines(results))
+    try:
+        by_profile = await results_by_profile(turn.session, poll, key, language=current_language())
+    except UnknownProfileKeyError as exc:
+        return [Outgoing(exc.chat_message())]
+    return _messages(profile_lines(by_profile))
+
+
+async def _latest(turn: Turn, managed: list[Assembly]) -> list[Outgoing]:
+    """Today's answer to a bare /results: the latest polls by language, then how to ask for more."""
     polls = list(
         (
             await turn.session.execute(
@@ -37,17 +80,121 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
     )
     if not polls:
         return [Outgoing(_("No poll has been opened yet."))]
-    return [
-        Outgoing(results_text(await poll_results(turn.session, poll, language=current_language())))
+    blocks = [
+        results_lines(await poll_results(turn.session, poll, language=current_language()))
         for poll in polls
     ]
+    assemblies = {a.id: a for a in managed}
+    blocks[-1] += ["", *_hint([assemblies[poll.assembly_id] for poll in polls])]
+    return [message for block in blocks for message in _messages(block)]
 
 
 def results_text(results: PollResults) -> str:
     """One poll's results for staff, in the current language."""
-    status = _("open") if results.status == "open" else _("closed")
+    return "\n".join(results_lines(results))
+
+
+def results_lines(results: PollResults) -> list[str]:
+    """One poll's results for staff, line by line."""
     lines = [
-        _("{title} ({status})").format(title=isolate(results.title), status=status),
+        _("{title} ({status})").format(
+            title=isolate(results.title), status=status_text(results.status)
+        ),
         _("People who answered: {count}").format(count=figure(results.respondents.total)),
     ]
-    return "\n".join([*lines, *questions_lines(results, by_language=True)])
+    return [*lines, *questions_lines(results, by_language=True)]
+
+
+def _hint(assemblies: list[Assembly]) -> list[str]:
+    """How to ask for one poll, or for it by a profile question, and the questions there are."""
+    questions: dict[str, dict[str, Any]] = {}
+    for assembly in assemblies:
+        for question in assembly.profile or []:
+            questions.setdefault(question["key"], question)
+    if not questions:
+        return [_("For one poll only: /results POLL")]
+    return [
+        _(
+            "For one poll only: /results POLL; broken down by a profile question: "
+            "/results POLL QUESTION. The profile questions are:"
+        ),
+        *profile_question_lines(list(questions.values())),
+    ]
+
+
+def _usage() -> str:
+    """How the command is written."""
+    return _("Write /results, /results POLL, or /results POLL QUESTION.")
+
+
+def _has_question(assembly: Assembly, key: str) -> bool:
+    """Whether the assembly's profile has a question with this key."""
+    try:
+        find_profile_question(assembly, key)
+    except UnknownProfileKeyError:
+        return False
+    return True
+
+
+async def _find_poll(turn: Turn, managed: list[Assembly], name: str) -> tuple[Poll, Assembly] | str:
+    """The opened poll this name (SLUG or CODE/SLUG) means, or what to say instead."""
+    code, _sep, slug = name.rpartition("/")
+    assemblies = {a.id: a for a in managed if not code or a.join_code == code.upper()}
+    polls = list(
+        (
+            await turn.session.execute(
+                select(Poll)
+                .where(
+                    Poll.assembly_id.in_(list(assemblies) or [-1]),
+                    Poll.status != "draft",
+                    Poll.slug == slug,
+                )
+                .order_by(Poll.assembly_id)
+            )
+        ).scalars()
+    )
+    if len(polls) == 1:
+        return polls[0], assemblies[polls[0].assembly_id]
+    if polls:
+        names = [f"• {isolate(f'{assemblies[p.assembly_id].join_code}/{p.slug}')}" for p in polls]
+        return "\n".join(
+            [
+                _(
+                    "Several of your assemblies have a poll {slug}. Write it with the assembly's code:"
+                ).format(slug=isolate(slug)),
+                *names,
+            ]
+        )
+    return await _unknown_poll(turn, managed, name)
+
+
+async def _unknown_poll(turn: Turn, managed: list[Assembly], name: str) -> str:
+    """There is no such poll: say so, and list the latest polls there are."""
+    assemblies = {a.id: a for a in managed}
+    polls = list(
+        (
+            await turn.session.execute(
+                select(Poll)
+                .where(Poll.assembly_id.in_(list(assemblies)), Poll.status != "draft")
+                .order_by(Poll.opened_at.desc(), Poll.id.desc())
+                .limit(LISTED)
+            )
+        ).scalars()
+    )
+    if not polls:
+        return _("No poll has been opened yet.")
+    several = len({p.assembly_id for p in polls}) > 1
+    listed = [
+        "• "
+        + isolate(f"{assemblies[p.assembly_id].join_code}/{p.slug}" if several else p.slug)
+        + f": {isolate(localized(p.title))}"
+        for p in polls
+    ]
+    return "\n".join(
+        [_("There is no poll {name}. The polls are:").format(name=isolate(name)), *listed]
+    )
+
+
+def _messages(lines: list[str]) -> list[Outgoing]:
+    """Lines as messages Telegram accepts."""
+    return [Outgoing(text) for text in split_messages(lines)]

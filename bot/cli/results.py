@@ -15,6 +15,14 @@ from bot.settings import Settings
 from handlers.export import Export, export_responses
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, poll_results
+from handlers.results_by_profile import (
+    DECLINED,
+    NO_ANSWER,
+    ProfileQuestionResult,
+    ProfileResults,
+    ProfileRow,
+    results_by_profile,
+)
 from handlers.suppression import HIDDEN, WITHHELD
 
 KIND_NAMES = {
@@ -27,6 +35,7 @@ KIND_NAMES = {
 }
 FIRST_COLUMN = {"single": "option", "multi": "option", "scale": "value", "yesno": "answer"}
 EXPORT_MODE = 0o600
+BY_LANGUAGE = "language"
 
 
 def legend(k: int, withheld: bool) -> str:
@@ -68,16 +77,58 @@ def print_results(results: PollResults) -> None:
         _print_question(question)
 
 
+def _profile_line(row: ProfileRow, keys: list[str], label: str | None = None) -> list[str]:
+    """A result row by profile answer as table cells: label, total, then each column."""
+    return [label or row.label, row.total, *(row.by_option[key] for key in keys)]
+
+
+def _print_profile_question(question: ProfileQuestionResult, keys: list[str]) -> None:
+    """One question's table by profile answer."""
+    print()
+    print(f"{question.number}. {question.text} ({KIND_NAMES.get(question.kind, question.kind)})")
+    rows = [_profile_line(row, keys) for row in question.rows]
+    for extra in (question.not_answered, question.answered, question.median):
+        if extra is not None:
+            rows.append(_profile_line(extra, keys))
+    print_table(rows, [FIRST_COLUMN.get(question.kind, ""), "total", *keys])
+
+
+def print_profile_results(results: ProfileResults) -> None:
+    """Results by a profile question as plain tables, one per question; columns are option keys."""
+    print(f"{results.title} ({results.slug}, {results.status})")
+    print(f"by {results.by}: {results.question}")
+    withheld = results.respondents.total == WITHHELD or any(q.withheld for q in results.questions)
+    print(legend(results.k, withheld))
+    print(
+        f"{DECLINED}: chose 'prefer not to say'; {NO_ANSWER}: never answered {results.by}, "
+        "or erased themselves; did not answer: answered the poll but not this question"
+    )
+    print()
+    keys = [column.key for column in results.columns]
+    print_table([_profile_line(results.respondents, keys)], ["", "total", *keys])
+    for question in results.questions:
+        _print_profile_question(question, keys)
+
+
 async def _results(args: argparse.Namespace, settings: Settings) -> int:
-    """Print a poll's results, small counts suppressed."""
+    """Print a poll's results, small counts suppressed, by language or by a profile question."""
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
         try:
-            results = await poll_results(session, poll, language=args.language, k=args.k)
+            if args.by == BY_LANGUAGE:
+                results: PollResults | ProfileResults = await poll_results(
+                    session, poll, language=args.language, k=args.k
+                )
+            else:
+                results = await results_by_profile(
+                    session, poll, args.by, language=args.language, k=args.k
+                )
         except ResultsError as exc:
             raise CliError(str(exc)) from None
     if args.json:
         print(json.dumps(asdict(results), ensure_ascii=False, indent=2))
+    elif isinstance(results, ProfileResults):
+        print_profile_results(results)
     else:
         print_results(results)
     return 0
@@ -137,6 +188,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--k",
         type=int,
         help="suppress counts under K; defaults to the municipality's K and can only raise it",
+    )
+    results.add_argument(
+        "--by",
+        default=BY_LANGUAGE,
+        metavar="KEY",
+        help="break the results down by a profile question's key "
+        "(a wrong one lists them), or by language (the default)",
     )
     results.add_argument("--json", action="store_true", help="print JSON instead of tables")
     results.set_defaults(func=run_async(_results))

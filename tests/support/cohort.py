@@ -28,6 +28,7 @@ class Person:
     text: str = ""
     answers: int = 6
     forget: bool = False
+    profile: tuple[int, ...] = (-1, -1, -1)  # a button per profile question; -1 prefers not to say
 
 
 # 7 Arabic, 6 Turkish and 2 English speakers. One Turkish speaker stops after the first
@@ -58,7 +59,7 @@ async def take_part(
     address: str,
     person: Person,
 ) -> None:
-    """Join, accept, skip the profile, and answer the demo poll as ``person`` says."""
+    """Join, accept, fill the profile, and answer the demo poll as ``person`` says."""
     chat = Chat(sessions, cipher, address, client_language=person.language)
 
     async def choose(index: int) -> None:
@@ -72,8 +73,8 @@ async def take_part(
     await chat.say(f"/start {code}")
     await chat.press(LANGUAGE_BUTTONS[person.language])
     await choose(0)  # accept
-    for _ in range(3):
-        await choose(-1)  # prefer not to say
+    for choice in person.profile:
+        await choose(choice)
     steps: list[Callable[[], Awaitable[object]]] = [
         lambda: choose(person.single),
         choose_several,
