@@ -17,6 +17,7 @@ from handlers.turn import Turn
 from storage.models import Assembly, Poll
 
 MAX_OFFERED = 8
+LISTED = 10
 
 
 class PollNotFound(LookupError):
@@ -35,30 +36,48 @@ async def staff_polls(
     return list((await turn.session.execute(query)).scalars())
 
 
-async def pick_poll(turn: Turn, assemblies: Sequence[Assembly], name: str) -> Poll:
-    """The one poll of these assemblies this name means, or ``PollNotFound``."""
-    code, sep, slug = name.strip().rpartition("/")
-    by_id = {a.id: a for a in assemblies}
-    if sep:
-        by_id = {a.id: a for a in assemblies if a.join_code == code.upper()}
-    polls = [p for p in await staff_polls(turn, list(by_id.values()), _ALL) if p.slug == slug]
+async def pick_poll(
+    turn: Turn,
+    assemblies: Sequence[Assembly],
+    name: str,
+    statuses: Sequence[str] = ("draft", "open", "closed"),
+) -> Poll:
+    """The one poll in these states this name (SLUG or CODE/SLUG) means, or ``PollNotFound``
+    saying what to write instead: the CODE/SLUG forms of a shared slug, or the polls there are."""
+    code, _sep, slug = name.strip().rpartition("/")
+    by_id = {a.id: a for a in assemblies if not code or a.join_code == code.upper()}
+    polls = [p for p in await staff_polls(turn, list(by_id.values()), statuses) if p.slug == slug]
     if len(polls) == 1:
         return polls[0]
+    if polls:
+        polls.sort(key=lambda p: p.assembly_id)
+        names = [f"• {isolate(f'{by_id[p.assembly_id].join_code}/{p.slug}')}" for p in polls]
+        intro = _(
+            "Several of your assemblies have a poll {slug}. Write it with the assembly's code:"
+        ).format(slug=isolate(slug))
+        raise PollNotFound("\n".join([intro, *names]))
+    raise PollNotFound(await _polls_there_are(turn, assemblies, name, statuses))
+
+
+async def _polls_there_are(
+    turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[str]
+) -> str:
+    """There is no such poll: say so, and list the latest there are."""
+    by_id = {a.id: a for a in assemblies}
+    polls = (await staff_polls(turn, assemblies, statuses))[:LISTED]
     if not polls:
-        raise PollNotFound(
-            _("None of your assemblies has a poll {slug}.").format(slug=isolate(name.strip()))
-        )
-    names = ", ".join(isolate(f"{by_id[p.assembly_id].join_code}/{p.slug}") for p in polls)
-    raise PollNotFound(
-        _("More than one of your assemblies has a poll {slug}: write one of {names}.").format(
-            slug=isolate(slug), names=names
-        )
-    )
+        return _("None of your assemblies has a poll {slug}.").format(slug=isolate(name.strip()))
+    several = len({p.assembly_id for p in polls}) > 1
+    listed = [
+        "• "
+        + isolate(f"{by_id[p.assembly_id].join_code}/{p.slug}" if several else p.slug)
+        + f": {isolate(localized(p.title))}"
+        for p in polls
+    ]
+    intro = _("There is no poll {name}. The polls are:").format(name=isolate(name.strip()))
+    return "\n".join([intro, *listed])
 
 
 def poll_buttons(polls: Sequence[Poll], action: str) -> tuple[Choice, ...]:
     """A button per poll (the newest few) that asks for ``action`` on it."""
     return tuple(action_button(localized(p.title), f"{action}:{p.id}") for p in polls[:MAX_OFFERED])
-
-
-_ALL = ("draft", "open", "closed")

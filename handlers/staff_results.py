@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from handlers.delivery import not_staff, staff_assemblies
 from handlers.events import Outgoing
-from handlers.i18n import _, current_language, isolate, localized
+from handlers.i18n import _, current_language, isolate
 from handlers.results import PollResults, poll_results
 from handlers.results_by_profile import (
     UnknownProfileKeyError,
@@ -33,11 +33,12 @@ from handlers.results_text import (
     split_messages,
     status_text,
 )
+from handlers.staff_poll_pick import PollNotFound, pick_poll
 from handlers.turn import Turn
 from storage.models import Assembly, Poll
 
 LATEST = 3
-LISTED = 10
+OPENED = ("open", "closed")
 BY_LANGUAGE = "language"
 
 
@@ -51,10 +52,11 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
         return await _latest(turn, managed)
     if len(words) > 2:
         return [Outgoing(_usage())]
-    found = await _find_poll(turn, managed, words[0])
-    if isinstance(found, str):
-        return [Outgoing(found)]
-    poll, assembly = found
+    try:
+        poll = await pick_poll(turn, managed, words[0], OPENED)
+    except PollNotFound as problem:
+        return [Outgoing(str(problem))]
+    assembly = next(a for a in managed if a.id == poll.assembly_id)
     key = words[1] if len(words) == 2 else BY_LANGUAGE
     if key == BY_LANGUAGE and not _has_question(assembly, key):
         results = await poll_results(turn.session, poll, language=current_language())
@@ -134,65 +136,6 @@ def _has_question(assembly: Assembly, key: str) -> bool:
     except UnknownProfileKeyError:
         return False
     return True
-
-
-async def _find_poll(turn: Turn, managed: list[Assembly], name: str) -> tuple[Poll, Assembly] | str:
-    """The opened poll this name (SLUG or CODE/SLUG) means, or what to say instead."""
-    code, _sep, slug = name.rpartition("/")
-    assemblies = {a.id: a for a in managed if not code or a.join_code == code.upper()}
-    polls = list(
-        (
-            await turn.session.execute(
-                select(Poll)
-                .where(
-                    Poll.assembly_id.in_(list(assemblies) or [-1]),
-                    Poll.status != "draft",
-                    Poll.slug == slug,
-                )
-                .order_by(Poll.assembly_id)
-            )
-        ).scalars()
-    )
-    if len(polls) == 1:
-        return polls[0], assemblies[polls[0].assembly_id]
-    if polls:
-        names = [f"• {isolate(f'{assemblies[p.assembly_id].join_code}/{p.slug}')}" for p in polls]
-        return "\n".join(
-            [
-                _(
-                    "Several of your assemblies have a poll {slug}. Write it with the assembly's code:"
-                ).format(slug=isolate(slug)),
-                *names,
-            ]
-        )
-    return await _unknown_poll(turn, managed, name)
-
-
-async def _unknown_poll(turn: Turn, managed: list[Assembly], name: str) -> str:
-    """There is no such poll: say so, and list the latest polls there are."""
-    assemblies = {a.id: a for a in managed}
-    polls = list(
-        (
-            await turn.session.execute(
-                select(Poll)
-                .where(Poll.assembly_id.in_(list(assemblies)), Poll.status != "draft")
-                .order_by(Poll.opened_at.desc(), Poll.id.desc())
-                .limit(LISTED)
-            )
-        ).scalars()
-    )
-    if not polls:
-        return _("No poll has been opened yet.")
-    several = len({p.assembly_id for p in polls}) > 1
-    listed = [
-        "• "
-        + isolate(f"{assemblies[p.assembly_id].join_code}/{p.slug}" if several else p.slug)
-        + f": {isolate(localized(p.title))}"
-        for p in polls
-    ]
-    return "\n".join(
-        [_("There is no poll {name}. The polls are:").format(name=isolate(name)), *listed]
-    )
 
 
 def _messages(lines: list[str]) -> list[Outgoing]:

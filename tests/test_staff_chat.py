@@ -160,7 +160,7 @@ async def test_a_facilitator_opens_and_closes_polls_with_a_confirmation(
     await chat.press_data(opening.data)
     assert "open already" in chat.plain
     await chat.say("/close nothing-like-it")
-    assert "None of your assemblies has a poll" in chat.plain
+    assert "There is no poll nothing-like-it. The polls are:\n• draft-one: Park poll" in chat.plain
     await chat.say("/close draft-one")
     assert "0 people who answered" in chat.plain
     await chat.press("Close now")
