@@ -40,6 +40,7 @@ from handlers.delivery import is_staff
 from handlers.events import TOO_BIG_FILE, UNREADABLE_FILE, Incoming, Outgoing
 from handlers.flow import choose_next_step
 from handlers.i18n import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
+from handlers.keywords import keyword_command
 from handlers.staff_invite import STAFF_START, accept_staff_invite
 from handlers.staff_poll_upload import receive_poll_file
 from handlers.staff_steps import (
@@ -198,6 +199,9 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
         return await _on_command(turn, name.split("@")[0].lower(), args.strip())
     if waiting_for_staff(turn):
         return await on_staff_text(turn, text)
+    keyword = keyword_command(text)
+    if keyword is not None:
+        return await _on_command(turn, *keyword)
     if turn.participant is None:
         return await onboarding.start(turn, None)
     if not text:
@@ -253,7 +257,7 @@ async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
         return await STAFF_COMMANDS[name](turn, args)
     person = turn.participant
     if person is None:
-        if name in ("forget", "mydata"):
+        if name in ("forget", "mydata", "stop"):
             return [Outgoing(_("We keep nothing about you. Send /start to join an assembly."))]
         return await onboarding.start(turn, None)
     if person.consented_at is None and name not in PRE_CONSENT_COMMANDS:

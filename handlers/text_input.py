@@ -38,7 +38,7 @@ def parse_int(text: str) -> int | None:
     return int(candidate)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Text folded for loose matching: case, accents and dotted/dotless i do not matter."""
     decomposed = unicodedata.normalize("NFKD", text.replace("İ", "i").replace("ı", "i"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -50,9 +50,9 @@ def match_choice(text: str, choices: tuple[Choice, ...]) -> Choice | None:
     number = parse_int(text)
     if number is not None:
         return choices[number - 1] if 1 <= number <= len(choices) else None
-    folded = _fold(text)
+    folded = fold(text)
     for choice in choices:
-        if _fold(choice.label) == folded:
+        if fold(choice.label) == folded:
             return choice
     return None
 
