@@ -18,6 +18,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Literal, NamedTuple
+from urllib.parse import quote
 
 import qrcode  # type: ignore[import-untyped]
 from arabic_reshaper import ArabicReshaper, config_for_true_type_font  # type: ignore[import-untyped]
@@ -108,6 +109,16 @@ Shape = Box | Text | QrCode
 def telegram_link(bot_username: str, join_code: str) -> PosterLink:
     """The Telegram deep link that opens the bot with the join code."""
     return PosterLink(N_("Telegram"), f"https://t.me/{bot_username}?start={join_code}")
+
+
+def whatsapp_link(number: str, join_code: str) -> PosterLink:
+    """WhatsApp's click-to-chat link: it opens a chat with the bot's number, "join CODE" typed.
+
+    The English keyword is used on both halves: every keyword joins, and it keeps the link
+    under the code short and legible (katıl and انضم would be percent-escaped).
+    """
+    text = quote(f"join {join_code}")
+    return PosterLink(N_("WhatsApp"), f"https://wa.me/{number.removeprefix('+')}?text={text}")
 
 
 def font_path(name: str) -> Path:

@@ -137,3 +137,22 @@ async def test_poster_refuses_bad_input_in_one_line_and_writes_nothing(
     bad_setting.refused("TELEGRAM_BOT_USERNAME 'x' is not a Telegram bot's username")
     assert not out.exists()
     assert _written(tmp_path) == []
+
+
+async def test_with_whatsapp_configured_each_half_also_has_the_click_to_chat_code(
+    cli_env: dict[str, str], demo: str, tmp_path: Path
+) -> None:
+    env = {
+        **cli_env,
+        "TELEGRAM_BOT_USERNAME": BOT,
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "test-auth-token",
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+905320000000",
+        "PUBLIC_BASE_URL": "https://bot.example.org",
+    }
+    await reslog(env, "poster", demo, "--out", tmp_path)
+    whatsapp = "https://wa.me/905320000000?text=join%20ZEYTINBURNU"
+    with Image.open(tmp_path / "poster-ZEYTINBURNU.png") as image:
+        assert _qr_texts(image) == sorted([LINK, LINK, whatsapp, whatsapp])
+    _pages, _size, lines, _picture = _pdf_page(tmp_path / "poster-ZEYTINBURNU.pdf")
+    assert "واتساب" in lines and "WhatsApp" in lines

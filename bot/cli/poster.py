@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, run_async
 from bot.settings import Settings, bot_username
+
+if TYPE_CHECKING:
+    from bot.poster import PosterLink
 
 
 def _username(args: argparse.Namespace, settings: Settings) -> str:
@@ -40,7 +44,6 @@ async def _poster(args: argparse.Namespace, settings: Settings) -> int:
         lay_out_poster,
         render_pdf,
         render_png,
-        telegram_link,
     )
 
     username = _username(args, settings)
@@ -51,7 +54,7 @@ async def _poster(args: argparse.Namespace, settings: Settings) -> int:
             join_code=code,
             assembly=dict(assembly.name),
             municipality=dict(assembly.municipality.name),
-            links=(telegram_link(username, code),),
+            links=_links(settings, username, code),
         )
     missing = [lang for lang in POSTER_LANGUAGES if not content.assembly.get(lang)]
     if missing:
@@ -68,6 +71,16 @@ async def _poster(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _links(settings: Settings, username: str, code: str) -> tuple[PosterLink, ...]:
+    """The Telegram link, and WhatsApp's click-to-chat link once WhatsApp is configured."""
+    from bot.poster import telegram_link, whatsapp_link
+
+    links = [telegram_link(username, code)]
+    if settings.whatsapp is not None:
+        links.append(whatsapp_link(settings.whatsapp.sender, code))
+    return tuple(links)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the poster command."""
     poster = commands.add_parser(
@@ -76,8 +89,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description=(
             "Write poster-CODE.pdf and poster-CODE.png: one A4 page with a Turkish half and "
             "an Arabic half, each with the assembly's name, a call to join, a QR code of the "
-            "Telegram link https://t.me/BOT?start=CODE with the link written below it, the "
-            "join code and the municipality."
+            "Telegram link https://t.me/BOT?start=CODE (and, once WhatsApp is configured, of "
+            "its click-to-chat link https://wa.me/NUMBER?text=join%20CODE) with each link "
+            "written below it, the join code and the municipality."
         ),
     )
     poster.add_argument("code", help="the assembly's join code")
