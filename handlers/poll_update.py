@@ -7,7 +7,8 @@
   to /polls with a fresh nonce, so no answer can land on a question they were not shown.
 - A poll with at least one response, or a closed one: its questions and options are locked.
   The file may only correct texts: the same questions in the same order with the same kinds,
-  the same number of options and the same min and max. Then the texts are changed in place,
+  the same number of options and the same min and max, and no option worded as another option
+  of its question was (that is a reorder: every stored answer would change meaning). Then the texts are changed in place,
   the rows keep their ids and every stored answer still points at the question it was given
   for (``CORRECTED``); the invitation and results messages of the poll are written anew with
   the corrected wording, for whoever has not been sent them yet. Any other change is refused
@@ -111,8 +112,25 @@ def first_difference(poll: Poll, spec: PollSpec) -> tuple[int | None, LazyText] 
         zip(poll.questions, spec.questions, strict=True), start=1
     ):
         found = _question_difference(question, wanted, question_place(number))
+        if found is None:
+            found = _moved_option(question, wanted, number)
         if found is not None:
             return wanted.line, found
+    return None
+
+
+def _moved_option(question: Question, wanted: QuestionSpec, number: int) -> LazyText | None:
+    """An option the file words as another option of the question was worded: the options
+    were reordered, which would give every stored answer another meaning."""
+    for index, text in enumerate(wanted.options, start=1):
+        for other, stored in enumerate(question.options, start=1):
+            same = any(text.get(lang) and text.get(lang) == stored.text.get(lang) for lang in text)
+            if other != index and same:
+                return lazy(
+                    N_("{where} is worded as {other} was: the options were reordered"),
+                    where=option_place(number, index),
+                    other=option_place(number, other),
+                )
     return None
 
 

@@ -125,12 +125,28 @@ async def test_reimporting_replaces_an_unanswered_poll_and_then_only_corrects_it
     fewer = write_variant(tmp_path, "fewer", {**corrections, **WITHOUT_OPTION_4})
     bounds = write_variant(tmp_path, "bounds", {**corrections, 46: "    max: 40"})
     six = write_variant(tmp_path, "six", {k: v for k, v in corrections.items() if v})
-    runs = await reslog_all(cli_env, [["poll", "import", path] for path in (kind, fewer, bounds)])
+    swapped = write_variant(
+        tmp_path,
+        "swapped",
+        {
+            **corrections,
+            16: '      - {tr: "Toplu taşıma", ar: "النقل العام", en: "Public transport"}',
+            18: '      - {tr: "Temizlik ve çöp toplama", ar: "النظافة وجمع النفايات",'
+            ' en: "Cleaning and waste collection"}',
+        },
+    )
+    paths = (kind, fewer, bounds, swapped)
+    runs = await reslog_all(cli_env, [["poll", "import", path] for path in paths])
     runs.append(await reslog(cli_env, "poll", "import", six))
     expected = [
         (kind, 30, "question 3 is yesno in the file but scale in the poll"),
         (fewer, 10, "question 1 has a different number of options: 3 in the file, 4 in the poll"),
         (bounds, 40, "question 5 accepts 1–40 in the file but 1–30 in the poll"),
+        (
+            swapped,
+            10,
+            "question 1 option 1 is worded as question 1 option 3 was: the options were reordered",
+        ),
         (six, 9, "the number of questions differs: 6 in the file, 5 in the poll"),
     ]
     for run, (path, line, difference) in zip(runs, expected, strict=True):
