@@ -230,9 +230,7 @@ class Dispatcher:
             return Outcome(row.id, FAILED, error="the address cannot be read")
         if row.text is None:
             return Outcome(row.id, FAILED, error="the notice has no text in this language")
-        message = Outbound(
-            address, row.text, row.language, row.last_inbound_at, row.template_only
-        )
+        message = Outbound(address, row.text, row.language, row.last_inbound_at, row.template_only)
         try:
             message_id = await self.sender.send(message)
         except Throttled as exc:
