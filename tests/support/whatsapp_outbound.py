@@ -1,14 +1,20 @@
-"""Settings and a running sender for tests of outbound WhatsApp against the fake Twilio API."""
+"""Settings, a running sender and outbox helpers for tests of outbound WhatsApp against the fake
+Twilio API."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Secret
 
 from bot.channels.whatsapp_sender import WhatsAppSender, whatsapp_sender
 from bot.settings import WhatsAppSettings
+from handlers.notice_queue import queue_notice
+from storage.base import utcnow
+from storage.models import Notice, OutboxMessage, Participant
 from tests.fakes.twilio_api import FakeTwilioApi
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -66,3 +72,30 @@ def twilio_env(fake: FakeTwilioApi, **extra: str) -> dict[str, str]:
         "WHATSAPP_TEMPLATES": ",".join(f"{k}={v}" for k, v in TEMPLATES.items()),
         **extra,
     }
+
+
+async def queue(sessions: async_sessionmaker[AsyncSession], notice_id: int) -> int:
+    """Confirm a draft notice as a facilitator would; how many people it goes to."""
+    async with sessions() as session:
+        notice = await session.get(Notice, notice_id)
+        assert notice is not None
+        count = await queue_notice(session, notice, utcnow())
+        await session.commit()
+    return count
+
+
+async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    """Every outbox row, oldest first."""
+    async with sessions() as session:
+        return list(
+            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        )
+
+
+async def stopped_ids(sessions: async_sessionmaker[AsyncSession]) -> set[int]:
+    """The participants who are stopped."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(Participant.id).where(Participant.stopped_at.is_not(None))
+        )
+        return set(found.scalars())
