@@ -135,7 +135,7 @@ async def test_unsigned_or_wrongly_signed_reports_are_refused_and_change_nothing
         {"signature": other_url},
         {"signature": other_token},
     ):
-        answer = await fake.send_status(message.sid, "read", **kwargs)  # type: ignore[arg-type]
+        answer = await fake.send_status(message.sid, "read", **kwargs)
         assert answer.status_code == 403
     async with httpx.AsyncClient(transport=fake.callback_transport) as http:
         garbage = await http.post(

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -102,9 +102,12 @@ async def _signed_form(request: Request, validator: RequestValidator, url: str) 
         if len(body) > MAX_BODY_BYTES:
             return None
     try:
-        form = FormData(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        pairs: list[tuple[str, str | UploadFile]] = list(
+            parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        )
     except (UnicodeDecodeError, ValueError):
         return None
+    form = FormData(pairs)
     if not validator.validate(url, form, signature):
         return None
     return form
