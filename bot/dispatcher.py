@@ -170,6 +170,7 @@ class Dispatcher:
                 await session.commit()
         sent = list(await asyncio.gather(*(self._send(row, addresses[row.id]) for row in ready)))
         self.pacer.spend(len(ready))
+        self._free_chats_not_sent_to(ready, sent, addresses)
         stopped = [
             row.participant_id for row, o in zip(ready, sent, strict=True) if o.status == BLOCKED
         ]
@@ -208,6 +209,18 @@ class Dispatcher:
             self.chat_free_at[key] = now + self.sender.chat_interval(key)
             ready.append(row)
         return ready, held
+
+    def _free_chats_not_sent_to(
+        self,
+        ready: Sequence[Claimed],
+        outcomes: Sequence[Outcome],
+        addresses: dict[int, str | None],
+    ) -> None:
+        """A refused request sent the chat nothing: its retry need not wait the chat's interval."""
+        for row, outcome in zip(ready, outcomes, strict=True):
+            address = addresses[row.id]
+            if outcome.status != SENT and address is not None:
+                self.chat_free_at.pop(address, None)
 
     def _log_failures(self, outcomes: Sequence[Outcome]) -> None:
         """One line per distinct reason messages of this round were given up for."""
@@ -248,7 +261,7 @@ class Dispatcher:
         attempts = row.attempts + 1
         if not exc.retryable or attempts >= self.config.max_attempts:
             return Outcome(row.id, FAILED, error=str(exc)[:200])
-        delay = self.config.backoff**attempts * (1 + random.random() / 2)
+        delay = self.config.backoff * 2 ** (attempts - 1) * (1 + random.random() / 2)
         return Outcome(
             row.id, PENDING, error=str(exc)[:200], not_before=utcnow() + timedelta(seconds=delay)
         )
