@@ -10,9 +10,12 @@ any request goes out), sends them concurrently, and settles them in one transact
 - blocked or gone: the row is ``blocked`` and the person stopped, never written to again;
 - refused: the row has ``failed``.
 
-At most one message per second goes to one private chat and twenty a minute to one group; a row
-that would break that waits in the outbox. When the loop starts, rows a dead dispatcher left
-``sending`` become ``unconfirmed``: they may have arrived, so they are not sent again.
+Each channel says how long one chat must wait between two messages (``Sender.chat_interval``:
+Telegram one second for a private chat and three for a group, WhatsApp six, Meta's limit per
+recipient); a row that would break that waits in the outbox. When the loop starts, rows a dead
+dispatcher left ``sending`` become ``unconfirmed``: they may have arrived, so they are not
+sent again. A sender is given the whole ``Outbound`` message: the text, the person's language
+and when they last wrote (WhatsApp needs both outside its 24-hour window).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -47,18 +51,35 @@ from storage.outbox import (
 
 log = logging.getLogger(__name__)
 
-PRIVATE_CHAT_INTERVAL = 1.0
-GROUP_CHAT_INTERVAL = 3.0
 ROUND_SECONDS = 0.05
 LEADERSHIP_RETRY = 5.0
 
 
+@dataclass(frozen=True)
+class Outbound:
+    """One message to send: the address in clear, the text, and what the channel may need.
+
+    ``last_inbound_at`` is when the person last wrote to us; ``template_only`` says the
+    channel already refused this message free-form because that was too long ago.
+    """
+
+    address: str
+    text: str
+    language: str
+    last_inbound_at: datetime | None = None
+    template_only: bool = False
+
+
 class Sender(Protocol):
-    """A channel adapter's way of sending one text to one address."""
+    """A channel adapter's way of sending one message to one person."""
 
     channel: str
 
-    async def send(self, address: str, text: str) -> str:
+    def chat_interval(self, address: str) -> float:
+        """The seconds one chat must wait between two messages."""
+        ...
+
+    async def send(self, message: Outbound) -> str:
         """Send; the channel's message id. Raises ``SendError``."""
         ...
 
@@ -115,7 +136,7 @@ class Dispatcher:
         self.sender = sender
         self.config = config or DispatchConfig()
         self.pacer = Pacer(self.config.rate)
-        self.last_sent: dict[str, float] = {}
+        self.chat_free_at: dict[str, float] = {}
 
     async def recover(self) -> int:
         """Settle what a previous dispatcher left under way; call once when taking over."""
@@ -149,6 +170,7 @@ class Dispatcher:
                 await session.commit()
         sent = list(await asyncio.gather(*(self._send(row, addresses[row.id]) for row in ready)))
         self.pacer.spend(len(ready))
+        self._free_chats_not_sent_to(ready, sent, addresses)
         stopped = [
             row.participant_id for row, o in zip(ready, sent, strict=True) if o.status == BLOCKED
         ]
@@ -156,6 +178,7 @@ class Dispatcher:
             await settle(session, sent, utcnow())
             await stop_participants(session, stopped, utcnow())
             await session.commit()
+        self._log_failures(sent)
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -170,7 +193,7 @@ class Dispatcher:
     ) -> tuple[list[Claimed], list[Outcome]]:
         """Rows that may go now, and the others put back until their chat's interval has passed."""
         now = time.monotonic()
-        self.last_sent = {a: t for a, t in self.last_sent.items() if now - t < GROUP_CHAT_INTERVAL}
+        self.chat_free_at = {a: t for a, t in self.chat_free_at.items() if t > now}
         ready: list[Claimed] = []
         held: list[Outcome] = []
         for row in claimed:
@@ -178,15 +201,32 @@ class Dispatcher:
             if key is None:
                 ready.append(row)
                 continue
-            interval = GROUP_CHAT_INTERVAL if key.startswith("-") else PRIVATE_CHAT_INTERVAL
-            wait = self.last_sent.get(key, now - interval) + interval - now
+            wait = self.chat_free_at.get(key, now) - now
             if wait > 0:
                 until = utcnow() + timedelta(seconds=wait)
                 held.append(Outcome(row.id, PENDING, not_before=until, attempted=False))
                 continue
-            self.last_sent[key] = now
+            self.chat_free_at[key] = now + self.sender.chat_interval(key)
             ready.append(row)
         return ready, held
+
+    def _free_chats_not_sent_to(
+        self,
+        ready: Sequence[Claimed],
+        outcomes: Sequence[Outcome],
+        addresses: dict[int, str | None],
+    ) -> None:
+        """A refused request sent the chat nothing: its retry need not wait the chat's interval."""
+        for row, outcome in zip(ready, outcomes, strict=True):
+            address = addresses[row.id]
+            if outcome.status != SENT and address is not None:
+                self.chat_free_at.pop(address, None)
+
+    def _log_failures(self, outcomes: Sequence[Outcome]) -> None:
+        """One line per distinct reason messages of this round were given up for."""
+        reasons = Counter(o.error or "unknown" for o in outcomes if o.status == FAILED)
+        for reason, count in reasons.items():
+            log.warning("%d %s messages failed: %s", count, self.sender.channel, reason)
 
     def _address(self, row: Claimed) -> str | None:
         """The row's address in clear, or None if it cannot be read."""
@@ -203,8 +243,9 @@ class Dispatcher:
             return Outcome(row.id, FAILED, error="the address cannot be read")
         if row.text is None:
             return Outcome(row.id, FAILED, error="the notice has no text in this language")
+        message = Outbound(address, row.text, row.language, row.last_inbound_at, row.template_only)
         try:
-            message_id = await self.sender.send(address, row.text)
+            message_id = await self.sender.send(message)
         except Throttled as exc:
             self.pacer.pause(exc.retry_after)
             until = utcnow() + timedelta(seconds=exc.retry_after)
@@ -220,7 +261,7 @@ class Dispatcher:
         attempts = row.attempts + 1
         if not exc.retryable or attempts >= self.config.max_attempts:
             return Outcome(row.id, FAILED, error=str(exc)[:200])
-        delay = self.config.backoff**attempts * (1 + random.random() / 2)
+        delay = self.config.backoff * 2 ** (attempts - 1) * (1 + random.random() / 2)
         return Outcome(
             row.id, PENDING, error=str(exc)[:200], not_before=utcnow() + timedelta(seconds=delay)
         )

@@ -2,7 +2,8 @@
 
 Our code names people by a pseudonym or a row id. Some libraries log more when asked for
 DEBUG: python-telegram-bot writes whole updates (user ids, names, texts), httpx writes request
-URLs (the bot token), SQLAlchemy writes statement parameters. Those loggers are held at
+URLs (the bot token), twilio every request and its headers at INFO, SQLAlchemy writes
+statement parameters. Those loggers are held at
 INFO or WARNING whatever the level, so `reslog -v` and ``LOG_LEVEL=DEBUG`` debug the project,
 not leak the people in it.
 """
@@ -20,6 +21,7 @@ LIBRARY_CEILINGS: dict[str, int] = {
     "aiosqlite": logging.WARNING,
     "asyncpg": logging.WARNING,
     "uvicorn.access": logging.WARNING,
+    "twilio": logging.WARNING,  # ten lines of request and headers per message sent at INFO
 }
 
 

@@ -40,6 +40,7 @@ from bot.channels.telegram import (
     sessions_of,
 )
 from bot.channels.telegram_webhook_reply import webhook_reply
+from bot.channels.whatsapp_status import status_routes
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def build_app(settings: Settings, application: TelegramApplication) -> Starlette
         routes=[
             Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *status_routes(settings.whatsapp, lambda: sessions_of(application)),
         ]
     )
     app.state.telegram = application

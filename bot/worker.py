@@ -1,9 +1,13 @@
-"""The worker process: the outbox dispatcher and the scheduler, side by side, until stopped.
+"""The worker process: one outbox dispatcher per channel and the scheduler, side by side, until
+stopped.
 
 ``reslog worker`` runs this; ``reslog run`` (polling) runs the same beside the bot in one
-process. Each takes its own lock, so several workers may run and one of each works. SIGTERM or
-SIGINT stops both between rounds; a SIGKILL loses nothing either, since every claim is committed
-before its message goes out and every scheduled change is one transaction.
+process. The Telegram dispatcher runs when TELEGRAM_BOT_TOKEN is set, the WhatsApp one when
+TWILIO_ACCOUNT_SID is (at WHATSAPP_RATE messages a second from the one sender). Each takes its
+own lock (``dispatcher-telegram``, ``dispatcher-whatsapp``, the scheduler's), so several workers
+may run and one of each works. SIGTERM or SIGINT stops them all between rounds; a SIGKILL loses
+nothing either, since every claim is committed before its message goes out and every scheduled
+change is one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram import file_base_url
 from bot.channels.telegram_sender import TelegramSender
+from bot.channels.whatsapp_sender import whatsapp_sender
 from bot.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
 from bot.scheduler import run_scheduler
 from bot.settings import Settings, SettingsError
@@ -56,6 +61,24 @@ async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
         await engine.dispose()
 
 
+async def dispatch_whatsapp(settings: Settings, stop: asyncio.Event) -> None:
+    """Send the WhatsApp outbox until ``stop`` is set (once this process leads the channel)."""
+    if settings.whatsapp is None:
+        raise SettingsError("Config 'TWILIO_ACCOUNT_SID' is missing, and has no default")
+    engine = create_engine(settings.database_url)
+    try:
+        async with whatsapp_sender(settings.whatsapp) as sender:
+            dispatcher = Dispatcher(
+                create_sessionmaker(engine),
+                settings.cipher(),
+                sender,
+                DispatchConfig(rate=settings.whatsapp.rate),
+            )
+            await lead_and_dispatch(engine, dispatcher, stop)
+    finally:
+        await engine.dispose()
+
+
 async def schedule_polls(settings: Settings, stop: asyncio.Event) -> None:
     """Open, remind and close polls on time until ``stop`` is set (once this process leads)."""
     engine = create_engine(settings.database_url)
@@ -66,11 +89,14 @@ async def schedule_polls(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def background(settings: Settings, stop: asyncio.Event) -> None:
-    """The dispatcher and the scheduler until ``stop`` is set; if one fails, the other stops
-    too and the failure is raised as it is."""
+    """The configured channels' dispatchers and the scheduler until ``stop`` is set; if one
+    fails, the others stop too and the failure is raised as it is."""
     try:
         async with asyncio.TaskGroup() as group:
-            group.create_task(dispatch_telegram(settings, stop))
+            if settings.telegram_bot_token is not None:
+                group.create_task(dispatch_telegram(settings, stop))
+            if settings.whatsapp is not None:
+                group.create_task(dispatch_whatsapp(settings, stop))
             group.create_task(schedule_polls(settings, stop))
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None

@@ -303,12 +303,17 @@ class OutboxMessage(Base):
     skipped (the person opted out before it went) or unconfirmed (the dispatcher stopped while
     the request was under way: it may have arrived, so it is never sent again). A person who
     erases themselves takes their rows with them.
+
+    ``delivery_status`` is what the channel reported afterwards, for channels that report it
+    (WhatsApp's status callbacks: queued, sending, sent, delivered, read, failed, undelivered;
+    it never goes backwards); ``delivered_at`` is when it was first known to have arrived.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("notice_id", "participant_id"),
         Index("ix_outbox_due", "channel", "status", "priority", "not_before"),
+        Index("ix_outbox_external_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -326,3 +331,5 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(200))
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivered_at: Mapped[datetime | None]

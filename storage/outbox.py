@@ -6,6 +6,11 @@ PostgreSQL with ``FOR UPDATE SKIP LOCKED``), sends them, and settles each in one
 Only one dispatcher per channel runs, so a row still ``sending`` when a dispatcher starts was
 under way when the last one died: it becomes ``unconfirmed`` and is never sent again, because
 it may have arrived. That is what keeps every notice from going to anyone twice.
+
+A channel that reports delivery afterwards (WhatsApp, through Twilio's status callbacks) moves
+``delivery_status`` forward only (``record_delivery``); the row's ``status`` keeps its meaning,
+except that an opt-out reported late makes it ``blocked``, and a free-form message refused for
+being outside the person's 24-hour window goes back to ``pending``, to be sent as a template.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import Recipient
@@ -25,6 +30,24 @@ PENDING, SENDING, SENT = "pending", "sending", "sent"
 FAILED, BLOCKED, SKIPPED, UNCONFIRMED = "failed", "blocked", "skipped", "unconfirmed"
 FINAL = frozenset({SENT, FAILED, BLOCKED, SKIPPED, UNCONFIRMED})
 INSERT_BATCH = 5000
+
+# What a channel may report after sending, in the order a message goes through it: a report
+# is recorded only if it ranks above the one recorded (a late "sent" after "read" changes
+# nothing). Failing ranks with arriving: a message either arrives or fails, then may be read.
+DELIVERY_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "read": 4,
+}
+ARRIVED = frozenset({"delivered", "read"})
+NOT_DELIVERED = frozenset({"failed", "undelivered"})
+WINDOW_RESENDS = 3  # sends of one row, all told, before a window refusal is left as it is
 
 
 @dataclass(frozen=True)
@@ -36,6 +59,9 @@ class Claimed:
     address_enc: str | None
     text: str | None
     attempts: int
+    language: str = ""
+    last_inbound_at: datetime | None = None
+    template_only: bool = False  # the channel refused it free-form once: outside the window
 
 
 @dataclass(frozen=True)
@@ -113,8 +139,10 @@ async def claim_due(
             OutboxMessage.participant_id,
             OutboxMessage.language,
             OutboxMessage.attempts,
+            OutboxMessage.delivery_status,
             Participant.address_enc,
             Participant.stopped_at,
+            Participant.last_inbound_at,
             Notice.text,
         )
         .join(Participant, Participant.id == OutboxMessage.participant_id)
@@ -124,12 +152,22 @@ async def claim_due(
     )
     claimed: list[Claimed] = []
     stopped: list[int] = []
-    for row_id, participant_id, language, attempts, address_enc, stopped_at, texts in rows:
-        if stopped_at is not None:
-            stopped.append(row_id)
+    for row in rows:
+        if row.stopped_at is not None:
+            stopped.append(row.id)
             continue
-        text = (texts or {}).get(language)
-        claimed.append(Claimed(row_id, participant_id, address_enc, text, attempts))
+        claimed.append(
+            Claimed(
+                row.id,
+                row.participant_id,
+                row.address_enc,
+                (row.text or {}).get(row.language),
+                row.attempts,
+                language=row.language,
+                last_inbound_at=row.last_inbound_at,
+                template_only=row.delivery_status in NOT_DELIVERED,
+            )
+        )
     if stopped:
         await session.execute(
             update(OutboxMessage)
@@ -145,8 +183,13 @@ async def settle(session: AsyncSession, outcomes: Iterable[Outcome], now: dateti
         values: dict[str, object] = {"status": outcome.status, "error": outcome.error}
         if outcome.attempted:
             values["attempts"] = OutboxMessage.attempts + 1
-        if outcome.status == SENT:
-            values.update(sent_at=now, external_id=outcome.external_id)
+        if outcome.status == SENT:  # a new message: what was reported of an earlier one is void
+            values.update(
+                sent_at=now,
+                external_id=outcome.external_id,
+                delivery_status=None,
+                delivered_at=None,
+            )
         if outcome.not_before is not None:
             values["not_before"] = outcome.not_before
         await session.execute(
@@ -174,6 +217,71 @@ async def mark_unconfirmed(session: AsyncSession, channel: str) -> int:
         .values(status=UNCONFIRMED, error="the dispatcher stopped while sending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a channel reported about one message it was given: its id there, and how it fares."""
+
+    channel: str
+    external_id: str
+    status: str
+    stopped: bool = False  # the person opted out or blocked the sender
+    outside_window: bool = False  # refused free-form: the person's window had closed
+    error: str | None = None
+
+
+async def record_delivery(session: AsyncSession, report: DeliveryReport, now: datetime) -> bool:
+    """Move the row's delivery status forward (in the caller's transaction); whether it moved.
+
+    A report about an unknown message, or one no further than what is recorded, changes
+    nothing. A failure because the person opted out blocks the row and stops the person; one
+    because their window had closed sends the row again, as a template, if it had gone free-form.
+    """
+    rank = DELIVERY_RANK.get(report.status)
+    if rank is None:
+        return False
+    lower = [status for status, r in DELIVERY_RANK.items() if r < rank]
+    values: dict[str, object] = {"delivery_status": report.status}
+    if report.status in ARRIVED:
+        values["delivered_at"] = func.coalesce(OutboxMessage.delivered_at, now)
+    if report.error is not None:
+        values["error"] = report.error[:200]
+    row = (
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == report.channel,
+                OutboxMessage.external_id == report.external_id,
+                or_(
+                    OutboxMessage.delivery_status.is_(None),
+                    OutboxMessage.delivery_status.in_(lower),
+                ),
+            )
+            .values(**values)
+            .returning(OutboxMessage.id, OutboxMessage.participant_id)
+        )
+    ).first()
+    if row is None:
+        return False
+    if report.status in NOT_DELIVERED and report.stopped:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row.id).values(status=BLOCKED)
+        )
+        await stop_participants(session, [row.participant_id], now)
+    elif report.status in NOT_DELIVERED and report.outside_window:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                and_(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.status == SENT,
+                    OutboxMessage.attempts < WINDOW_RESENDS,
+                )
+            )
+            .values(status=PENDING, not_before=now)
+        )
+    return True
 
 
 async def delivery_counts(

@@ -16,10 +16,13 @@ from telegram.error import (
 )
 
 from bot.channels.telegram_parse import CHANNEL
+from bot.dispatcher import Outbound
 from bot.send_errors import ContactStopped, Rejected, Throttled, Unreachable
 
 # BadRequest descriptions that mean the person is gone rather than the message being wrong.
 GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
+PRIVATE_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one chat
+GROUP_CHAT_INTERVAL = 3.0  # and twenty a minute to one group (whose ids are negative)
 
 
 class TelegramSender:
@@ -30,10 +33,15 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, address: str, text: str) -> str:
-        """Send a text; the message id Telegram gave it. Raises a ``SendError``."""
+    def chat_interval(self, address: str) -> float:
+        """One second between two messages to a private chat, three to a group."""
+        return GROUP_CHAT_INTERVAL if address.startswith("-") else PRIVATE_CHAT_INTERVAL
+
+    async def send(self, message: Outbound) -> str:
+        """Send the text (in any window: Telegram has none); the message id Telegram gave it.
+        Raises a ``SendError``."""
         try:
-            message = await self.bot.send_message(chat_id=int(address), text=text)
+            sent = await self.bot.send_message(chat_id=int(message.address), text=message.text)
         except RetryAfter as exc:
             with warnings.catch_warnings():  # the library announces a change of type; both are read
                 warnings.simplefilter("ignore")
@@ -51,7 +59,7 @@ class TelegramSender:
             raise Unreachable(exc.message) from exc
         except TelegramError as exc:
             raise Unreachable(exc.message) from exc
-        return str(message.message_id)
+        return str(sent.message_id)
 
 
 def _seconds(retry_after: int | timedelta) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,12 +23,20 @@ TEXTS = {
 
 @dataclass(frozen=True)
 class Member:
-    """A Telegram user who joined and accepted the notice."""
+    """A person who joined and accepted the notice: a Telegram user, or on WhatsApp the number
+    ``+<user_id>`` (``last_inbound_at``: when they last wrote)."""
 
     user_id: int
     language: str
     profile: dict[str, str] = field(default_factory=dict)
     stopped: bool = False
+    channel: str = "telegram"
+    last_inbound_at: datetime | None = None
+
+    @property
+    def address(self) -> str:
+        """The address on the member's channel: the Telegram id, or the E.164 number."""
+        return f"+{self.user_id}" if self.channel == "whatsapp" else str(self.user_id)
 
 
 async def add_members(
@@ -37,22 +46,24 @@ async def add_members(
     code: str,
     members: Sequence[Member],
 ) -> dict[int, Json]:
-    """Write the members and open their chats at the fake Bot API, if any; its users by user id."""
+    """Write the members and open the Telegram members' chats at the fake Bot API, if any; its
+    users by user id."""
     users: dict[int, Json] = {}
     async with sessions() as session:
         assembly = await assembly_by_code(session, code)
         assert assembly is not None
         for member in members:
-            if fake is not None:
+            if fake is not None and member.channel == "telegram":
                 users[member.user_id] = fake.user(member.user_id, "P", member.language)
             person = Participant(
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", str(member.user_id)),
-                address_enc=cipher.encrypt(str(member.user_id)),
+                channel=member.channel,
+                address_hash=cipher.lookup_hash(member.channel, member.address),
+                address_enc=cipher.encrypt(member.address),
                 language=member.language,
                 consented_at=utcnow(),
                 consent_version="test",
                 stopped_at=utcnow() if member.stopped else None,
+                last_inbound_at=member.last_inbound_at,
                 created_at=utcnow(),
                 step="idle",
                 step_data={},

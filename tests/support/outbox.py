@@ -18,7 +18,7 @@ async def drain(sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatch
     await dispatcher.recover()
     for _ in range(DRAIN_ROUNDS):
         async with sessions() as session:
-            if await pending_count(session, "telegram") == 0:
+            if await pending_count(session, dispatcher.sender.channel) == 0:
                 return
         if await dispatcher.run_round() == 0:
             await asyncio.sleep(0.02)
