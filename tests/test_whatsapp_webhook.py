@@ -24,7 +24,13 @@ from starlette.applications import Starlette
 
 from bot.channels.telegram import cipher_of, sessions_of
 from bot.channels.whatsapp_signature import SIGNATURE_HEADER
-from bot.channels.whatsapp_webhook import WHATSAPP_PATH, WhatsAppWebhook, reference
+from bot.channels.whatsapp_webhook import (
+    MAX_MESSAGES,
+    WHATSAPP_PATH,
+    WhatsAppWebhook,
+    pack,
+    reference,
+)
 from bot.web import build_app
 from handlers.i18n import _, use_language
 from storage.crypto import AddressCipher
@@ -473,3 +479,14 @@ print(logging.getLogger("twilio.async_http_client").isEnabledFor(logging.INFO))
     assert done.stdout.strip() == "False"
     assert "our own debug line" in done.stderr  # DEBUG is on for the project
     assert "9998877" not in done.stderr and "Twilio API Request" not in done.stderr
+
+
+def test_a_reply_of_more_messages_than_twiml_takes_is_joined_into_ten_at_most() -> None:
+    texts = [f"{n}. " + "ب" * 500 for n in range(40)]
+    assert pack(texts[:MAX_MESSAGES]) == texts[:MAX_MESSAGES]  # ten go as they are
+    joined = pack(texts[:25])
+    assert len(joined) == 9 and all(len(text) <= 1600 for text in joined)
+    assert "\n\n".join(joined).split("\n\n") == texts[:25]  # in order, nothing lost
+    cut = pack(texts)
+    assert len(cut) == MAX_MESSAGES
+    assert "\n\n".join(cut).split("\n\n") == texts[:30]

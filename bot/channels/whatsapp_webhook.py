@@ -72,6 +72,7 @@ class WhatsAppWebhook:
     cipher: Callable[[], AddressCipher]
     deadline: float = REPLY_DEADLINE
     turns: PersonTurns = field(default_factory=PersonTurns)
+    _running: set[asyncio.Future[list[str]]] = field(default_factory=set, repr=False)
 
     def route(self) -> Route:
         """The Starlette route of the endpoint."""
@@ -105,6 +106,8 @@ class WhatsAppWebhook:
     async def _answer(self, incoming: Incoming) -> Response:
         """The replies as TwiML, or an empty TwiML if the turn outlasts the deadline."""
         turn = asyncio.ensure_future(self._turn(incoming))
+        self._running.add(turn)  # the loop keeps only a weak reference to a task
+        turn.add_done_callback(self._running.discard)
         try:
             async with asyncio.timeout(self.deadline):
                 texts = await asyncio.shield(turn)
