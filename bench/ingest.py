@@ -1,11 +1,14 @@
-"""How fast answers go through the whole Telegram webhook path, beside the bare inserts.
+"""How fast answers go through the whole webhook path, Telegram's and WhatsApp's, beside the bare inserts.
 
-    python -m bench.ingest [--backend sqlite postgres] [--people 500] [--concurrency 100]
-                           [--rate 200] [--seconds 10]
+    python -m bench.ingest [--backend sqlite postgres] [--channel telegram whatsapp]
+                           [--people 500] [--concurrency 100] [--rate 200] [--seconds 10]
 
 For each database: a fresh migrated database with the demo assembly; the bot as its own process
-(`reslog serve`) talking to a fake Bot API on loopback; participants written in bulk, standing
-at the demo poll's first question. Then:
+(`reslog serve`) talking to a fake Bot API on loopback, with WhatsApp configured; participants
+of the channel written in bulk, standing at the demo poll's first question. Telegram updates
+are posted with the webhook secret and the reply rides in the answer, as Telegram would make
+it; WhatsApp messages are Twilio's forms, signed with twilio's ``RequestValidator``, and the
+replies come back as TwiML (Arabic speakers type Arabic-Indic digits). Then, per channel:
 
 1. throughput: ``--concurrency`` people at a time each type their six answers, waiting for each
    reply, until ``--people`` have answered: answers/s from the first POST to the last reply;
@@ -33,15 +36,26 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from twilio.request_validator import RequestValidator
 
 from bench.bot_process import BotProcess, cpu_seconds, memory_kib
 from bench.databases import add_backend_argument, on_each_database
-from bench.people import Demo, answered_questions, language_of, seed_demo_assembly, seed_people
+from bench.people import (
+    Demo,
+    address_of,
+    answered_questions,
+    language_of,
+    seed_demo_assembly,
+    seed_people,
+)
 from bot.channels.telegram_order import MAX_ACTIVE
+from bot.channels.whatsapp_signature import SIGNATURE_HEADER
+from bot.channels.whatsapp_webhook import WHATSAPP_PATH
 from bot.web import WEBHOOK_PATH
 from storage.base import utcnow
 from storage.crypto import AddressCipher, generate_secret_key
@@ -57,11 +71,22 @@ GOALS = "goals: ≥ 1,000 answers/s on SQLite, p99 < 50 ms at 200 answers/s, pea
 THROUGHPUT_USERS = 10_000_000
 LATENCY_USERS = 20_000_000
 RAW_USERS = 30_000_000
+CHANNELS = ("telegram", "whatsapp")
+CHANNEL_OFFSET = {"telegram": 0, "whatsapp": 100_000_000}  # user ids of each channel apart
+TWILIO_ACCOUNT = "AC" + "0" * 32
+TWILIO_TOKEN = "bench-twilio-auth-token"
+TWILIO_SENDER = "+908501234567"
+PUBLIC_BASE_URL = "https://bench.example.org"
+ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
-def typed_answers(user_id: int) -> tuple[str, ...]:
+def typed_answers(user_id: int, channel: str = "telegram") -> tuple[str, ...]:
     """What a benchmark user types, one message per question of the demo poll."""
-    return (*TYPED_ANSWERS, SUGGESTIONS[language_of(user_id)])
+    language = language_of(user_id)
+    typed: tuple[str, ...] = TYPED_ANSWERS
+    if channel == "whatsapp" and language == "ar":
+        typed = tuple(text.translate(ARABIC_DIGITS) for text in TYPED_ANSWERS)
+    return (*typed, SUGGESTIONS[language])
 
 
 @dataclass(frozen=True)
@@ -90,32 +115,79 @@ class Figures:
     expected: int
     driver_cpu: float
     bot_cpu_ms: float
+    channel: str = "telegram"
 
 
-class Webhook:
+class Webhook(Protocol):
+    """Delivers one person's message to the bot as their channel would."""
+
+    channel: str
+
+    async def send(self, user_id: int, text: str) -> None:
+        """Deliver one message; returns once the bot answered 200 (committed and replied)."""
+
+
+class TelegramWebhook:
     """Posts Telegram updates to the bot's webhook as Telegram would."""
+
+    channel = "telegram"
 
     def __init__(self, client: httpx.AsyncClient, url: str, fake: FakeBotApi) -> None:
         self.client = client
         self.url = url
         self.fake = fake
+        self.users: dict[int, dict[str, object]] = {}
 
-    async def send(self, user: dict[str, object], text: str) -> None:
+    async def send(self, user_id: int, text: str) -> None:
         """Deliver one message; returns once the bot answered 200 (committed and replied).
 
         The reply may ride in the 200 itself; the fake then makes that call, as Telegram does.
         """
+        user = self.users.get(user_id)
+        if user is None:
+            user = self.users[user_id] = self.fake.user(user_id, "P", language_of(user_id))
         update = self.fake.text_update(user, text)
         reply = await self.fake.post_update(self.client, self.url, update, WEBHOOK_SECRET)
         if reply.status_code != 200:
             raise RuntimeError(f"the webhook answered {reply.status_code}: {reply.text[:200]}")
 
 
+class WhatsAppWebhook:
+    """Posts WhatsApp messages to the bot as Twilio would: signed forms, TwiML answers."""
+
+    channel = "whatsapp"
+
+    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+        self.client = client
+        self.url = url
+        self.validator = RequestValidator(TWILIO_TOKEN)
+        self.sids = iter(range(1, 1 << 62))
+
+    async def send(self, user_id: int, text: str) -> None:
+        """Deliver one message; returns once the bot answered with the replies' TwiML."""
+        sid = f"SM{next(self.sids):032x}"
+        form = {
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "AccountSid": TWILIO_ACCOUNT,
+            "From": "whatsapp:" + address_of("whatsapp", user_id),
+            "To": "whatsapp:" + TWILIO_SENDER,
+            "Body": text,
+            "NumMedia": "0",
+            "ProfileName": "P",
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+        }
+        signature = self.validator.compute_signature(PUBLIC_BASE_URL + WHATSAPP_PATH, form)
+        reply = await self.client.post(self.url, data=form, headers={SIGNATURE_HEADER: signature})
+        if reply.status_code != 200 or b"<Message>" not in reply.content:
+            raise RuntimeError(f"the webhook answered {reply.status_code}: {reply.text[:200]}")
+
+
 async def answer_all(webhook: Webhook, user_id: int) -> None:
     """One person types every answer of the demo poll, waiting for each reply."""
-    user = webhook.fake.user(user_id, "P", language_of(user_id))
-    for text in typed_answers(user_id):
-        await webhook.send(user, text)
+    for text in typed_answers(user_id, webhook.channel):
+        await webhook.send(user_id, text)
 
 
 async def closed_loop(webhook: Webhook, user_ids: Sequence[int], concurrency: int) -> float:
@@ -141,8 +213,8 @@ async def open_loop(
     Answer i comes from person i mod n, so one person's answers are n/rate seconds apart; a
     person's next answer still waits for the previous one's reply, as a person would.
     """
-    users = [webhook.fake.user(u, "P", language_of(u)) for u in user_ids]
-    texts = [typed_answers(u) for u in user_ids]
+    users = list(user_ids)
+    texts = [typed_answers(u, webhook.channel) for u in user_ids]
     total = sum(len(t) for t in texts)
     latencies: list[float] = []
     previous: dict[int, asyncio.Task[None]] = {}
@@ -171,6 +243,7 @@ async def raw_inserts(
     demo: Demo,
     participant_ids: Sequence[int],
     concurrency: int,
+    key_space: str = "bench",
 ) -> tuple[float, list[float]]:
     """The bot's writes for every answer, without the bot: the seconds and each one's latency."""
     async with sessions() as session:
@@ -188,7 +261,7 @@ async def raw_inserts(
         async with sessions() as session:
             session.add(
                 InboundMessage(
-                    channel="bench", external_id=str(next(message_ids)), received_at=utcnow()
+                    channel=key_space, external_id=str(next(message_ids)), received_at=utcnow()
                 )
             )
             person = await session.get(Participant, participant_id)
@@ -230,19 +303,20 @@ async def raw_inserts(
 
 
 async def measure(
-    backend: str, database_url: str, args: argparse.Namespace, folder: Path
+    backend: str, database_url: str, args: argparse.Namespace, folder: Path, channel: str
 ) -> Figures:
-    """Run the three measurements on one database."""
+    """Run the three measurements on one database, through one channel's webhook."""
     secret = generate_secret_key()
     cipher = AddressCipher.from_secret(secret)
     engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
+    offset = CHANNEL_OFFSET[channel]
     try:
         demo = await seed_demo_assembly(sessions)
         per_person = demo.questions
-        throughput_ids = [THROUGHPUT_USERS + i for i in range(args.people)]
-        raw_ids = [RAW_USERS + i for i in range(args.people)]
-        people = await seed_people(sessions, cipher, demo, throughput_ids)
+        throughput_ids = [offset + THROUGHPUT_USERS + i for i in range(args.people)]
+        raw_ids = [offset + RAW_USERS + i for i in range(args.people)]
+        people = await seed_people(sessions, cipher, demo, throughput_ids, channel)
         async with FakeBotApi() as fake:
             env = {
                 "DATABASE_URL": database_url,
@@ -250,15 +324,23 @@ async def measure(
                 "TELEGRAM_BOT_TOKEN": fake.token,
                 "TELEGRAM_API_BASE_URL": fake.base_url,
                 "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT,
+                "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+                "TWILIO_WHATSAPP_FROM": TWILIO_SENDER,
+                "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
                 "LOG_LEVEL": "WARNING",
             }
-            async with BotProcess(env, folder / f"bot-{backend}.log") as bot:
+            async with BotProcess(env, folder / f"bot-{backend}-{channel}.log") as bot:
                 idle_rss = memory_kib(bot.pid, "VmRSS")
                 # Idle connections are dropped before the server's keep-alive timeout (5 s) ends
                 # them, so a request never goes out on a connection the server is closing.
                 limits = httpx.Limits(max_connections=args.concurrency + 50, keepalive_expiry=1)
                 async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-                    webhook = Webhook(client, bot.base_url + WEBHOOK_PATH, fake)
+                    webhook: Webhook = (
+                        WhatsAppWebhook(client, bot.base_url + WHATSAPP_PATH)
+                        if channel == "whatsapp"
+                        else TelegramWebhook(client, bot.base_url + WEBHOOK_PATH, fake)
+                    )
                     cpu, bot_cpu = time.process_time(), cpu_seconds(bot.pid)
                     seconds = await closed_loop(webhook, throughput_ids, args.concurrency)
                     driver_cpu = (time.process_time() - cpu) / seconds
@@ -267,14 +349,15 @@ async def measure(
                     capacity = len(throughput_ids) * per_person / seconds
                     for run, rate in enumerate((args.rate, capacity / 2)):
                         count = max(1, round(rate * args.seconds / per_person))
-                        ids = [LATENCY_USERS + run * 1_000_000 + i for i in range(count)]
-                        people.update(await seed_people(sessions, cipher, demo, ids))
+                        first = offset + LATENCY_USERS + run * 1_000_000
+                        ids = [first + i for i in range(count)]
+                        people.update(await seed_people(sessions, cipher, demo, ids, channel))
                         latencies, achieved = await open_loop(webhook, ids, rate)
                         paced.append(Paced(rate, achieved, latencies))
                 peak_rss = memory_kib(bot.pid, "VmHWM")
         raw_people = await seed_people(sessions, cipher, demo, raw_ids)
         raw_seconds, raw_latencies = await raw_inserts(
-            sessions, demo, [raw_people[u] for u in raw_ids], MAX_ACTIVE
+            sessions, demo, [raw_people[u] for u in raw_ids], MAX_ACTIVE, f"bench-{channel}"
         )
         bot_people = list(people.values())
         stored, _complete = await answered_questions(sessions, bot_people)
@@ -299,6 +382,7 @@ async def measure(
         expected=len(bot_people) * per_person,
         driver_cpu=driver_cpu,
         bot_cpu_ms=bot_cpu / (len(throughput_ids) * per_person) * 1000,
+        channel=channel,
     )
 
 
@@ -313,7 +397,7 @@ def report(figures: Figures, args: argparse.Namespace) -> None:
     raw_rate = figures.raw_answers / figures.raw_seconds
     rows = [
         (
-            f"answers/s through the webhook ({args.concurrency} people at once)",
+            f"answers/s through the {figures.channel} webhook ({args.concurrency} at once)",
             f"{rate:,.0f}/s",
             f"bare inserts {raw_rate:,.0f}/s; ratio {rate / raw_rate:.2f}; "
             f"bot CPU {figures.bot_cpu_ms:.1f} ms per answer",
@@ -339,7 +423,7 @@ def report(figures: Figures, args: argparse.Namespace) -> None:
         ),
     ]
     for name, measured, baseline in rows:
-        print(f"{figures.backend:<10} {name:<58} {measured:>14}   {baseline}")
+        print(f"{figures.backend:<10} {figures.channel:<9} {name:<58} {measured:>14}   {baseline}")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -348,6 +432,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bench.ingest", description=__doc__.split("\n")[0]
     )
     add_backend_argument(parser)
+    parser.add_argument(
+        "--channel", nargs="+", choices=CHANNELS, default=list(CHANNELS), help="webhooks to measure"
+    )
     parser.add_argument("--people", type=int, default=500, help="people in the throughput run")
     parser.add_argument("--concurrency", type=int, default=100, help="people answering at once")
     parser.add_argument("--rate", type=float, default=200.0, help="answers/s in the latency run")
@@ -359,7 +446,8 @@ async def run(args: argparse.Namespace) -> int:
     """Measure on every requested database and print the figures."""
 
     async def measure_and_report(backend: str, url: str, folder: Path) -> None:
-        report(await measure(backend, url, args, folder), args)
+        for channel in args.channel:  # one database, each channel's people apart
+            report(await measure(backend, url, args, folder, channel), args)
 
     heading = f"RESLOG ingest benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}; {GOALS}"
     return await on_each_database(args.backend, "bench.ingest", heading, measure_and_report)

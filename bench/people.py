@@ -61,8 +61,9 @@ async def seed_people(
     cipher: AddressCipher,
     demo: Demo,
     user_ids: Sequence[int],
+    channel: str = "telegram",
 ) -> dict[int, int]:
-    """Telegram users who joined the demo assembly and stand at its poll's first question.
+    """Users of a channel who joined the demo assembly and stand at its poll's first question.
 
     Returns participant ids by user id.
     """
@@ -73,9 +74,9 @@ async def seed_people(
             now = utcnow()
             rows = [
                 {
-                    "channel": "telegram",
-                    "address_hash": cipher.lookup_hash("telegram", str(user_id)),
-                    "address_enc": cipher.encrypt(str(user_id)),
+                    "channel": channel,
+                    "address_hash": cipher.lookup_hash(channel, address_of(channel, user_id)),
+                    "address_enc": cipher.encrypt(address_of(channel, user_id)),
                     "language": language_of(user_id),
                     "consented_at": now,
                     "consent_version": CONSENT_VERSION,
@@ -111,6 +112,11 @@ async def seed_people(
                 await session.execute(insert(ProfileAnswer), profile)
         await session.commit()
     return ids
+
+
+def address_of(channel: str, user_id: int) -> str:
+    """A benchmark user's address: the Telegram id, or a WhatsApp phone number made from it."""
+    return f"+90{user_id:010d}" if channel == "whatsapp" else str(user_id)
 
 
 def language_of(user_id: int) -> str:

@@ -2,9 +2,9 @@
 
 Our code names people by a pseudonym or a row id. Some libraries log more when asked for
 DEBUG: python-telegram-bot writes whole updates (user ids, names, texts), httpx writes request
-URLs (the bot token), twilio every request and its headers at INFO, SQLAlchemy writes
-statement parameters. Those loggers are held at
-INFO or WARNING whatever the level, so `reslog -v` and ``LOG_LEVEL=DEBUG`` debug the project,
+URLs (the bot token), SQLAlchemy writes statement parameters, and twilio's HTTP client writes
+every API request's parameters at INFO (the recipient's number and the message's text). Those
+loggers are held at INFO or WARNING whatever the level, so `reslog -v` and ``LOG_LEVEL=DEBUG`` debug the project,
 not leak the people in it.
 """
 

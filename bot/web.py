@@ -9,6 +9,8 @@ harmless. (Queueing the update and answering 200 at once, as the library's examp
 lose every queued update when the process dies.)
 
     POST /telegram/webhook   X-Telegram-Bot-Api-Secret-Token checked when TELEGRAM_WEBHOOK_SECRET is set
+    POST /twilio/whatsapp    only with WhatsApp configured: X-Twilio-Signature checked first
+                             (bot.channels.whatsapp_webhook)
     GET  /healthz            SELECT 1 on the database: 200 {"status": "ok"} or 503
 """
 
@@ -36,11 +38,13 @@ from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TelegramApplication,
     build_application,
+    cipher_of,
     running,
     sessions_of,
 )
 from bot.channels.telegram_webhook_reply import webhook_reply
 from bot.channels.whatsapp_status import status_routes
+from bot.channels.whatsapp_webhook import WhatsAppWebhook
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -52,14 +56,20 @@ HEALTH_TIMEOUT = 5.0
 
 
 def build_app(settings: Settings, application: TelegramApplication) -> Starlette:
-    """The Starlette app serving the webhook of ``application`` and the health check."""
-    app = Starlette(
-        routes=[
-            Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            *status_routes(settings.whatsapp, lambda: sessions_of(application)),
-        ]
-    )
+    """The Starlette app serving the webhook of ``application``, WhatsApp's, and the health check."""
+    routes = [
+        Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if settings.whatsapp is not None:
+        whatsapp = WhatsAppWebhook(
+            settings.whatsapp,
+            sessions=lambda: sessions_of(application),
+            cipher=lambda: cipher_of(application),
+        )
+        routes.append(whatsapp.route())
+        routes += status_routes(settings.whatsapp, lambda: sessions_of(application))
+    app = Starlette(routes=routes)
     app.state.telegram = application
     app.state.webhook_secret = (
         str(settings.telegram_webhook_secret) if settings.telegram_webhook_secret else None
