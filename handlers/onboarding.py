@@ -62,8 +62,17 @@ async def start(turn: Turn, join_code: str | None) -> list[Outgoing]:
 
 
 async def language_prompt(turn: Turn) -> list[Outgoing]:
-    """The language question, asked in every language at once."""
-    order = _language_order(turn.incoming.client_language)
+    """The language question, asked in every language at once.
+
+    The language the client suggested first comes first, and the step remembers it: on WhatsApp
+    only a message in Arabic script suggests Arabic, and the reply "1" that follows must still
+    mean the first language as it was listed.
+    """
+    data = turn.person.step_data or {}
+    first = data.get("suggested") or supported_language(turn.incoming.client_language)
+    if first and data.get("suggested") != first:
+        turn.update(suggested=first)
+    order = _language_order(first)
     lines = []
     for lang in order:
         with use_language(lang):

@@ -117,9 +117,7 @@ async def test_an_arabic_participant_goes_the_whole_way_with_arabic_indic_digits
     demo: str,
 ) -> None:
     amal = Phone("+963944123456", "أمل")
-    # The join phrase `انضم ZEYTINBURNU` (the poster's wa.me link) replaces this /start once the
-    # core reads join phrases; until then the join code comes the way Telegram's deep link sends it.
-    texts = await rig.say(amal, f"/start {demo}")
+    texts = await rig.say(amal, f"انضم {demo}")  # the join phrase
     assert "Please choose your language." in texts[0]
     arabic = number_of(texts, "العربية")
     texts = await rig.say(amal, arabic.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
@@ -189,7 +187,7 @@ async def test_a_turkish_participant_answers_by_number_and_by_the_options_text(
     demo: str,
 ) -> None:
     ayse = Phone("+905551112233", "Ayşe")
-    texts = await rig.say(ayse, f"/start {demo}")  # `katıl ZEYTINBURNU` once the core reads it
+    texts = await rig.say(ayse, f"KATIL {demo.lower()}")  # the join phrase, in any case
     texts = await rig.say(ayse, number_of(texts, "Türkçe"))
     texts = await rig.say(ayse, number_of(texts, "Kabul ediyorum"))
     texts = await rig.say(ayse, number_of(texts, "Yerel halk"))
