@@ -17,13 +17,22 @@ the outermost proxy saw).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from starlette.datastructures import ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
+from bot.settings import WhatsAppSettings
+
+log = logging.getLogger(__name__)
+
 SIGNATURE_HEADER = "X-Twilio-Signature"
+MAX_BODY_BYTES = 256 * 1024
+MAX_FORM_FIELDS = 200
 FORWARDED_PROTO = "X-Forwarded-Proto"
 FORWARDED_HOST = "X-Forwarded-Host"
 SCHEMES = ("http", "https")
@@ -72,3 +81,54 @@ def _same_host(value: str, hostname: str | None) -> str | None:
         return None
     clean = not (parsed.path or parsed.query or parsed.fragment or "@" in parsed.netloc)
     return parsed.netloc if clean and parsed.hostname == hostname else None
+
+
+async def signed_form(
+    request: Request, settings: WhatsAppSettings, path: str
+) -> ImmutableMultiDict[str, str] | Response:
+    """The posted form if Twilio signed it for ``path``; else the answer to give: 403 without a
+    signature (the body unread) or with one that matches no URL, 413 for a body too large."""
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        return PlainTextResponse("forbidden", status_code=403)
+    body = await read_body(request, MAX_BODY_BYTES)
+    if body is None:
+        return PlainTextResponse("request body too large", status_code=413)
+    form = read_form(body)
+    urls = signed_urls(settings.public_base_url, path, request.url.query, request.headers)
+    if not signature_matches(str(settings.auth_token), urls, form, signature):
+        log.warning(
+            "X-Twilio-Signature matches none of %s: is Twilio's URL PUBLIC_BASE_URL%s, and "
+            "TWILIO_AUTH_TOKEN the account's?",
+            ", ".join(urls),
+            path,
+        )
+        return PlainTextResponse("forbidden", status_code=403)
+    return form
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None if it is larger than ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_form(body: bytes) -> ImmutableMultiDict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body's fields (a malformed one reads as empty)."""
+    try:
+        pairs = parse_qsl(
+            body.decode("ascii", errors="replace"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="replace",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except ValueError:
+        pairs = []
+    return ImmutableMultiDict(pairs)

@@ -2,9 +2,9 @@
 their outbox rows.
 
 Every message the sender sends asks for these callbacks (``StatusCallback``). The signature
-comes first: ``X-Twilio-Signature`` is checked with twilio's ``RequestValidator`` against
-``PUBLIC_BASE_URL/twilio/status`` and the posted form, and a mismatch (or none) is a 403 before
-any field is read. A report without ``MessageSid`` or ``MessageStatus`` is a 400. Anything else
+comes first, checked as for incoming messages (``bot.channels.whatsapp_signature``: the URL
+``PUBLIC_BASE_URL/twilio/status``, with the same proxy rules), and a mismatch (or none) is a 403
+before any field is read. A report without ``MessageSid`` or ``MessageStatus`` is a 400. Anything else
 is a 200, so Twilio does not retry it: a report about a message the outbox does not know (sent
 before a restore, or by another system on the account) is ignored, and one no further than what
 is recorded (a late "sent" after "read") changes nothing (``storage.outbox.record_delivery``).
@@ -18,25 +18,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from twilio.request_validator import RequestValidator
 
 from bot.channels.whatsapp_sender import CHANNEL, OUTSIDE_WINDOW, STATUS_PATH, STOPPED_CODES
+from bot.channels.whatsapp_signature import signed_form
 from bot.settings import WhatsAppSettings
 from storage.base import utcnow
 from storage.outbox import DeliveryReport, record_delivery
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Twilio-Signature"
-MAX_BODY_BYTES = 64 * 1024  # a status callback is well under 2 kB
 
 SessionsOf = Callable[[], async_sessionmaker[AsyncSession]]
 
@@ -45,23 +40,22 @@ def status_routes(settings: WhatsAppSettings | None, sessions: SessionsOf) -> li
     """The status-callback route when WhatsApp is configured, else none."""
     if settings is None:
         return []
-    validator = RequestValidator(str(settings.auth_token))
-    url = settings.public_base_url + STATUS_PATH
 
     async def twilio_status(request: Request) -> Response:
         """Check the signature, then record the report."""
-        return await handle_status(request, validator, url, sessions)
+        return await handle_status(request, settings, sessions)
 
     return [Route(STATUS_PATH, twilio_status, methods=["POST"])]
 
 
 async def handle_status(
-    request: Request, validator: RequestValidator, url: str, sessions: SessionsOf
+    request: Request, settings: WhatsAppSettings, sessions: SessionsOf
 ) -> Response:
-    """403 unless signed for ``url``; 400 without the message's SID or status; else 200."""
-    form = await _signed_form(request, validator, url)
-    if form is None:
-        return PlainTextResponse("forbidden", status_code=403)
+    """403 unless Twilio signed it (413 if too large); 400 without the message's SID or status;
+    else 200."""
+    form = await signed_form(request, settings, STATUS_PATH)
+    if isinstance(form, Response):
+        return form
     sid, status = str(form.get("MessageSid", "")), str(form.get("MessageStatus", "")).lower()
     if not sid or not status:
         return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
@@ -89,25 +83,3 @@ def delivery_report(sid: str, status: str, error_code: str) -> DeliveryReport:
         outside_window=code == OUTSIDE_WINDOW,
         error=f"Twilio error {code}" if code else None,
     )
-
-
-async def _signed_form(request: Request, validator: RequestValidator, url: str) -> FormData | None:
-    """The posted form if its signature is Twilio's for ``url``, else None (nothing else read)."""
-    signature = request.headers.get(SIGNATURE_HEADER)
-    if not signature:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-    try:
-        pairs: list[tuple[str, str | UploadFile]] = list(
-            parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-        )
-    except (UnicodeDecodeError, ValueError):
-        return None
-    form = FormData(pairs)
-    if not validator.validate(url, form, signature):
-        return None
-    return form

@@ -25,12 +25,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.background import BackgroundTask
-from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -40,7 +38,7 @@ from bot.channels.text_parts import text_length
 from bot.channels.whatsapp_order import PersonTurns
 from bot.channels.whatsapp_parse import CHANNEL, Rejected, parse_inbound
 from bot.channels.whatsapp_render import MAX_TEXT, render
-from bot.channels.whatsapp_signature import SIGNATURE_HEADER, signature_matches, signed_urls
+from bot.channels.whatsapp_signature import signed_form
 from bot.settings import WhatsAppSettings
 from handlers.events import Incoming
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported_language
@@ -51,8 +49,6 @@ from storage.models import Participant
 log = logging.getLogger(__name__)
 
 WHATSAPP_PATH = "/twilio/whatsapp"
-MAX_BODY_BYTES = 256 * 1024
-MAX_FORM_FIELDS = 200
 REPLY_DEADLINE = 10.0
 MAX_MESSAGES = 10
 TWIML_TYPE = "application/xml"
@@ -80,24 +76,9 @@ class WhatsAppWebhook:
 
     async def receive(self, request: Request) -> Response:
         """Check the signature, read the message, hand it to the core and answer with TwiML."""
-        signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not signature:
-            return PlainTextResponse("forbidden", status_code=403)
-        body = await read_body(request, MAX_BODY_BYTES)
-        if body is None:
-            return PlainTextResponse("request body too large", status_code=413)
-        form = read_form(body)
-        urls = signed_urls(
-            self.settings.public_base_url, WHATSAPP_PATH, request.url.query, request.headers
-        )
-        if not signature_matches(str(self.settings.auth_token), urls, form, signature):
-            log.warning(
-                "X-Twilio-Signature matches none of %s: is Twilio's webhook URL "
-                "PUBLIC_BASE_URL%s, and TWILIO_AUTH_TOKEN the account's?",
-                ", ".join(urls),
-                WHATSAPP_PATH,
-            )
-            return PlainTextResponse("forbidden", status_code=403)
+        form = await signed_form(request, self.settings, WHATSAPP_PATH)
+        if isinstance(form, Response):
+            return form
         incoming = parse_inbound(form)
         if isinstance(incoming, Rejected):
             return PlainTextResponse(incoming.reason, status_code=400)
@@ -186,30 +167,3 @@ def pack(texts: list[str], most: int = MAX_MESSAGES, limit: int = MAX_TEXT) -> l
     if len(packed) > most:
         log.warning("a reply of %d WhatsApp messages was cut to %d", len(packed), most)
     return packed[:most]
-
-
-async def read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None if it is larger than ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def read_form(body: bytes) -> ImmutableMultiDict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body's fields (a malformed one reads as empty)."""
-    try:
-        pairs = parse_qsl(
-            body.decode("ascii", errors="replace"),
-            keep_blank_values=True,
-            encoding="utf-8",
-            errors="replace",
-            max_num_fields=MAX_FORM_FIELDS,
-        )
-    except ValueError:
-        pairs = []
-    return ImmutableMultiDict(pairs)
