@@ -45,6 +45,7 @@ from storage.models import (
     Response,
 )
 from tests.conftest import PROJECT_DIR
+from tests.fakes.loopback import serving
 from tests.support.telegram import telegram_rig
 from tests.support.whatsapp import (
     AUTH_TOKEN,
@@ -53,7 +54,6 @@ from tests.support.whatsapp import (
     WhatsAppRig,
     number_of,
     replies_of,
-    serving,
     sign,
     whatsapp_rig,
     whatsapp_settings,

@@ -31,9 +31,9 @@ import asyncio
 import contextlib
 import json
 import re
-import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -42,11 +42,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.loopback import serving
 
 Json = dict[str, Any]
 
@@ -149,15 +150,6 @@ class _State:
     failures: list[_Failure] = field(default_factory=list)
 
 
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves the process's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        """Do not capture signals: the test runner owns them."""
-        yield
-
-
 class FakeBotApi:
     """A Bot API server on 127.0.0.1, with helpers to build and queue updates."""
 
@@ -187,9 +179,8 @@ class FakeBotApi:
         self._changed: asyncio.Condition | None = None
         self._wakers: set[asyncio.Task[None]] = set()
         self._closing = False
-        self._server: _QuietServer | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._port = 0
+        self._serving: AsyncExitStack | None = None
+        self._origin = ""
         self._held: set[str] = set()
         self._gate: asyncio.Event | None = None
 
@@ -198,38 +189,22 @@ class FakeBotApi:
     async def __aenter__(self) -> FakeBotApi:
         """Start serving on an ephemeral loopback port."""
         self._changed = asyncio.Condition()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            self._app(),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = _QuietServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
+        self._serving = AsyncExitStack()
+        self._origin = await self._serving.enter_async_context(serving(self._app()))
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         """Wake any long poll and stop the server."""
         self._closing = True
         await self._notify()
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
+        if self._serving is not None:
+            await self._serving.aclose()
+            self._serving = None
 
     @property
     def base_url(self) -> str:
         """The ``base_url`` python-telegram-bot appends the token to."""
-        return f"http://127.0.0.1:{self._port}/bot"
+        return f"{self._origin}/bot"
 
     @property
     def method_url(self) -> str:

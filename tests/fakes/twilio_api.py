@@ -36,25 +36,25 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 import re
 import secrets
-import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
+
+from tests.fakes.loopback import serving
 
 Json = dict[str, Any]
 
@@ -143,15 +143,6 @@ class _Failure:
     times: int
 
 
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves the process's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        """Do not capture signals: the test runner owns them."""
-        yield
-
-
 class FakeTwilioApi:
     """A Twilio Messages API on 127.0.0.1 that records what it is sent."""
 
@@ -166,58 +157,45 @@ class FakeTwilioApi:
         self.callback_transport: httpx.AsyncBaseTransport | None = None
         self._failures: list[_Failure] = []
         self._changed: asyncio.Condition | None = None
-        self._server: _QuietServer | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._port = 0
+        self._serving: AsyncExitStack | None = None
+        self._origin = ""
 
     # ---- life cycle -------------------------------------------------------------------
 
     async def __aenter__(self) -> FakeTwilioApi:
         """Start serving on an ephemeral loopback port."""
         self._changed = asyncio.Condition()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = int(sock.getsockname()[1])
-        config = uvicorn.Config(
-            Starlette(
-                routes=[
-                    Route(
-                        f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json",
-                        self._create_message,
-                        methods=["POST"],
-                    ),
-                    Route(
-                        f"/{API_VERSION}/Accounts/{{account_sid}}.json",
-                        self._fetch_account,
-                        methods=["GET"],
-                    ),
-                ]
-            ),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
+        self._serving = AsyncExitStack()
+        self._origin = await self._serving.enter_async_context(
+            serving(
+                Starlette(
+                    routes=[
+                        Route(
+                            f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json",
+                            self._create_message,
+                            methods=["POST"],
+                        ),
+                        Route(
+                            f"/{API_VERSION}/Accounts/{{account_sid}}.json",
+                            self._fetch_account,
+                            methods=["GET"],
+                        ),
+                    ]
+                )
+            )
         )
-        self._server = _QuietServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         """Stop the server."""
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
+        if self._serving is not None:
+            await self._serving.aclose()
+            self._serving = None
 
     @property
     def base_url(self) -> str:
         """What ``TWILIO_API_BASE_URL`` is set to (the client adds ``/2010-04-01/...``)."""
-        return f"http://127.0.0.1:{self._port}"
+        return f"{self._origin}"
 
     # ---- what a test arranges -----------------------------------------------------------
 

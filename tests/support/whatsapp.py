@@ -9,27 +9,23 @@ with a fresh ``MessageSid``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import itertools
 import re
-import socket
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 import httpx
-import uvicorn
 from starlette.datastructures import Secret
-from starlette.types import ASGIApp
 from twilio.request_validator import RequestValidator
 
 from bot.channels.whatsapp_signature import SIGNATURE_HEADER
 from bot.channels.whatsapp_webhook import WHATSAPP_PATH
 from bot.settings import WhatsAppSettings
 from bot.web import build_app
+from tests.fakes.loopback import serving
 from tests.support.telegram import TelegramRig, telegram_rig
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -146,44 +142,6 @@ class WhatsAppRig:
         return await self.deliver(phone.form(text))
 
 
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves the process's signal handlers alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        """Do not capture signals: the test runner owns them."""
-        yield
-
-
-@asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn on an ephemeral loopback port; its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        app,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=10,
-    )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
 @asynccontextmanager
 async def whatsapp_rig(
     database_url: str, *, public_base_url: str = PUBLIC_BASE_URL
@@ -194,7 +152,10 @@ async def whatsapp_rig(
             telegram.settings, whatsapp=whatsapp_settings(public_base_url)
         )
         app = build_app(settings, telegram.application)
-        async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
+        async with (
+            serving(app, graceful=10) as base_url,
+            httpx.AsyncClient(base_url=base_url) as http,
+        ):
             yield WhatsAppRig(
                 http=http, telegram=telegram, signed_url=public_base_url + WHATSAPP_PATH
             )
