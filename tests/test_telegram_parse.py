@@ -18,7 +18,8 @@ from telegram import Update
 from bot.channels.telegram import file_base_url
 from bot.channels.telegram_order import PerPersonUpdateProcessor
 from bot.channels.telegram_parse import file_to_fetch, parse_update
-from bot.channels.telegram_render import keyboard, split_text, text_length
+from bot.channels.telegram_render import keyboard, split_text
+from bot.channels.text_parts import text_length
 from handlers.events import Choice, Outgoing
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "telegram"

@@ -31,6 +31,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram_webhook_reply import WebhookReply
+from bot.channels.text_parts import split_text as split_parts
+from bot.channels.text_parts import text_length
 from handlers.events import Outgoing
 
 log = logging.getLogger(__name__)
@@ -66,48 +68,9 @@ def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i : i + columns] for i in range(0, len(buttons), columns)])
 
 
-def text_length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """The text in parts of at most ``limit``, cut at line boundaries where possible."""
-    if text_length(text) <= limit:
-        return [text] if text.strip() else []
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        for piece in _cut_line(line, limit):
-            if current and text_length(current + piece) > limit:
-                parts.append(current)
-                current = ""
-            current += piece
-    parts.append(current)
-    return [part.rstrip("\n") for part in parts if part.strip()]
-
-
-def _cut_line(line: str, limit: int) -> list[str]:
-    """A single line too long for one message, cut at spaces where possible."""
-    pieces: list[str] = []
-    while text_length(line) > limit:
-        end = _fitting_prefix(line, limit)
-        space = line.rfind(" ", end // 2, end)
-        cut = space + 1 if space > 0 else end
-        pieces.append(line[:cut])
-        line = line[cut:]
-    pieces.append(line)
-    return pieces
-
-
-def _fitting_prefix(text: str, limit: int) -> int:
-    """How many characters of ``text`` fit in ``limit`` UTF-16 code units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
+    """The text in Telegram-sized parts, cut at line boundaries where possible."""
+    return split_parts(text, limit)
 
 
 async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Outcome:
