@@ -96,3 +96,22 @@ async def test_a_join_phrase_in_arabic_starts_joining_the_assembly_it_names(
     async with sessions() as session:
         joined = (await session.execute(select(func.count()).select_from(Membership))).scalar_one()
     assert joined == 1
+
+
+async def test_on_whatsapp_mydata_and_forget_work_by_keyword_and_forgetting_still_asks_first(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    chat = Chat(sessions, cipher, "+963900000003", channel="whatsapp", client_language="ar")
+    await chat.say(f"انضم {demo}")
+    await chat.press("العربية")
+    await chat.press("أوافق")
+    await chat.say("بياناتي")
+    assert "+963900000003" not in chat.text  # the number is never shown back in clear
+    assert chat.last[-1].file is not None and chat.last[-1].file.name == "my-data.json"
+    await chat.say("انسني")
+    assert await _people(sessions) == 1  # asked first
+    await chat.say("٢")  # the second choice, in Arabic-Indic digits: cancel
+    assert await _people(sessions) == 1
+    await chat.say("FORGET")
+    await chat.say("1")  # the first choice: erase everything
+    assert await _people(sessions) == 0
