@@ -292,8 +292,9 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     if data.get("review"):
         choices = (*choices, turn.button(_("Keep this answer"), "keep"))
     matched = match_choice(text, choices)
-    if matched is not None and question.kind != "multi":
-        return await on_poll_choice(turn, matched.data.partition(":")[2])
+    value = matched.data.partition(":")[2] if matched is not None else None
+    if value is not None and (question.kind != "multi" or value in ("done", "keep")):
+        return await on_poll_choice(turn, value)
     turn.ask_again()
     return [
         Outgoing(_("That is not one of the answers to this question.")),

@@ -16,6 +16,7 @@ from storage.models import (
     Response,
 )
 from tests.support.chat import Chat
+from tests.support.cohort import COHORT, take_part
 
 
 async def _count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -128,3 +129,22 @@ async def test_the_consent_notice_names_the_municipalitys_own_threshold_in_the_p
     await english.say("/start")  # no join code yet: the default threshold
     await english.press("English")
     assert "groups of fewer than 5 people are hidden" in english.text
+
+
+async def test_a_multiple_choice_answer_under_review_is_kept_by_typing_its_number(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    await take_part(sessions, cipher, demo, "7900", COHORT[0])  # ticked options 1 and 4
+    chat = Chat(sessions, cipher, "7900", channel="telegram", client_language="ar")
+    await chat.say("/polls")
+    await chat.press_data(chat.last[-1].choices[0].data)  # the poll: go through it again
+    await chat.say("١")  # keep the first question's answer (its first option)
+    choices = chat.last[-1].choices
+    assert [c.label for c in choices][-2:] == ["تم ✓", "أبقِ هذه الإجابة"]
+    async with sessions() as session:
+        before = list((await session.execute(select(Answer.option_id).order_by(Answer.id))).all())
+    await chat.say(str(len(choices)).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
+    assert "السؤال ٣ من ٦" in chat.text  # kept, and on to the next question
+    async with sessions() as session:
+        after = list((await session.execute(select(Answer.option_id).order_by(Answer.id))).all())
+    assert after == before
