@@ -22,10 +22,11 @@ import hmac
 import json
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -38,7 +39,6 @@ from bot.channels.telegram import (
     ALLOWED_UPDATES,
     TelegramApplication,
     build_application,
-    cipher_of,
     running,
     sessions_of,
 )
@@ -46,8 +46,11 @@ from bot.channels.telegram_webhook_reply import webhook_reply
 from bot.channels.whatsapp_status import status_routes
 from bot.channels.whatsapp_webhook import WhatsAppWebhook
 from bot.settings import Settings, SettingsError
+from storage.engine import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)
+
+SessionsOf = Callable[[], async_sessionmaker[AsyncSession]]
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -55,22 +58,34 @@ MAX_BODY_BYTES = 1 << 20
 HEALTH_TIMEOUT = 5.0
 
 
-def build_app(settings: Settings, application: TelegramApplication) -> Starlette:
-    """The Starlette app serving the webhook of ``application``, WhatsApp's, and the health check."""
-    routes = [
-        Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
+def build_app(
+    settings: Settings,
+    application: TelegramApplication | None,
+    sessions: SessionsOf | None = None,
+) -> Starlette:
+    """The Starlette app: Telegram's webhook when ``application`` is given, WhatsApp's routes
+    when it is configured, and the health check. ``sessions`` is the database when there is no
+    Telegram application to take it from (a WhatsApp-only deployment)."""
+    if sessions is None:
+        if application is None:
+            raise ValueError("the web app needs a Telegram application or a session factory")
+        telegram = application
+
+        def sessions() -> async_sessionmaker[AsyncSession]:
+            """The Telegram application's, once it has started."""
+            return sessions_of(telegram)
+
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    if application is not None:
+        routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     if settings.whatsapp is not None:
-        whatsapp = WhatsAppWebhook(
-            settings.whatsapp,
-            sessions=lambda: sessions_of(application),
-            cipher=lambda: cipher_of(application),
-        )
+        cipher = settings.cipher()
+        whatsapp = WhatsAppWebhook(settings.whatsapp, sessions=sessions, cipher=lambda: cipher)
         routes.append(whatsapp.route())
-        routes += status_routes(settings.whatsapp, lambda: sessions_of(application))
+        routes += status_routes(settings.whatsapp, sessions)
     app = Starlette(routes=routes)
     app.state.telegram = application
+    app.state.sessions = sessions
     app.state.webhook_secret = (
         str(settings.telegram_webhook_secret) if settings.telegram_webhook_secret else None
     )
@@ -131,9 +146,9 @@ def _parse_update(body: bytes, application: TelegramApplication) -> Update | Non
 
 async def healthz(request: Request) -> JSONResponse:
     """200 when the database answers SELECT 1, else 503."""
-    application: TelegramApplication = request.app.state.telegram
+    sessions: SessionsOf = request.app.state.sessions
     try:
-        async with asyncio.timeout(HEALTH_TIMEOUT), sessions_of(application)() as session:
+        async with asyncio.timeout(HEALTH_TIMEOUT), sessions()() as session:
             await session.execute(text("SELECT 1"))
     except Exception as exc:
         log.warning("health check failed: %s", type(exc).__name__)
@@ -206,6 +221,9 @@ def _uvicorn_server(settings: Settings, app: Starlette) -> uvicorn.Server:
 
 async def serve_async(settings: Settings) -> None:
     """Run the bot and the web server on this event loop until the server is stopped."""
+    if settings.telegram_bot_token is None:
+        await _serve_without_telegram(settings)
+        return
     application = build_application(settings, polling=False)
     server = _uvicorn_server(settings, build_app(settings, application))
     try:
@@ -214,6 +232,17 @@ async def serve_async(settings: Settings) -> None:
             await server.serve()
     except InvalidToken:
         raise SettingsError("TELEGRAM_BOT_TOKEN was refused by Telegram") from None
+
+
+async def _serve_without_telegram(settings: Settings) -> None:
+    """WhatsApp only: the web server with its own database engine, no Telegram application."""
+    engine = create_engine(settings.database_url)
+    factory = create_sessionmaker(engine)
+    server = _uvicorn_server(settings, build_app(settings, None, sessions=lambda: factory))
+    try:
+        await server.serve()
+    finally:
+        await engine.dispose()
 
 
 def serve(settings: Settings) -> None:

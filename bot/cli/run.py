@@ -61,11 +61,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _service_settings(args: argparse.Namespace, command: str) -> Settings:
-    """The settings of a long-running Telegram command (a token needed), its logging set up."""
+    """The settings of a long-running command (Telegram or WhatsApp configured), logging set up."""
     settings = load_settings()
-    if settings.telegram_bot_token is None:
+    if settings.telegram_bot_token is None and settings.whatsapp is None:
         raise CliError(
-            f"Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (needed by `reslog {command}`)"
+            f"Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (`reslog {command}` "
+            "needs it, or WhatsApp's TWILIO_ACCOUNT_SID and the rest)"
         )
     configure_logging(service_level(settings.log_level, args.verbose))
     return settings
