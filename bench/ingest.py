@@ -53,7 +53,7 @@ from bench.people import (
     seed_demo_assembly,
     seed_people,
 )
-from bot.channels.telegram_order import MAX_ACTIVE
+from bot.channels.person_turns import MAX_ACTIVE
 from bot.channels.whatsapp_signature import SIGNATURE_HEADER
 from bot.channels.whatsapp_webhook import WHATSAPP_PATH
 from bot.web import WEBHOOK_PATH

@@ -45,6 +45,7 @@ from bot.channels.telegram import (
 from bot.channels.telegram_webhook_reply import webhook_reply
 from bot.channels.whatsapp_status import status_routes
 from bot.channels.whatsapp_webhook import WhatsAppWebhook
+from bot.request_body import read_body
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker
 
@@ -98,7 +99,7 @@ async def telegram_webhook(request: Request) -> Response:
     secret: str | None = request.app.state.webhook_secret
     if secret is not None and not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
         return PlainTextResponse("forbidden", status_code=403)
-    body = await _read_body(request)
+    body = await read_body(request, MAX_BODY_BYTES)
     if body is None:
         return PlainTextResponse("request body too large", status_code=413)
     update = _parse_update(body, application)
@@ -116,18 +117,6 @@ async def telegram_webhook(request: Request) -> Response:
 def secret_matches(given: str, expected: str) -> bool:
     """Whether the header carries the configured secret (compared in constant time)."""
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-async def _read_body(request: Request) -> bytes | None:
-    """The request body, or None if it is larger than any Telegram update."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_update(body: bytes, application: TelegramApplication) -> Update | None:

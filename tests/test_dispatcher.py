@@ -23,7 +23,7 @@ from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, OutboxMessage, Participant
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.members import TEXTS, Member, add_members, draft_notice
-from tests.support.outbox import drain
+from tests.support.outbox import drain, queue
 
 FAST = DispatchConfig(rate=200, backoff=0.05, idle_wait=0.05)
 
@@ -40,16 +40,6 @@ async def sender(fake: FakeBotApi) -> AsyncIterator[TelegramSender]:
     """A started python-telegram-bot Bot pointed at the fake, as the worker builds it."""
     async with Bot(fake.token, base_url=fake.base_url) as bot:
         yield TelegramSender(bot)
-
-
-async def queue(sessions: async_sessionmaker[AsyncSession], notice_id: int) -> int:
-    """Confirm a draft notice as a facilitator would; how many people it goes to."""
-    async with sessions() as session:
-        notice = await session.get(Notice, notice_id)
-        assert notice is not None
-        count = await queue_notice(session, notice, utcnow())
-        await session.commit()
-    return count
 
 
 def received(fake: FakeBotApi) -> Counter[int]:

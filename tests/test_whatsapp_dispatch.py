@@ -24,14 +24,13 @@ from storage.outbox import pending_count
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.support.members import TEXTS, Member, add_members, draft_notice
-from tests.support.outbox import drain
+from tests.support.outbox import drain, queue
 from tests.support.processes import start_reslog, telegram_env
 from tests.support.whatsapp_outbound import (
     PUBLIC_BASE_URL,
     TEMPLATES,
     fake_twilio,
     outbox_rows,
-    queue,
     running_sender,
     stopped_ids,
     twilio_env,

@@ -22,7 +22,7 @@ from storage.crypto import AddressCipher
 from storage.models import Notice
 from tests.fakes.twilio_api import FakeTwilioApi, SentMessage
 from tests.support.members import TEXTS, Member, add_members, draft_notice
-from tests.support.outbox import drain
+from tests.support.outbox import drain, queue
 from tests.support.telegram import telegram_rig
 from tests.support.whatsapp_outbound import (
     AUTH_TOKEN,
@@ -30,7 +30,6 @@ from tests.support.whatsapp_outbound import (
     TEMPLATES,
     fake_twilio,
     outbox_rows,
-    queue,
     running_sender,
     stopped_ids,
     whatsapp_settings,

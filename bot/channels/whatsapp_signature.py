@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
+from bot.request_body import read_body
 from bot.settings import WhatsAppSettings
 
 log = logging.getLogger(__name__)
@@ -105,18 +106,6 @@ async def signed_form(
         )
         return PlainTextResponse("forbidden", status_code=403)
     return form
-
-
-async def read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None if it is larger than ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def read_form(body: bytes) -> ImmutableMultiDict[str, str]:

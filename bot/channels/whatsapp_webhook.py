@@ -7,7 +7,7 @@ In this order, each step refusing before the next one looks at anything:
    over the public URL and the form (``whatsapp_signature``): 403 on a mismatch;
 3. the form read as a message (``whatsapp_parse``): 400 with the reason if it is not one;
 4. the core (``handlers.router.handle``) in a session of its own, after the same person's
-   earlier messages (``whatsapp_order``);
+   earlier messages (``person_turns``);
 5. its replies rendered in the reader's language (``whatsapp_render``) and returned as TwiML,
    one ``<Message>`` each (at most ``MAX_MESSAGES``, Twilio's limit), so that Twilio sends them.
 
@@ -34,8 +34,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels.person_turns import PersonTurns
 from bot.channels.text_parts import text_length
-from bot.channels.whatsapp_order import PersonTurns
 from bot.channels.whatsapp_parse import CHANNEL, Rejected, parse_inbound
 from bot.channels.whatsapp_render import MAX_TEXT, render
 from bot.channels.whatsapp_signature import signed_form

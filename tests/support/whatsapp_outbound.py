@@ -12,9 +12,7 @@ from starlette.datastructures import Secret
 
 from bot.channels.whatsapp_sender import WhatsAppSender, whatsapp_sender
 from bot.settings import WhatsAppSettings
-from handlers.notice_queue import queue_notice
-from storage.base import utcnow
-from storage.models import Notice, OutboxMessage, Participant
+from storage.models import OutboxMessage, Participant
 from tests.fakes.twilio_api import FakeTwilioApi
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -72,16 +70,6 @@ def twilio_env(fake: FakeTwilioApi, **extra: str) -> dict[str, str]:
         "WHATSAPP_TEMPLATES": ",".join(f"{k}={v}" for k, v in TEMPLATES.items()),
         **extra,
     }
-
-
-async def queue(sessions: async_sessionmaker[AsyncSession], notice_id: int) -> int:
-    """Confirm a draft notice as a facilitator would; how many people it goes to."""
-    async with sessions() as session:
-        notice = await session.get(Notice, notice_id)
-        assert notice is not None
-        count = await queue_notice(session, notice, utcnow())
-        await session.commit()
-    return count
 
 
 async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:

@@ -1,11 +1,11 @@
-"""One person's WhatsApp messages handled one after another, different people's at the same time.
+"""One person's messages handled one after another, different people's at the same time.
 
-Twilio posts every message on a request of its own, so two messages of one person can be
-handled at once (someone who types fast, or a copy of a message beside the original). Both
-turns would read the same conversation step and both write it. A per-person ``asyncio.Lock``
-(its waiters are served in order) makes them wait for each other in this process, as
-``telegram_order`` does for Telegram; a semaphore, taken once the person's lock is held, bounds
-the turns running at once, each holding a database connection. A lock is dropped when no
+Telegram hands each update to its own task, and Twilio posts every WhatsApp message on a request
+of its own, so two messages of one person can be handled at once (someone who types fast, or a
+copy of a message beside the original). Both turns would read the same conversation step and
+both write it. A per-person ``asyncio.Lock`` (its waiters are served in order) makes them wait
+for each other in this process; a semaphore, taken once the person's lock is held, bounds the
+turns running at once, each holding a database connection. A lock is dropped when no
 message of its person needs it. (Web replicas behind a load balancer do not share these locks:
 there the core's own checks, the step nonce and the message key, keep a race harmless.)
 """
@@ -28,8 +28,13 @@ class PersonTurns:
         self._users: dict[str, int] = {}
 
     @asynccontextmanager
-    async def turn(self, person: str) -> AsyncIterator[None]:
-        """Wait for the person's earlier turns and for a free slot, then run the block."""
+    async def turn(self, person: str | None) -> AsyncIterator[None]:
+        """Wait for the person's earlier turns and for a free slot, then run the block (a turn
+        of nobody in particular waits only for the slot)."""
+        if person is None:
+            async with self._active:
+                yield
+            return
         lock = self._locks.setdefault(person, asyncio.Lock())
         self._users[person] = self._users.get(person, 0) + 1
         try:
