@@ -1,8 +1,7 @@
 """The assembly's poster: one A4 page, a Turkish half and an Arabic half, each with QR codes.
 
-Pillow shapes Arabic only where libraqm and FriBiDi are installed on the machine, so every line
-is shaped here (arabic-reshaper, limited to the font's own ligatures) and put in visual order
-(python-bidi), then drawn with Pillow's basic layout, the same on every machine. The page is laid
+Every line is shaped and put in visual order first (``bot.shaping``), then drawn with Pillow's
+basic layout, the same on every machine. The page is laid
 out once, in pixels at 300 dpi, as a list of shapes; ``render_png`` draws them with Pillow and
 ``render_pdf`` with reportlab (vector text and QR modules, so the print is sharp at any size).
 The fonts are the DejaVu Sans that matplotlib ships: Turkish letters and Arabic presentation forms.
@@ -11,18 +10,13 @@ The fonts are the DejaVu Sans that matplotlib ships: Turkish letters and Arabic 
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib.util import find_spec
-from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 import qrcode  # type: ignore[import-untyped]
-from arabic_reshaper import ArabicReshaper, config_for_true_type_font  # type: ignore[import-untyped]
-from bidi import get_display  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
@@ -30,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from bot.shaping import font_path, visual
 from handlers.i18n import N_, RTL_LANGUAGES, gettext, isolate, use_language
 
 POSTER_LANGUAGES = ("tr", "ar")
@@ -45,10 +40,6 @@ INK, BODY, MUTED, BAND, RULE = "#1b2631", "#2e3b47", "#56636f", "#0d5c6b", "#c9d
 
 Align = Literal["left", "right", "center"]
 Matrix = tuple[tuple[bool, ...], ...]
-
-
-class FontMissingError(RuntimeError):
-    """matplotlib's DejaVu fonts cannot be found."""
 
 
 class PosterLink(NamedTuple):
@@ -121,34 +112,10 @@ def whatsapp_link(number: str, join_code: str) -> PosterLink:
     return PosterLink(N_("WhatsApp"), f"https://wa.me/{number.removeprefix('+')}?text={text}")
 
 
-def font_path(name: str) -> Path:
-    """One of the DejaVu fonts that matplotlib ships."""
-    spec = find_spec("matplotlib")
-    if spec is None or spec.origin is None:
-        raise FontMissingError("matplotlib is not installed; the poster uses its DejaVu fonts")
-    path = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / f"{name}.ttf"
-    if not path.is_file():
-        raise FontMissingError(f"font {path} is missing")
-    return path
-
-
 @cache
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
     """A font for measuring and drawing, with Pillow's basic layout (the text is shaped here)."""
     return ImageFont.truetype(str(font_path(name)), size, layout_engine=ImageFont.Layout.BASIC)
-
-
-@cache
-def _reshaper(name: str) -> ArabicReshaper:
-    """Arabic shaping that uses only the ligatures the font has."""
-    return ArabicReshaper(configuration=config_for_true_type_font(str(font_path(name))))
-
-
-def visual(text: str, font: str, rtl: bool) -> str:
-    """A logical line shaped and in visual order, without the invisible direction marks."""
-    shaped = _reshaper(font).reshape(text)
-    shown = str(get_display(shaped, base_dir="R" if rtl else "L"))
-    return "".join(ch for ch in shown if unicodedata.category(ch) != "Cf")
 
 
 def width(text: str, font: str, size: int) -> float:
