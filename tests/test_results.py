@@ -19,9 +19,10 @@ from handlers.poll_lifecycle import close_poll
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, median
 from handlers.results import poll_results as compute_results
 from storage.crypto import AddressCipher
-from storage.models import Municipality, Notice, OutboxMessage, Poll, Response, Staff
+from storage.models import Municipality, Notice, OutboxMessage, Poll, Response
 from tests.support.chat import Chat
 from tests.support.cohort import COHORT, FORMULA, SECRET_WORDS, answer_demo_poll
+from tests.support.staff import add_staff
 
 LESS = "<5"
 
@@ -375,17 +376,7 @@ async def test_closing_the_poll_sends_what_the_assembly_said_to_everyone_who_ans
 async def test_staff_see_live_results_by_language_in_chat_and_others_are_refused(
     sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, answered: Poll
 ) -> None:
-    async with sessions() as session:
-        session.add(
-            Staff(
-                assembly_id=answered.assembly_id,
-                role="facilitator",
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", "840001"),
-                address_enc=cipher.encrypt("840001"),
-            )
-        )
-        await session.commit()
+    await add_staff(sessions, cipher, "840001", assembly_id=answered.assembly_id)
     facilitator = Chat(sessions, cipher, "840001", client_language="en")
     await facilitator.say("/results")
     text = facilitator.text

@@ -29,10 +29,12 @@ from handlers.results_by_profile import (
 )
 from handlers.results_text import split_messages
 from storage.crypto import AddressCipher
-from storage.models import Assembly, Municipality, Poll, Staff
+from storage.models import Assembly, Municipality, Poll
+from storage.staff import MUNICIPAL
 from tests.support.chat import Chat
 from tests.support.cli import reslog_all
 from tests.support.cohort import COHORT, SECRET_WORDS, answer_demo_poll
+from tests.support.staff import add_staff
 
 COMMUNITY = (1, 1, 1, 1, 1, -1, 1, 0, 0, 0, 0, 0, 0, 2, -1)
 AGE = (0, 0, 1, 1, 2, 3, 1, 0, 1, 1, 2, 2, 3, 0, -1)
@@ -52,16 +54,7 @@ async def answered(
     await answer_demo_poll(sessions, cipher, demo, cohort)
     async with sessions() as session:
         poll = (await session.execute(select(Poll))).scalar_one()
-        session.add(
-            Staff(
-                assembly_id=poll.assembly_id,
-                role="facilitator",
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", FACILITATOR),
-                address_enc=cipher.encrypt(FACILITATOR),
-            )
-        )
-        await session.commit()
+    await add_staff(sessions, cipher, FACILITATOR, assembly_id=poll.assembly_id)
     return poll
 
 
@@ -244,16 +237,8 @@ async def test_the_same_slug_in_two_assemblies_needs_the_assemblys_code(
                 status="closed",
             )
         )
-        session.add(
-            Staff(
-                municipality_id=demo.municipality_id,
-                role="municipal",
-                channel="telegram",
-                address_hash=cipher.lookup_hash("telegram", "860002"),
-                address_enc=cipher.encrypt("860002"),
-            )
-        )
         await session.commit()
+    await add_staff(sessions, cipher, "860002", MUNICIPAL, municipality_id=demo.municipality_id)
     municipal = Chat(sessions, cipher, "860002", client_language="en")
     await municipal.say("/results services-2026")
     assert municipal.text == (
