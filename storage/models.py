@@ -333,3 +333,129 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200))
     delivery_status: Mapped[str | None] = mapped_column(String(16))
     delivered_at: Mapped[datetime | None]
+
+
+class MunicipalUnion(Base):
+    """A union of municipalities: a regional one (Marmara, Çukurova) or the national one.
+
+    Its members (``union_members``) are municipalities and, for the national union, regional
+    unions; its digest sets them side by side. ``suppression_k`` is the union's own threshold:
+    a roll-up uses the highest of it and every member municipality's.
+    """
+
+    __tablename__ = "unions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[dict[str, str]]
+    level: Mapped[str] = mapped_column(String(16), default="regional")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Istanbul")
+    suppression_k: Mapped[int] = mapped_column(default=DEFAULT_SUPPRESSION_K)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnionMember(Base):
+    """One member of a union: a municipality or (in the national union) another union."""
+
+    __tablename__ = "union_members"
+    __table_args__ = (
+        UniqueConstraint("union_id", "municipality_id", name="uq_union_members_municipality"),
+        UniqueConstraint("union_id", "member_union_id", name="uq_union_members_member_union"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    union_id: Mapped[int] = mapped_column(ForeignKey("unions.id", ondelete="CASCADE"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE")
+    )
+    member_union_id: Mapped[int | None] = mapped_column(ForeignKey("unions.id", ondelete="CASCADE"))
+
+
+class DigestSetting(Base):
+    """How a municipality's or a union's digest goes out: when, in which language, to whom.
+
+    Exactly one of ``municipality_id`` and ``union_id`` is set. ``frequency`` is off, daily
+    or weekly; it goes at ``send_time`` (HH:MM, the subject's time zone), weekly on
+    ``weekday`` (0 is Monday), and covers the whole local days before that day.
+    """
+
+    __tablename__ = "digest_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), unique=True
+    )
+    union_id: Mapped[int | None] = mapped_column(
+        ForeignKey("unions.id", ondelete="CASCADE"), unique=True
+    )
+    frequency: Mapped[str] = mapped_column(String(8), default="off")
+    weekday: Mapped[int] = mapped_column(default=0)
+    send_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    language: Mapped[str] = mapped_column(String(8), default="tr")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recipients: Mapped[list[DigestRecipient]] = relationship(
+        order_by="DigestRecipient.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class DigestRecipient(Base):
+    """Where a digest goes: a Telegram chat or group id, or an e-mail address (kept encrypted)."""
+
+    __tablename__ = "digest_recipients"
+    __table_args__ = (UniqueConstraint("setting_id", "kind", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    setting_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_settings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    address_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestRun(Base):
+    """One digest of one subject for one period; unique, so no period is ever sent twice.
+
+    ``status``: sending (under way), sent (to every recipient), partly sent (some failed),
+    failed (none reached), written (``--out`` only, sent to nobody).
+    """
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("setting_id", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    setting_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_settings.id", ondelete="CASCADE"), index=True
+    )
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(16), default="schedule")
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class DigestDelivery(Base):
+    """What became of one digest run for one recipient.
+
+    ``status``: sending (claimed, under way), sent, failed (``error`` says why), unconfirmed
+    (the process stopped while it was under way: it may have arrived, so it is never resent).
+    """
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("run_id", "kind", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_runs.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digest_recipients.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None]
