@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -165,6 +166,45 @@ async def run_due(sessions: async_sessionmaker[AsyncSession], now: datetime) -> 
     return done
 
 
+class RoundSummary(Protocol):
+    """What a round of due work did: false when nothing, and one line for the log."""
+
+    def __bool__(self) -> bool: ...
+
+    def summary(self) -> str: ...
+
+
+async def lead_and_repeat(
+    engine: AsyncEngine,
+    name: str,
+    work: Callable[[], Awaitable[RoundSummary]],
+    stop: asyncio.Event,
+    interval: float,
+    retry: float = LEADERSHIP_RETRY,
+) -> None:
+    """Wait to be the only process holding lock ``name`` (asking every ``retry`` seconds), then
+    run ``work`` every ``interval`` seconds until ``stop`` is set; a round that fails (the
+    database away, say) is logged and the next one runs."""
+    leadership = Leadership(engine, name)
+    while not await leadership.acquire():
+        log.info("another process runs the %s; waiting", name)
+        if await sleep_or_stop(stop, retry):
+            return
+    try:
+        while not stop.is_set():
+            try:
+                done = await work()
+            except Exception:
+                log.exception("a round of the %s failed; trying again", name)
+            else:
+                if done:
+                    log.info("%s: %s", name, done.summary())
+            if await sleep_or_stop(stop, interval):
+                break
+    finally:
+        await leadership.release()
+
+
 async def run_scheduler(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
@@ -172,27 +212,10 @@ async def run_scheduler(
     interval: float,
     retry: float = LEADERSHIP_RETRY,
 ) -> None:
-    """Wait to be the only scheduler (asking every ``retry`` seconds), then run the due work every
-    ``interval`` seconds until ``stop`` is set; a round that fails (the database away, say) is
-    logged and the next one runs."""
-    leadership = Leadership(engine, "scheduler")
-    while not await leadership.acquire():
-        log.info("another process runs the scheduler; waiting")
-        if await sleep_or_stop(stop, retry):
-            return
-    try:
-        while not stop.is_set():
-            try:
-                done = await run_due(sessions, utcnow())
-            except Exception:
-                log.exception("the scheduler's round failed; trying again")
-            else:
-                if done:
-                    log.info("scheduler: %s", done.summary())
-            if await sleep_or_stop(stop, interval):
-                break
-    finally:
-        await leadership.release()
+    """Open, remind and close polls on time, as the one scheduler, until ``stop`` is set."""
+    await lead_and_repeat(
+        engine, "scheduler", lambda: run_due(sessions, utcnow()), stop, interval, retry
+    )
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:

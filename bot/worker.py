@@ -3,8 +3,9 @@ stopped.
 
 ``reslog worker`` runs this; ``reslog run`` (polling) runs the same beside the bot in one
 process. The Telegram dispatcher runs when TELEGRAM_BOT_TOKEN is set, the WhatsApp one when
-TWILIO_ACCOUNT_SID is (at WHATSAPP_RATE messages a second from the one sender). Each takes its
-own lock (``dispatcher-telegram``, ``dispatcher-whatsapp``, the scheduler's), so several workers
+TWILIO_ACCOUNT_SID is (at WHATSAPP_RATE messages a second from the one sender); the digests go
+by Telegram and by e-mail (SMTP_URL). Each takes its own lock (``dispatcher-telegram``,
+``dispatcher-whatsapp``, ``scheduler``, ``digests``), so several workers
 may run and one of each works. SIGTERM or SIGINT stops them all between rounds; a SIGKILL loses
 nothing either, since every claim is committed before its message goes out and every scheduled
 change is one transaction.
@@ -23,6 +24,8 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram import file_base_url
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.whatsapp_sender import whatsapp_sender
+from bot.digest_delivery import DigestChannels
+from bot.digest_scheduler import run_digest_scheduler
 from bot.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
 from bot.scheduler import run_scheduler
 from bot.settings import Settings, SettingsError
@@ -88,6 +91,26 @@ async def schedule_polls(settings: Settings, stop: asyncio.Event) -> None:
         await engine.dispose()
 
 
+async def send_digests(settings: Settings, stop: asyncio.Event) -> None:
+    """Send digests on time until ``stop`` is set (once this process leads the digests)."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            bot = None
+            if settings.telegram_bot_token is not None:
+                bot = await stack.enter_async_context(telegram_bot(settings))
+            await run_digest_scheduler(
+                engine,
+                create_sessionmaker(engine),
+                settings.cipher(),
+                DigestChannels(bot=bot, smtp=settings.smtp),
+                stop,
+                settings.scheduler_interval,
+            )
+    finally:
+        await engine.dispose()
+
+
 async def background(settings: Settings, stop: asyncio.Event) -> None:
     """The configured channels' dispatchers and the scheduler until ``stop`` is set; if one
     fails, the others stop too and the failure is raised as it is."""
@@ -98,6 +121,7 @@ async def background(settings: Settings, stop: asyncio.Event) -> None:
             if settings.whatsapp is not None:
                 group.create_task(dispatch_whatsapp(settings, stop))
             group.create_task(schedule_polls(settings, stop))
+            group.create_task(send_digests(settings, stop))
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
 
