@@ -5,40 +5,47 @@ whether the scheduler or ``reslog digest --send`` asks, before or after a restar
 half-way by a stopped process is taken up where it stopped: recipients it reached are not sent
 to again, the one it was sending to is marked unconfirmed, the rest get it. Each recipient is
 claimed and committed before the digest goes to them, and settled after. One unreachable
-recipient does not stop the others; those reached are then told who was not, and why.
+recipient does not stop the others; it is tried again later, a few times, and once the run
+closes those reached are told who was not, and why.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from handlers.digest_content import municipality_digest
+from handlers.digest_rollup import union_digest
+from handlers.digest_text import period_text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from storage.digest_settings import DigestAddress, recipients_of
 
 from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
 from bot.digest_files import DigestFiles, write_formats
 from bot.send_errors import SendError
-from handlers.digest_content import municipality_digest
-from handlers.digest_failures import UNCONFIRMED, Undelivered, failure_report, failure_subject
+from handlers.digest_failures import Undelivered, failure_report, failure_subject
 from handlers.digest_report import Digest, Period
-from handlers.digest_rollup import union_digest
-from handlers.digest_text import period_text
-from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.digest_runs import (
+    FAILED,
+    RETRY,
+    SENDING,
     SENT,
+    UNCONFIRMED,
     claim_delivery,
+    claim_retry,
     claim_run,
+    deliveries,
+    finish_run,
     mark_interrupted,
-    run_outcome,
-    settled_addresses,
+    settle_delivery,
 )
-from storage.digest_settings import DigestAddress, recipients_of
 from storage.models import DigestDelivery, DigestRun, DigestSetting, Municipality, MunicipalUnion
 
 log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
 
 class DigestRunError(ValueError):
@@ -100,14 +107,21 @@ async def run_digest(
     now: datetime,
     trigger: str,
 ) -> RunResult:
-    """Send the period's digest to every recipient not yet sent it, once; what happened."""
+    """Send the period's digest to every recipient not yet sent it, once; what happened.
+
+    A recipient whose server could not be reached is tried again by a later call (the
+    scheduler's next rounds), ``RETRY_DELAYS`` apart; the run closes, and the recipients
+    reached hear of the others, once none is left to retry.
+    """
     async with sessions() as session:
         setting = await session.get(DigestSetting, setting_id)
         if setting is None:
             raise DigestRunError(f"there is no digest setting {setting_id}")
         addresses = recipients_of(setting, cipher)
         if not addresses:
-            raise DigestRunError("the digest has no recipients; add them with reslog digest-settings")
+            raise DigestRunError(
+                "the digest has no recipients; add them with reslog digest-settings"
+            )
         claim = await claim_run(session, setting_id, period, trigger, now)
         run_id = claim.run.id
         if claim.run.finished_at is not None:
@@ -117,73 +131,81 @@ async def run_digest(
         await session.commit()
         digest = await build_digest(session, setting, period, now)
     files = write_formats(digest)
-    result = RunResult(run_id, "")
-    await _send_all(sessions, files, run_id, addresses, channels, result)
-    await _report_failures(files, result, channels)
+    for address in addresses:
+        await _send_one(sessions, files, run_id, address, channels, now)
     async with sessions() as session:
-        run = await session.get(DigestRun, run_id)
-        assert run is not None
-        run.status = result.status = await run_outcome(session, run_id)
-        run.finished_at = now
+        status = await finish_run(session, run_id, now)
+        rows = await deliveries(session, run_id)
         await session.commit()
+    result = _result(run_id, status, addresses, rows)
+    if status is not None:
+        await _report_failures(files, result, channels)
     return result
 
 
-async def _send_all(
+async def _send_one(
     sessions: async_sessionmaker[AsyncSession],
     files: DigestFiles,
     run_id: int,
-    addresses: list[DigestAddress],
+    address: DigestAddress,
     channels: DigestChannels,
-    result: RunResult,
+    now: datetime,
 ) -> None:
-    """Claim, send and settle each recipient in turn; earlier attempts are not repeated."""
+    """Claim one recipient (a first attempt, or a retry whose time has come), send, settle."""
     async with sessions() as session:
-        done = await settled_addresses(session, run_id)
-        interrupted = await _interrupted(session, run_id)
-    for address in addresses:
-        key = (address.kind, address.address_hash)
-        if key in interrupted:
-            result.undelivered.append(Undelivered(address.kind, address.address, UNCONFIRMED))
-        if key in done:
-            continue
-        async with sessions() as session:
-            delivery = await claim_delivery(
+        found = (await deliveries(session, run_id)).get((address.kind, address.address_hash))
+        if found is None:
+            claimed = await claim_delivery(
                 session, run_id, address.id, address.kind, address.address_hash
             )
-            await session.commit()
-        if delivery is None:
-            continue
-        try:
-            await deliver(files, address.kind, address.address, channels)
-        except SendError as error:
-            log.warning("digest run %s: a %s recipient was not reached: %s", run_id, address.kind, error)
-            result.undelivered.append(Undelivered(address.kind, address.address, reason(error)))
-            await _settle(sessions, delivery.id, "failed", str(error)[:300])
+            delivery_id = claimed.id if claimed else None
+            attempts = 1
+        elif await claim_retry(session, found.id, now):
+            delivery_id, attempts = found.id, found.attempts + 1
         else:
-            result.reached.append(address)
-            await _settle(sessions, delivery.id, SENT, None)
-
-
-async def _interrupted(session: AsyncSession, run_id: int) -> set[tuple[str, str]]:
-    """The recipients a stopped process may or may not have reached in this run."""
-    query = select(DigestDelivery.kind, DigestDelivery.address_hash).where(
-        DigestDelivery.run_id == run_id, DigestDelivery.status == UNCONFIRMED
-    )
-    return {(kind, address_hash) for kind, address_hash in (await session.execute(query)).all()}
-
-
-async def _settle(
-    sessions: async_sessionmaker[AsyncSession], delivery_id: int, status: str, error: str | None
-) -> None:
-    """Record what became of one delivery."""
-    async with sessions() as session:
-        delivery = await session.get(DigestDelivery, delivery_id)
-        assert delivery is not None
-        delivery.status = status
-        delivery.error = error
-        delivery.sent_at = utcnow() if status == SENT else None
+            return
         await session.commit()
+    if delivery_id is None:
+        return
+    try:
+        await deliver(files, address.kind, address.address, channels)
+    except SendError as error:
+        log.warning("digest run %s: a %s recipient was not reached: %s", run_id, address.kind, error)
+        retry = error.retryable and attempts <= len(RETRY_DELAYS)
+        async with sessions() as session:
+            await settle_delivery(
+                session,
+                delivery_id,
+                RETRY if retry else FAILED,
+                now,
+                error=f"{reason(error)}: {error}",
+                not_before=now + RETRY_DELAYS[attempts - 1] if retry else None,
+            )
+            await session.commit()
+        return
+    async with sessions() as session:
+        await settle_delivery(session, delivery_id, SENT, now)
+        await session.commit()
+
+
+def _result(
+    run_id: int,
+    status: str | None,
+    addresses: list[DigestAddress],
+    rows: dict[tuple[str, str], DigestDelivery],
+) -> RunResult:
+    """Who the run reached and who not, so far (``sending`` while retries are pending)."""
+    result = RunResult(run_id, status or SENDING)
+    for address in addresses:
+        row = rows.get((address.kind, address.address_hash))
+        if row is None:
+            continue
+        if row.status == SENT:
+            result.reached.append(address)
+        elif row.status in (FAILED, UNCONFIRMED, RETRY):
+            why = UNCONFIRMED if row.status == UNCONFIRMED else (row.error or "").split(":")[0]
+            result.undelivered.append(Undelivered(address.kind, address.address, why))
+    return result
 
 
 async def _report_failures(files: DigestFiles, result: RunResult, channels: DigestChannels) -> None:
@@ -199,5 +221,9 @@ async def _report_failures(files: DigestFiles, result: RunResult, channels: Dige
         try:
             await deliver_note(subject, note, address.kind, address.address, channels)
         except SendError as error:
-            log.warning("digest run %s: the failure report did not go to a %s recipient: %s",
-                        result.run_id, address.kind, error)
+            log.warning(
+                "digest run %s: the failure report did not go to a %s recipient: %s",
+                result.run_id,
+                address.kind,
+                error,
+            )

@@ -24,7 +24,7 @@ from handlers.digest_period import due_period
 from handlers.digest_report import Period
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.digest_runs import find_run
+from storage.digest_runs import find_run, waiting_for_retry
 from storage.models import DigestRecipient, DigestSetting
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ async def due_digests(
             if found is None:
                 continue
             run = await find_run(session, setting.id, found[0])
-            if run is None or run.finished_at is None:
+            if run is None or (
+                run.finished_at is None and not await waiting_for_retry(session, run.id, now)
+            ):
                 due.append((setting.id, found[0]))
     return due
 

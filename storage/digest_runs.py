@@ -2,8 +2,9 @@
 
 A run is one row per digest setting and period, under a unique constraint, so whoever inserts
 it first owns the period and anyone else finds it taken. Each recipient's delivery is claimed
-(a row in ``sending``) and committed before the digest goes to them, then settled as sent or
-failed. A process stopped between the two leaves the row in ``sending``; the next process to
+(a row in ``sending``) and committed before the digest goes to them, then settled as sent, failed,
+or (when the server could not be reached) to be retried later, a few times, before the run
+closes. A process stopped between the two leaves the row in ``sending``; the next process to
 take up the run marks it ``unconfirmed`` and never sends it again, since it may have arrived.
 """
 
@@ -20,7 +21,7 @@ from handlers.digest_report import Period
 from storage.models import DigestDelivery, DigestRun
 
 SENDING, SENT, PARTLY_SENT, FAILED, WRITTEN = "sending", "sent", "partly sent", "failed", "written"
-UNCONFIRMED = "unconfirmed"
+UNCONFIRMED, RETRY = "unconfirmed", "retry"
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,10 @@ async def claim_run(
     return RunClaim(run, new=True)
 
 
-async def settled_addresses(session: AsyncSession, run_id: int) -> set[tuple[str, str]]:
-    """The (kind, address hash) of every recipient this run was already sent to, or tried."""
-    query = select(DigestDelivery.kind, DigestDelivery.address_hash).where(
-        DigestDelivery.run_id == run_id
-    )
-    return {(kind, address_hash) for kind, address_hash in (await session.execute(query)).all()}
+async def deliveries(session: AsyncSession, run_id: int) -> dict[tuple[str, str], DigestDelivery]:
+    """The run's deliveries so far, by (kind, address hash)."""
+    query = select(DigestDelivery).where(DigestDelivery.run_id == run_id)
+    return {(d.kind, d.address_hash): d for d in (await session.execute(query)).scalars()}
 
 
 async def mark_interrupted(session: AsyncSession, run_id: int) -> int:
@@ -86,13 +85,14 @@ async def mark_interrupted(session: AsyncSession, run_id: int) -> int:
 async def claim_delivery(
     session: AsyncSession, run_id: int, recipient_id: int | None, kind: str, address_hash: str
 ) -> DigestDelivery | None:
-    """Claim one recipient of a run; None if someone already claimed them."""
+    """Claim one recipient of a run for its first attempt; None if it was claimed already."""
     delivery = DigestDelivery(
         run_id=run_id,
         recipient_id=recipient_id,
         kind=kind,
         address_hash=address_hash,
         status=SENDING,
+        attempts=1,
     )
     try:
         async with session.begin_nested():
@@ -103,8 +103,44 @@ async def claim_delivery(
     return delivery
 
 
-async def run_outcome(session: AsyncSession, run_id: int) -> str:
-    """The run's status from its deliveries: sent, partly sent or failed."""
+async def claim_retry(session: AsyncSession, delivery_id: int, now: datetime) -> bool:
+    """Claim a delivery waiting to be retried, if its time has come; whether it was claimed."""
+    result = await session.execute(
+        update(DigestDelivery)
+        .where(
+            DigestDelivery.id == delivery_id,
+            DigestDelivery.status == RETRY,
+            DigestDelivery.not_before <= now,
+        )
+        .values(status=SENDING, attempts=DigestDelivery.attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def settle_delivery(
+    session: AsyncSession,
+    delivery_id: int,
+    status: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    not_before: datetime | None = None,
+) -> None:
+    """Record what became of one attempt: sent, retry (from ``not_before``) or failed."""
+    await session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.id == delivery_id)
+        .values(
+            status=status,
+            error=error[:300] if error else None,
+            not_before=not_before,
+            sent_at=now if status == SENT else None,
+        )
+    )
+
+
+async def finish_run(session: AsyncSession, run_id: int, now: datetime) -> str | None:
+    """Close the run once no delivery waits for a retry; its final status, or None if open."""
     statuses = list(
         (
             await session.execute(
@@ -112,7 +148,26 @@ async def run_outcome(session: AsyncSession, run_id: int) -> str:
             )
         ).scalars()
     )
-    reached = sum(1 for status in statuses if status == SENT)
-    if statuses and reached == len(statuses):
-        return SENT
-    return PARTLY_SENT if reached else FAILED
+    if RETRY in statuses or SENDING in statuses:
+        return None
+    reached = statuses.count(SENT)
+    status = SENT if statuses and reached == len(statuses) else PARTLY_SENT if reached else FAILED
+    await session.execute(
+        update(DigestRun).where(DigestRun.id == run_id).values(status=status, finished_at=now)
+    )
+    return status
+
+
+async def waiting_for_retry(session: AsyncSession, run_id: int, now: datetime) -> bool:
+    """Whether the run's only work left is retries whose time has not come."""
+    statuses = (
+        await session.execute(
+            select(DigestDelivery.status, DigestDelivery.not_before).where(
+                DigestDelivery.run_id == run_id, DigestDelivery.status.in_((RETRY, SENDING))
+            )
+        )
+    ).all()
+    return bool(statuses) and all(
+        status == RETRY and not_before is not None and not_before > now
+        for status, not_before in statuses
+    )

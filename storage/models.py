@@ -440,8 +440,9 @@ class DigestRun(Base):
 class DigestDelivery(Base):
     """What became of one digest run for one recipient.
 
-    ``status``: sending (claimed, under way), sent, failed (``error`` says why), unconfirmed
-    (the process stopped while it was under way: it may have arrived, so it is never resent).
+    ``status``: sending (claimed, under way), sent, retry (the server could not be reached:
+    tried again from ``not_before``), failed (``error`` says why), unconfirmed (the process
+    stopped while it was under way: it may have arrived, so it is never resent).
     """
 
     __tablename__ = "digest_deliveries"
@@ -457,5 +458,7 @@ class DigestDelivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     address_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="sending")
+    attempts: Mapped[int] = mapped_column(default=1)
+    not_before: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None]

@@ -160,7 +160,10 @@ def _print_result(result: RunResult) -> int:
             print(f"sent to {recipient_name(address.kind, address.address)}")
         for item in result.undelivered:
             print(f"NOT sent to {recipient_name(item.kind, item.address)}: {reason_text(item.reason)}")
-    print(f"digest {result.status}")
+    if result.status == "sending":
+        print("digest sending: the worker tries the others again in a few minutes")
+    else:
+        print(f"digest {result.status}")
     return 0 if not result.undelivered else 1
 
 
