@@ -69,8 +69,7 @@ async def send_telegram_digest(
         else:
             media = [
                 InputMediaPhoto(
-                    InputFile(chart.png, filename=f"{chart.name}.png"),
-                    caption=chart.title[:CAPTION],
+                    chart.png, caption=chart.title[:CAPTION], filename=f"{chart.name}.png"
                 )
                 for chart in album
             ]
