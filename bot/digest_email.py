@@ -66,8 +66,8 @@ def digest_email(
     message.set_content(plain_text(messages))
     ids = [make_msgid(domain="reslog.invalid") for _chart in charts]
     message.add_alternative(html_body(digest, messages, charts, ids), subtype="html")
-    html_part = message.get_payload()[1]
-    assert isinstance(html_part, EmailMessage)
+    html_part = message.get_body(("html",))
+    assert html_part is not None
     for chart, content_id in zip(charts, ids, strict=True):
         html_part.add_related(
             chart.png, "image", "png", cid=content_id, filename=f"{chart.name}.png"

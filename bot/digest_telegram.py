@@ -13,6 +13,7 @@ import asyncio
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, InputFile, InputMediaPhoto
@@ -55,16 +56,14 @@ async def send_telegram_digest(
 ) -> None:
     """Send the messages (HTML), the charts and the workbook; a ``SendError`` on the first failure."""
     pause = chat_interval(chat_id) if interval is None else interval
-    calls: list[Callable[[], Awaitable[object]]] = []
-    for text in messages:
-        calls.append(lambda text=text: bot.send_message(chat_id, text, parse_mode=ParseMode.HTML))
+    calls: list[Callable[[], Awaitable[object]]] = [
+        partial(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML) for text in messages
+    ]
     for start in range(0, len(charts), ALBUM):
         album = charts[start : start + ALBUM]
         if len(album) == 1:
             calls.append(
-                lambda chart=album[0]: bot.send_photo(
-                    chat_id, chart.png, caption=chart.title[:CAPTION]
-                )
+                partial(bot.send_photo, chat_id, album[0].png, caption=album[0].title[:CAPTION])
             )
         else:
             media = [
@@ -73,8 +72,8 @@ async def send_telegram_digest(
                 )
                 for chart in album
             ]
-            calls.append(lambda media=media: bot.send_media_group(chat_id, media))
-    calls.append(lambda: bot.send_document(chat_id, InputFile(workbook, filename=filename)))
+            calls.append(partial(bot.send_media_group, chat_id, media))
+    calls.append(partial(bot.send_document, chat_id, InputFile(workbook, filename=filename)))
     for index, call in enumerate(calls):
         if index:
             await asyncio.sleep(pause)

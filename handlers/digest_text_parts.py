@@ -58,7 +58,7 @@ def label(text: str) -> str:
 
 def language_name(code: str) -> str:
     """A language's name in the current language ("ar" in a Turkish digest: "Arapça")."""
-    return Locale.parse(current_language()).languages.get(code, code)
+    return str(Locale.parse(current_language()).languages.get(code, code))
 
 
 def in_language(code: str) -> str:

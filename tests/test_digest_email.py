@@ -58,9 +58,10 @@ async def test_the_digest_arrives_with_text_html_inline_charts_and_the_workbook(
     page = html.get_content()
     referenced = set(re.findall(r'src="cid:([^"]+)"', page))
     images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert all(isinstance(p, EmailMessage) for p in images)
     assert len(images) == 4 and len(referenced) == 4
     assert {str(p["Content-ID"]).strip("<>") for p in images} == referenced
-    assert all(p.get_payload(decode=True).startswith(b"\x89PNG") for p in images)
+    assert all(bytes(p.get_content()).startswith(b"\x89PNG") for p in images)
     if language == "ar":
         assert '<html lang="ar" dir="rtl">' in page
         assert "ملخّص" in str(message["Subject"])
@@ -70,7 +71,7 @@ async def test_the_digest_arrives_with_text_html_inline_charts_and_the_workbook(
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == XLSX
     assert attachment.get_filename() == "reslog-digest-zeytinburnu-2026-11-24-2026-11-30.xlsx"
-    book = load_workbook(io.BytesIO(attachment.get_payload(decode=True)))
+    book = load_workbook(io.BytesIO(bytes(attachment.get_content())))
     assert len(book.sheetnames) == 3
 
 

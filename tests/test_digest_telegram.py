@@ -71,7 +71,7 @@ async def test_a_group_the_bot_was_kicked_from_is_contact_stopped() -> None:
 
 async def test_a_chat_that_does_not_exist_is_contact_stopped() -> None:
     async with FakeBotApi() as fake, Bot(fake.token, base_url=fake.base_url) as bot:
-        with pytest.raises(ContactStopped, match="(?i)chat not found"):
+        with pytest.raises(ContactStopped, match=r"(?i)chat not found"):
             await send(bot, -100999)
 
 
