@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.digest_chart import bar_chart, question_chart
 from handlers.digest_report import Digest, MunicipalityDigest, PollSection, RollupDigest
 from handlers.digest_text_parts import label
-from handlers.i18n import _, use_language
+from handlers.i18n import _, localize_digits, use_language
 
 CHARTED_KINDS = frozenset({"single", "multi", "scale", "yesno"})
 
@@ -65,11 +65,13 @@ def poll_charts(poll: PollSection, number: int, language: str) -> list[DigestCha
     results = poll.by_language
     if not results.respondents.total.isdigit():
         return []
+    with use_language(language):
+        numbers = {q.number: localize_digits(str(q.number)) for q in results.questions}
     return [
         DigestChart(
             f"poll{number}-q{question.number}",
             f"{poll.title}: {question.text}",
-            question_chart(question, f"{question.number}. {question.text}", language),
+            question_chart(question, f"{numbers[question.number]}. {question.text}", language),
         )
         for question in results.questions
         if question.kind in CHARTED_KINDS and not question.withheld
