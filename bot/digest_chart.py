@@ -1,4 +1,4 @@
-"""A chart of one poll question's suppressed results, for digests: horizontal bars, phone-sized.
+"""Charts of suppressed figures for digests (a poll question's results, members by community): horizontal bars, phone-sized.
 
 Only figures that passed the suppression module are drawn: a count is a bar with its number; a
 count under K ("<5") or a hidden one has no bar, only its mark, so the picture gives away no
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Sequence
 from typing import Literal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -31,18 +32,25 @@ def question_chart(
     question: QuestionResult, title: str, language: str, file_format: Format = "png"
 ) -> bytes:
     """The question's rows as bars, in ``language`` (marks and digits as the reader writes them)."""
+    rows = [(row.label, row.total) for row in question.rows]
+    return bar_chart(rows, title, language, file_format)
+
+
+def bar_chart(
+    rows: Sequence[tuple[str, str]], title: str, language: str, file_format: Format = "png"
+) -> bytes:
+    """Labelled suppressed figures as bars: a bar only where the figure is an exact count."""
     rtl = language in RTL_LANGUAGES
-    rows = list(question.rows)
     with use_language(language):
-        marks = [figure(row.total) for row in rows]
-    counts = [int(row.total) if row.total.isdigit() else 0 for row in rows]
+        marks = [figure(total) for _label, total in rows]
+    counts = [int(total) if total.isdigit() else 0 for _label, total in rows]
     height = 1.4 + ROW_INCHES * max(1, len(rows))
     chart = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
     FigureCanvasAgg(chart)
     axes = chart.add_subplot()
     positions = list(range(len(rows)))
-    axes.barh(positions, counts, color=[BAR if row.total.isdigit() else EMPTY for row in rows])
-    axes.set_yticks(positions, [row.label for row in rows], fontsize=11)
+    axes.barh(positions, counts, color=[BAR if total.isdigit() else EMPTY for _l, total in rows])
+    axes.set_yticks(positions, [label for label, _total in rows], fontsize=11)
     axes.invert_yaxis()  # the first option on top
     top = max(counts, default=0) or 1
     axes.set_xlim(0, top * 1.25)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.config import Config
 from starlette.datastructures import Secret
@@ -44,6 +46,24 @@ class WhatsAppSettings:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where digests are e-mailed from: the server (``SMTP_URL``) and the sender (``SMTP_FROM``).
+
+    ``start_tls`` None upgrades to TLS when the server offers it; ``use_tls`` is TLS from the
+    first byte (``smtps://``).
+    """
+
+    host: str
+    port: int
+    username: str | None
+    password: Secret | None
+    use_tls: bool
+    start_tls: bool | None
+    sender: str
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """The process's configuration."""
 
@@ -60,6 +80,7 @@ class Settings:
     telegram_rate: float = 25.0
     scheduler_interval: float = 30.0
     whatsapp: WhatsAppSettings | None = None
+    smtp: SmtpSettings | None = None
 
     def cipher(self) -> AddressCipher:
         """The address cipher built from the secret key."""
@@ -192,6 +213,56 @@ def _whatsapp(config: Config) -> WhatsAppSettings | None:
     )
 
 
+SMTP_SCHEMES = {"smtp": 587, "smtps": 465}
+SMTP_URL_SHAPE = "a URL like smtp://user:password@host:587?starttls=true or smtps://host:465"
+EMAIL_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def smtp_settings(url: str | None, sender: str | None) -> SmtpSettings | None:
+    """The SMTP settings from ``SMTP_URL`` and ``SMTP_FROM``; None when ``SMTP_URL`` is unset.
+
+    A problem is one line that never repeats the password.
+    """
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    shown = _without_password(url)
+    try:
+        port = parts.port
+    except ValueError:
+        raise SettingsError(
+            f"SMTP_URL {shown!r} has a bad port; it must be {SMTP_URL_SHAPE}"
+        ) from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise SettingsError(f"SMTP_URL {shown!r} is not {SMTP_URL_SHAPE}")
+    query = dict(parse_qsl(parts.query))
+    starttls = query.pop("starttls", None)
+    if query or starttls not in (None, "true", "false"):
+        raise SettingsError(f"SMTP_URL {shown!r} may only have ?starttls=true or ?starttls=false")
+    address = (sender or "").strip()
+    if not EMAIL_ADDRESS.fullmatch(parseaddr(address)[1]) or not address:
+        raise SettingsError(
+            f"SMTP_FROM {address!r} is not an e-mail address like digest@belediye.gov.tr "
+            "(SMTP_URL needs it)"
+        )
+    use_tls = parts.scheme == "smtps"
+    return SmtpSettings(
+        host=parts.hostname,
+        port=port or SMTP_SCHEMES[parts.scheme],
+        username=unquote(parts.username) if parts.username else None,
+        password=Secret(unquote(parts.password)) if parts.password else None,
+        use_tls=use_tls,
+        start_tls=False if use_tls else None if starttls is None else starttls == "true",
+        sender=address,
+    )
+
+
+def _without_password(url: str) -> str:
+    """A URL with its password replaced by ***."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
 def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) -> Settings:
     """Read and check every setting; raise SettingsError with one line on the first problem."""
     config = Config(env_file if env_file and Path(env_file).is_file() else None)
@@ -216,6 +287,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
             scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),
             whatsapp=_whatsapp(config),
+            smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),
         )
     except DatabaseURLError as exc:
         raise SettingsError(str(exc)) from None

@@ -113,3 +113,45 @@ def test_a_bad_whatsapp_setting_is_one_line_naming_it(
         load_settings()
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_smtp_is_off_without_a_url_and_read_whole_with_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    monkeypatch.delenv("SMTP_URL", raising=False)
+    monkeypatch.delenv("SMTP_FROM", raising=False)
+    assert load_settings().smtp is None
+    monkeypatch.setenv("SMTP_URL", "smtp://ozet%40bel.tr:p%40ss@mail.bel.tr:2525?starttls=true")
+    monkeypatch.setenv("SMTP_FROM", "RESLOG <ozet@bel.tr>")
+    smtp = load_settings().smtp
+    assert smtp is not None
+    assert (smtp.host, smtp.port, smtp.username) == ("mail.bel.tr", 2525, "ozet@bel.tr")
+    assert str(smtp.password) == "p@ss" and "p@ss" not in repr(smtp)
+    assert (smtp.use_tls, smtp.start_tls, smtp.sender) == (False, True, "RESLOG <ozet@bel.tr>")
+    monkeypatch.setenv("SMTP_URL", "smtps://mail.bel.tr")
+    smtp = load_settings().smtp
+    assert smtp is not None and (smtp.port, smtp.use_tls, smtp.start_tls) == (465, True, False)
+
+
+@pytest.mark.parametrize(
+    ("url", "sender", "expected"),
+    [
+        ("http://u:gizli@mail.bel.tr", "a@bel.tr", "SMTP_URL 'http://u:***@mail.bel.tr' is not"),
+        ("smtp://u:gizli@mail.bel.tr:99999", "a@bel.tr", "has a bad port"),
+        ("smtp://mail.bel.tr?tls=yes", "a@bel.tr", "may only have ?starttls=true"),
+        ("smtp://:gizli@/", "a@bel.tr", "is not a URL like smtp://"),
+        ("smtp://mail.bel.tr", "", "SMTP_FROM '' is not an e-mail address"),
+        ("smtp://mail.bel.tr", "ozet", "SMTP_FROM 'ozet' is not an e-mail address"),
+    ],
+)
+def test_a_bad_smtp_setting_is_one_line_that_never_shows_the_password(
+    monkeypatch: pytest.MonkeyPatch, url: str, sender: str, expected: str
+) -> None:
+    monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("SMTP_URL", url)
+    monkeypatch.setenv("SMTP_FROM", sender)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value) and "gizli" not in str(caught.value)

@@ -18,6 +18,10 @@ It enforces the limits that matter to an adapter: text of 1 to 4096 characters, 
 at most 64 bytes, a caption of at most 1024, "message is not modified", answering a callback query
 once, 403 for a person who blocked the bot, 409 for getUpdates while a webhook is set.
 
+Group chats (``group``, negative ids) receive texts, photos (``sendPhoto``, ``sendMediaGroup``
+of 2 to 10) and documents; ``kick`` removes the bot from one, so sending there answers 403
+"bot was kicked from the group chat".
+
     async with FakeBotApi() as fake:
         amal = fake.user(424242, "Amal", "ar")
         fake.queue(fake.text_update(amal, "/start ZEYTINBURNU"))
@@ -55,6 +59,7 @@ DEFAULT_TOKEN = "123456789:AAFakeTokenForTestsOnly_0123456789ab"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_MEDIA_GROUP = 10
 WAIT_TIMEOUT = 10.0
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Parameters that are strings in the Bot API: never JSON-decoded, even when they look like numbers.
@@ -141,6 +146,8 @@ class _State:
     chats: dict[int, list[Json]] = field(default_factory=dict)
     users: dict[int, Json] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    groups: dict[int, str] = field(default_factory=dict)
+    kicked: set[int] = field(default_factory=set)
     callback_queries: dict[str, bool] = field(default_factory=dict)
     webhook: Json | None = None
     commands: dict[tuple[str, str], list[Json]] = field(default_factory=dict)
@@ -281,6 +288,8 @@ class FakeBotApi:
             "close": lambda _params: True,
             "sendMessage": self._send_message,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
+            "sendMediaGroup": self._send_media_group,
             "getFile": self._get_file,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_reply_markup,
@@ -363,6 +372,52 @@ class FakeBotApi:
             content["caption"] = str(caption)
         return self._bot_message(chat_id, content, _checked_markup(params.get("reply_markup")))
 
+    def _send_photo(self, params: Json) -> Json:
+        """sendPhoto (multipart upload)."""
+        chat_id = self._writable_chat(params)
+        content = self._photo_content(params.get("photo"), params.get("caption"))
+        return self._bot_message(chat_id, content, _checked_markup(params.get("reply_markup")))
+
+    def _send_media_group(self, params: Json) -> list[Json]:
+        """sendMediaGroup: 2 to 10 photos, each uploaded as ``attach://<name>``."""
+        chat_id = self._writable_chat(params)
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= MAX_MEDIA_GROUP:
+            raise ApiError(400, "Bad Request: wrong number of media in the group")
+        contents = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise ApiError(400, "Bad Request: only photos are supported in this fake")
+            upload = _attached(item.get("media"), params)
+            contents.append(self._photo_content(upload, item.get("caption")))
+        group_id = str(len(self.calls_to("sendMediaGroup")))
+        return [
+            self._bot_message(chat_id, {**content, "media_group_id": group_id}, None)
+            for content in contents
+        ]
+
+    def _photo_content(self, upload: Any, caption: Any) -> Json:
+        """The content of a photo message, with its file kept (a PNG or a JPEG only)."""
+        if not isinstance(upload, UploadedFile):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not upload.content.startswith((b"\x89PNG", b"\xff\xd8")):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        if caption is not None and _length(str(caption)) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        file_id = self._keep_file(upload)
+        size = {"file_id": file_id, "file_unique_id": f"AQAD{file_id[-6:]}"}
+        content: Json = {
+            "photo": [{**size, "width": 1024, "height": 600, "file_size": len(upload.content)}]
+        }
+        if caption:
+            content["caption"] = str(caption)
+        return content
+
+    def uploaded(self, message: Json) -> UploadedFile:
+        """The file a bot message (a photo or a document) carries."""
+        file = message.get("document") or (message.get("photo") or [{}])[-1]
+        return self.state.files[str(file["file_id"])]
+
     def _get_file(self, params: Json) -> Json:
         """getFile: where to download a file (a person's or one the bot sent)."""
         file_id = str(params.get("file_id") or "")
@@ -427,6 +482,8 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: chat not found")
         if chat_id in self.state.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.state.kicked:
+            raise ApiError(403, "Forbidden: bot was kicked from the group chat")
         return chat_id
 
     def _editable(self, params: Json) -> Json:
@@ -528,6 +585,18 @@ class FakeBotApi:
         self.state.users[user_id] = user
         self.state.chats.setdefault(user_id, [])
         return user
+
+    def group(self, chat_id: int, title: str = "Uyum ekibi") -> Json:
+        """A group chat the bot is a member of (its id is negative, as Telegram's are)."""
+        if chat_id >= 0:
+            raise AssertionError("a group chat's id is negative")
+        self.state.groups[chat_id] = title
+        self.state.chats.setdefault(chat_id, [])
+        return self._chat(chat_id)
+
+    def kick(self, chat_id: int) -> None:
+        """The bot is removed from a group: sending there answers 403."""
+        self.state.kicked.add(chat_id)
 
     def block(self, user: Json) -> None:
         """The person blocks the bot: sending to them answers 403."""
@@ -693,7 +762,9 @@ class FakeBotApi:
         return update
 
     def _chat(self, chat_id: int) -> Json:
-        """The private chat object of a person."""
+        """The chat object: a group's, or a person's private chat."""
+        if chat_id in self.state.groups:
+            return {"id": chat_id, "title": self.state.groups[chat_id], "type": "group"}
         user = self.state.users.get(chat_id, {"first_name": "?"})
         return {"id": chat_id, "first_name": user["first_name"], "type": "private"}
 

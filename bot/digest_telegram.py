@@ -1,0 +1,113 @@
+"""Sending a digest to one Telegram chat: its HTML messages, its charts, then its workbook.
+
+Charts go as albums of up to ten photos (one photo alone with sendPhoto). Calls to one chat
+are paced as the Telegram sender paces them (a group, whose id is negative, takes about twenty
+a minute). A 429 is waited out here a few times before it is given up as Throttled; every other
+error is mapped onto ``bot.send_errors`` as ``bot.channels.telegram_sender`` maps them, and the
+first one stops the digest to this chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from functools import partial
+from typing import TypeVar
+
+from telegram import Bot, InputFile, InputMediaPhoto
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.channels.telegram_sender import GONE, GROUP_CHAT_INTERVAL, PRIVATE_CHAT_INTERVAL
+from bot.digest_charts import DigestChart
+from bot.send_errors import ContactStopped, Rejected, Throttled, Unreachable
+
+ALBUM = 10  # photos in one sendMediaGroup
+CAPTION = 1024
+RETRIES = 3  # 429s waited out per call
+LONGEST_WAIT = 60.0  # a longer retry_after is handed back as Throttled
+
+T = TypeVar("T")
+
+
+def chat_interval(chat_id: int) -> float:
+    """Seconds between two calls to one chat: three for a group, one for a person."""
+    return GROUP_CHAT_INTERVAL if chat_id < 0 else PRIVATE_CHAT_INTERVAL
+
+
+async def send_telegram_digest(
+    bot: Bot,
+    chat_id: int,
+    messages: Sequence[str],
+    charts: Sequence[DigestChart],
+    workbook: bytes,
+    filename: str,
+    *,
+    interval: float | None = None,
+) -> None:
+    """Send the messages (HTML), the charts and the workbook; a ``SendError`` on the first failure."""
+    pause = chat_interval(chat_id) if interval is None else interval
+    calls: list[Callable[[], Awaitable[object]]] = [
+        partial(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML) for text in messages
+    ]
+    for start in range(0, len(charts), ALBUM):
+        album = charts[start : start + ALBUM]
+        if len(album) == 1:
+            calls.append(
+                partial(bot.send_photo, chat_id, album[0].png, caption=album[0].title[:CAPTION])
+            )
+        else:
+            media = [
+                InputMediaPhoto(
+                    chart.png, caption=chart.title[:CAPTION], filename=f"{chart.name}.png"
+                )
+                for chart in album
+            ]
+            calls.append(partial(bot.send_media_group, chat_id, media))
+    calls.append(partial(bot.send_document, chat_id, InputFile(workbook, filename=filename)))
+    for index, call in enumerate(calls):
+        if index:
+            await asyncio.sleep(pause)
+        await mapped(call)
+
+
+async def mapped(call: Callable[[], Awaitable[T]]) -> T:
+    """Make one Bot API call, waiting out a few short 429s; Telegram's errors as SendErrors."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            if attempt == RETRIES or wait > LONGEST_WAIT:
+                raise Throttled(wait, exc.message) from exc
+            await asyncio.sleep(wait)
+        except Forbidden as exc:
+            raise ContactStopped(exc.message) from exc
+        except BadRequest as exc:
+            if any(marker in exc.message.lower() for marker in GONE):
+                raise ContactStopped(exc.message) from exc
+            raise Rejected(exc.message) from exc
+        except InvalidToken:
+            raise  # a configuration problem, not this chat's
+        except (NetworkError, TelegramError) as exc:  # NetworkError includes TimedOut
+            raise Unreachable(exc.message) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long a 429 asks to wait, whichever form the library gives it in."""
+    with warnings.catch_warnings():  # the library announces a change of type; both are read
+        warnings.simplefilter("ignore")
+        retry_after = exc.retry_after
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
