@@ -7,10 +7,10 @@ is raised as a ``bot.send_errors.SendError``; ``reason`` turns it into the reaso
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from html import unescape
-import re
 
 from telegram import Bot
 

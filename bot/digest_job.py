@@ -17,15 +17,17 @@ from datetime import datetime, timedelta
 
 from handlers.digest_content import municipality_digest
 from handlers.digest_rollup import union_digest
-from handlers.digest_text import period_text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from storage.digest_settings import DigestAddress, recipients_of
+from storage.digest_settings import list_recipients
 
 from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
 from bot.digest_files import DigestFiles, write_formats
 from bot.send_errors import SendError
 from handlers.digest_failures import Undelivered, failure_report, failure_subject
 from handlers.digest_report import Digest, Period
+from handlers.digest_text_parts import period_text
+from handlers.i18n import use_language
+from handlers.scrub import scrub_personal_data
 from storage.crypto import AddressCipher
 from storage.digest_runs import (
     FAILED,
@@ -50,6 +52,16 @@ RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
 class DigestRunError(ValueError):
     """A digest cannot be run as asked; the message is one line."""
+
+
+@dataclass(frozen=True)
+class DigestAddress:
+    """A recipient of this run: its id, kind, address and the keyed hash its delivery is kept by."""
+
+    id: int
+    kind: str
+    address: str
+    address_hash: str
 
 
 @dataclass
@@ -117,7 +129,10 @@ async def run_digest(
         setting = await session.get(DigestSetting, setting_id)
         if setting is None:
             raise DigestRunError(f"there is no digest setting {setting_id}")
-        addresses = recipients_of(setting, cipher)
+        addresses = [
+            DigestAddress(r.id, r.kind, r.address, cipher.lookup_hash(r.kind, r.address))
+            for r in await list_recipients(session, cipher, setting)
+        ]
         if not addresses:
             raise DigestRunError(
                 "the digest has no recipients; add them with reslog digest-settings"
@@ -170,7 +185,8 @@ async def _send_one(
     try:
         await deliver(files, address.kind, address.address, channels)
     except SendError as error:
-        log.warning("digest run %s: a %s recipient was not reached: %s", run_id, address.kind, error)
+        said = scrub_personal_data(str(error))  # an SMTP refusal may quote the address
+        log.warning("digest run %s: a %s recipient was not reached: %s", run_id, address.kind, said)
         retry = error.retryable and attempts <= len(RETRY_DELAYS)
         async with sessions() as session:
             await settle_delivery(
@@ -178,7 +194,7 @@ async def _send_one(
                 delivery_id,
                 RETRY if retry else FAILED,
                 now,
-                error=f"{reason(error)}: {error}",
+                error=f"{reason(error)}: {said}",
                 not_before=now + RETRY_DELAYS[attempts - 1] if retry else None,
             )
             await session.commit()
@@ -213,8 +229,10 @@ async def _report_failures(files: DigestFiles, result: RunResult, channels: Dige
     if not result.undelivered or not result.reached:
         return
     digest = files.digest
+    with use_language(digest.language):
+        period = period_text(digest.period)
     note = failure_report(
-        digest.language, digest.name, period_text(digest), result.undelivered, len(result.reached)
+        digest.language, digest.name, period, result.undelivered, len(result.reached)
     )
     subject = failure_subject(digest.language, digest.name)
     for address in result.reached:
@@ -225,5 +243,5 @@ async def _report_failures(files: DigestFiles, result: RunResult, channels: Dige
                 "digest run %s: the failure report did not go to a %s recipient: %s",
                 result.run_id,
                 address.kind,
-                error,
+                scrub_personal_data(str(error)),
             )

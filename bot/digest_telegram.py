@@ -54,7 +54,8 @@ async def send_telegram_digest(
     *,
     interval: float | None = None,
 ) -> None:
-    """Send the messages (HTML), the charts and the workbook; a ``SendError`` on the first failure."""
+    """Send the messages (HTML), the charts and the workbook (if any); a ``SendError`` on the
+    first failure."""
     pause = chat_interval(chat_id) if interval is None else interval
     calls: list[Callable[[], Awaitable[object]]] = [
         partial(bot.send_message, chat_id, text, parse_mode=ParseMode.HTML) for text in messages
@@ -73,7 +74,8 @@ async def send_telegram_digest(
                 for chart in album
             ]
             calls.append(partial(bot.send_media_group, chat_id, media))
-    calls.append(partial(bot.send_document, chat_id, InputFile(workbook, filename=filename)))
+    if workbook:
+        calls.append(partial(bot.send_document, chat_id, InputFile(workbook, filename=filename)))
     for index, call in enumerate(calls):
         if index:
             await asyncio.sleep(pause)

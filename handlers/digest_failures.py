@@ -77,15 +77,14 @@ def failure_report(
                     len(undelivered),
                 ).format(
                     subject=isolate(subject),
-                    period=isolate(period_text),
+                    period=period_text,
                     count=format_number(len(undelivered)),
                 )
             )
             + "</b>"
         ]
         lines += [
-            "• "
-            + escape(f"{recipient_name(item.kind, item.address)}: {reason_text(item.reason)}")
+            "• " + escape(f"{recipient_name(item.kind, item.address)}: {reason_text(item.reason)}")
             for item in undelivered
         ]
         lines.append(
@@ -98,4 +97,3 @@ def failure_report(
             )
         )
     return "\n".join(lines)
-

@@ -13,11 +13,11 @@ import re
 from datetime import datetime
 from html import unescape
 from pathlib import Path
-
-from sqlalchemy import select
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from storage.digest_settings import setting_for
 
 from bot.cli.assembly import municipality_by_slug
 from bot.cli.common import CliError, database, run_async
@@ -28,7 +28,6 @@ from handlers.digest_report import Period
 from handlers.i18n import LANGUAGES, use_language
 from handlers.results import ResultsError
 from storage.base import utcnow
-from storage.digest_settings import setting_for
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import DigestSetting, MunicipalUnion
 
@@ -159,7 +158,9 @@ def _print_result(result: RunResult) -> int:
         for address in result.reached:
             print(f"sent to {recipient_name(address.kind, address.address)}")
         for item in result.undelivered:
-            print(f"NOT sent to {recipient_name(item.kind, item.address)}: {reason_text(item.reason)}")
+            print(
+                f"NOT sent to {recipient_name(item.kind, item.address)}: {reason_text(item.reason)}"
+            )
     if result.status == "sending":
         print("digest sending: the worker tries the others again in a few minutes")
     else:
@@ -182,5 +183,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     action.add_argument("--send", action="store_true", help="send it to the digest's recipients")
     action.add_argument("--out", metavar="DIR", help="write every format into DIR, send nothing")
     parser.add_argument("--language", choices=LANGUAGES, help="the language (default: its setting)")
-    parser.add_argument("--k", type=int, help="a higher suppression threshold than the municipality's")
+    parser.add_argument(
+        "--k", type=int, help="a higher suppression threshold than the municipality's"
+    )
     parser.set_defaults(handler=run_async(_digest, need_secret=True))
