@@ -94,7 +94,7 @@ async def settings_prompt(turn: Turn) -> list[Outgoing]:
     lines = [
         _("Digest of {name}").format(name=isolate(localized(subject.name))),
         schedule_line(setting, subject.timezone),
-        _("Language: {language}").format(language=LANGUAGE_NAMES[setting.language]),
+        _("Language: {language}").format(language=isolate(LANGUAGE_NAMES[setting.language])),
         _("Counts under {k} are shown as “<{k}”.").format(k=format_number(subject.suppression_k)),
         "",
     ]
