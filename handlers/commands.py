@@ -25,6 +25,7 @@ STAFF_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("close", N_("Close a poll")),
     ("schedule", N_("Set when a poll opens and closes")),
     ("preview", N_("See a poll as residents will")),
+    ("digest", N_("The municipality's digest: when, in which language, to whom")),
 )
 
 

@@ -29,6 +29,7 @@ from handlers import (
     optout,
     poll_preview,
     polls,
+    staff_digest,
     staff_notice,
     staff_poll_actions,
     staff_poll_builder,
@@ -72,6 +73,7 @@ STAFF_COMMANDS: dict[str, StaffCommand] = {
     "preview": poll_preview.preview_command,
     "newpoll": staff_poll_builder.start_builder,
     "schedule": staff_poll_schedule.start_schedule,
+    "digest": staff_digest.start_digest,
 }
 
 

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from handlers import (
     poll_preview,
+    staff_digest,
+    staff_digest_steps,
     staff_notice,
     staff_notice_confirm,
     staff_poll_actions,
@@ -69,6 +71,25 @@ def staff_step(name: str) -> Step | None:
             return Step(staff_poll_builder.kind_prompt, staff_poll_builder.on_kind)
         case "build_more":
             return Step(staff_poll_builder.more_prompt, staff_poll_builder.on_more)
+    return _digest_step(name)
+
+
+def _digest_step(name: str) -> Step | None:
+    """The steps of /digest."""
+    steps = staff_digest_steps
+    match name:
+        case "digest_pick":
+            return Step(staff_digest.pick_prompt, staff_digest.on_pick)
+        case "digest":
+            return Step(staff_digest.settings_prompt, steps.on_settings_button)
+        case "digest_day" | "digest_language" | "digest_remove":
+            return Step(steps.step_prompt, steps.on_choice)
+        case "digest_time":
+            return Step(steps.step_prompt, steps.on_choice, steps.on_time_text)
+        case "digest_email":
+            return Step(steps.step_prompt, steps.on_choice, steps.on_email_text)
+        case "digest_chat":
+            return Step(steps.step_prompt, steps.on_choice, steps.on_chat_text)
     return None
 
 
@@ -126,6 +147,9 @@ async def cancel_staff(turn: Turn) -> list[Outgoing]:
     """/cancel during a staff conversation: stop it, keeping nothing it wrote."""
     if desk_step(turn).startswith("notice") and "notice" in desk_data(turn):
         return await staff_notice_confirm.cancel_notice(turn)
+    if desk_step(turn).startswith("digest"):
+        desk_end(turn)
+        return [Outgoing(_("Stopped. The digest settings already saved are kept."))]
     desk_end(turn)
     return [Outgoing(_("Cancelled: nothing was kept."))]
 

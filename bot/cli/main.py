@@ -8,7 +8,20 @@ import sys
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.cli import assembly, db, demo, digest, notice, poll, poster, results, run, staff
+from bot.cli import (
+    assembly,
+    db,
+    demo,
+    digest,
+    digest_settings,
+    notice,
+    poll,
+    poster,
+    results,
+    run,
+    staff,
+    union,
+)
 from bot.cli.common import CliError
 from bot.logs import configure_logging
 from bot.settings import SettingsError
@@ -27,7 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (db, assembly, staff, poll, notice, results, digest, poster, demo, run):
+    for group in (
+        db,
+        assembly,
+        union,
+        staff,
+        poll,
+        notice,
+        results,
+        digest,
+        digest_settings,
+        poster,
+        demo,
+        run,
+    ):
         group.register(commands)
     return parser
 
