@@ -19,14 +19,8 @@ from bot.digest_files import DigestFiles
 from bot.digest_telegram import send_telegram_digest
 from bot.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
 from bot.settings import SmtpSettings
-from handlers.digest_failures import (
-    EMAIL,
-    NOT_CONFIGURED,
-    REFUSED,
-    STOPPED,
-    TELEGRAM,
-    UNREACHABLE,
-)
+from handlers.digest_failures import NOT_CONFIGURED, REFUSED, STOPPED, UNREACHABLE
+from storage.digest_settings import EMAIL, TELEGRAM
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -41,6 +35,7 @@ class DigestChannels:
 
     bot: Bot | None
     smtp: SmtpSettings | None
+    telegram_interval: float | None = None  # seconds between calls to one chat; None: Telegram's
 
 
 def reason(error: SendError) -> str:
@@ -66,6 +61,7 @@ async def deliver(files: DigestFiles, kind: str, address: str, channels: DigestC
             files.charts,
             files.workbook,
             files.workbook_name,
+            interval=channels.telegram_interval,
         )
     elif kind == EMAIL:
         if channels.smtp is None:
@@ -87,7 +83,9 @@ async def deliver_note(
 ) -> None:
     """Send a short note (HTML in Telegram's subset) to one recipient; a SendError if it fails."""
     if kind == TELEGRAM and channels.bot is not None:
-        await send_telegram_digest(channels.bot, int(address), [html], [], b"", "")
+        await send_telegram_digest(
+            channels.bot, int(address), [html], [], b"", "", interval=channels.telegram_interval
+        )
     elif kind == EMAIL and channels.smtp is not None:
         message = EmailMessage()
         message["From"] = channels.smtp.sender

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from handlers.digest_content import municipality_digest
 from handlers.digest_rollup import union_digest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from storage.digest_settings import list_recipients
 
 from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
 from bot.digest_files import DigestFiles, write_formats
@@ -43,6 +42,7 @@ from storage.digest_runs import (
     mark_interrupted,
     settle_delivery,
 )
+from storage.digest_settings import list_recipients
 from storage.models import DigestDelivery, DigestRun, DigestSetting, Municipality, MunicipalUnion
 
 log = logging.getLogger(__name__)

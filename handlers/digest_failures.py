@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from html import escape
 
 from handlers.i18n import _, format_number, isolate, ngettext, use_language
+from handlers.staff_digest_input import masked_email
+from storage.digest_settings import EMAIL
 
 STOPPED, UNREACHABLE, REFUSED, NOT_CONFIGURED, UNCONFIRMED = (
     "stopped",
@@ -20,7 +22,6 @@ STOPPED, UNREACHABLE, REFUSED, NOT_CONFIGURED, UNCONFIRMED = (
     "not configured",
     "unconfirmed",
 )
-TELEGRAM, EMAIL = "telegram", "email"
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,6 @@ class Undelivered:
     kind: str
     address: str
     reason: str
-
-
-def masked_email(address: str) -> str:
-    """An e-mail address with most of its local part hidden: ``a***@example.org``."""
-    local, _at, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else f"{address[:1]}***"
 
 
 def recipient_name(kind: str, address: str) -> str:

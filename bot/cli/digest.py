@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from storage.digest_settings import setting_for
 
 from bot.cli.assembly import municipality_by_slug
 from bot.cli.common import CliError, database, run_async
@@ -28,6 +27,7 @@ from handlers.digest_report import Period
 from handlers.i18n import LANGUAGES, use_language
 from handlers.results import ResultsError
 from storage.base import utcnow
+from storage.digest_settings import setting_for
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import DigestSetting, MunicipalUnion
 
