@@ -14,10 +14,13 @@ Suppression, and how it holds across levels:
 - Across tables of one digest: the community table has the same column totals (who joined,
   per member) as the table by language; it is suppressed to agree with what that table shows
   (``handlers.digest_rollup_suppression``).
-- Across levels: a member union's column in a national digest is that union's own totals,
-  which its own digest shows (suppressed with its own K and pattern). The national table is
-  suppressed to agree with it: what the regional digest shows is shown and never relied on
-  to hide anything, what it hides is hidden here too and protected within this table.
+- Across levels (``handlers.digest_rollup_shown``): a member's column is what its own
+  digest already shows in some form: a municipality's members by language and community,
+  its number of polls and feedback texts, its reach totals; a member union's totals, from
+  its own roll-up (suppressed with its own K and pattern). Each table is suppressed to agree
+  with it: what the member's digest shows is shown and never relied on to hide anything,
+  what it hides is hidden here too and protected within this table. With few members, one
+  of them known exactly, this withholds a table rather than give a small member away.
 
 Limits, stated plainly: two tables that agree so are each safe on their own, but they are not
 solved together (see ``handlers.digest_rollup_suppression``); a regional digest computed with
@@ -41,13 +44,19 @@ from handlers.digest_members import CommunityRows, community_rows, language_colu
 from handlers.digest_notices import reach_labels
 from handlers.digest_report import Period, RollupDigest
 from handlers.digest_rollup_members import MemberColumn, member_columns, rollup_k
+from handlers.digest_rollup_shown import (
+    MunicipalityFigures,
+    ShownColumn,
+    shown_by_municipality,
+    shown_by_union,
+)
 from handlers.digest_rollup_suppression import Published, suppress_agreeing
 from handlers.i18n import LANGUAGES, _, localized, use_language
 from handlers.results import ResultsError
 from handlers.suppression import CountTable, SafeTable
 from storage import digest_queries as queries
-from storage.digest_queries import REACH, JoinedCount, Window
-from storage.models import Assembly, MunicipalUnion
+from storage.digest_queries import REACH, JoinedCount, NoticeReach, Window
+from storage.models import Assembly, Municipality, MunicipalUnion
 
 
 @dataclass(frozen=True)
@@ -56,17 +65,10 @@ class Figures:
 
     joined: list[JoinedCount]
     previous: list[JoinedCount]
-    participation: dict[int, tuple[int, int]]
+    participation: dict[int, tuple[int, int, int]]
     feedback: dict[int, int]
     reach: dict[int, dict[str, int]]
-
-
-@dataclass(frozen=True)
-class Children:
-    """The own digests of member unions whose columns must agree with them, by column."""
-
-    digests: dict[int, RollupDigest]
-    rows: dict[int, CommunityRows]
+    notices: list[NoticeReach]
 
 
 async def union_digest(
@@ -103,28 +105,44 @@ async def _figures(session: AsyncSession, assembly_ids: list[int], period: Perio
         participation=await queries.participation(session, assembly_ids, current),
         feedback=await queries.feedback_by_municipality(session, assembly_ids, current),
         reach=await queries.reach_by_municipality(session, assembly_ids, current),
+        notices=await queries.notices_reach(session, assembly_ids, current),
     )
 
 
-async def _children(
+async def _shown_columns(
     session: AsyncSession,
     columns: Sequence[MemberColumn],
     assemblies: Sequence[Assembly],
-    period: Period,
-    language: str,
-    now: datetime,
-    path: frozenset[int],
-) -> Children:
-    """The own digest of every member union whose column is exactly its figures."""
-    digests: dict[int, RollupDigest] = {}
-    rows: dict[int, CommunityRows] = {}
+    figures: Figures,
+    context: tuple[Period, str, datetime, frozenset[int]],
+) -> dict[int, ShownColumn]:
+    """What each member's own digest shows of its column: municipalities' and whole unions'."""
+    period, language, now, path = context
+    shown: dict[int, ShownColumn] = {}
     for index, column in enumerate(columns):
-        if column.union is None or not column.whole or column.union.id in path:
-            continue
-        digests[index] = await _digest(session, column.union, period, language, now, path)
         mine = [a for a in assemblies if a.municipality_id in column.municipality_ids]
-        rows[index] = community_rows(mine, language)
-    return Children(digests, rows)
+        if column.union is None and len(column.municipality_ids) == 1:
+            (municipality_id,) = column.municipality_ids
+            municipality = await session.get(Municipality, municipality_id)
+            assert municipality is not None
+            ids = {a.id for a in mine}
+            shown[index] = shown_by_municipality(
+                MunicipalityFigures(
+                    municipality=municipality,
+                    assemblies=mine,
+                    rows=community_rows(mine, language),
+                    joined=[c for c in figures.joined if c.municipality_id == municipality_id],
+                    previous=[c for c in figures.previous if c.municipality_id == municipality_id],
+                    participation=figures.participation.get(municipality_id, (0, 0, 0)),
+                    feedback=figures.feedback.get(municipality_id, 0),
+                    notices=[n for n in figures.notices if n.assembly_id in ids],
+                ),
+                language,
+            )
+        elif column.union is not None and column.whole and column.union.id not in path:
+            digest = await _digest(session, column.union, period, language, now, path)
+            shown[index] = shown_by_union(digest, community_rows(mine, language))
+    return shown
 
 
 def _by_column(
@@ -149,37 +167,36 @@ def _joined_by(
     return lambda municipality_id: found.get(municipality_id, [0] * row_count)
 
 
-def _published_totals(
-    children: Children, pick: Callable[[RollupDigest], SafeTable], rows: int
+def _published(
+    shown: dict[int, ShownColumn],
+    pick: Callable[[ShownColumn], tuple[Sequence[str | None], str | None]],
+    rows: int,
 ) -> dict[tuple[int, int], tuple[str, int]]:
-    """Each agreeing member's column as its own digest shows its row totals (and grand total)."""
+    """The entries of each member's column that its own digest shows: rows, then its total."""
     published: dict[tuple[int, int], tuple[str, int]] = {}
-    for b, child in children.digests.items():
-        table = pick(child)
-        for a in range(rows):
-            published[a, b] = (table.row_totals[a], child.k)
-        if table.grand_total is not None:
-            published[rows, b] = (table.grand_total, child.k)
+    for b, column in shown.items():
+        texts, total = pick(column)
+        for a, text in enumerate(texts):
+            if text is not None:
+                published[a, b] = (text, column.k)
+        if total is not None:
+            published[rows, b] = (total, column.k)
     return published
 
 
 def _published_communities(
-    children: Children, rows: CommunityRows, joined: SafeTable, k: int
+    shown: dict[int, ShownColumn], rows: CommunityRows, joined: SafeTable, k: int
 ) -> dict[tuple[int, int], tuple[str, int]]:
     """The community table's entries already shown: members' own rows, and who joined per member."""
-    published: dict[tuple[int, int], tuple[str, int]] = {}
-    for b, child in children.digests.items():
-        theirs = children.rows[b].keys
-        for a, key in enumerate(rows.keys):
-            published[a, b] = (
-                (child.communities.row_totals[theirs.index(key)], child.k)
-                if key in theirs
-                else ("0", child.k)  # no assembly beneath it offers this option
-            )
+    published = _published(
+        shown,
+        # An option no assembly of the member offers: nobody there can have chosen it.
+        lambda column: (tuple(column.communities.get(key, "0") for key in rows.keys), None),
+        len(rows.keys),
+    )
     assert joined.column_totals is not None and joined.grand_total is not None
-    size = len(rows.keys)
     for b, text in enumerate((*joined.column_totals, joined.grand_total)):
-        published[size, b] = (text, k)
+        published[len(rows.keys), b] = (text, k)
     return published
 
 
@@ -212,7 +229,9 @@ async def _digest(
     everyone = frozenset().union(*(column.municipality_ids for column in columns))
     assemblies = await _assemblies(session, everyone)
     figures = await _figures(session, [a.id for a in assemblies], period)
-    children = await _children(session, columns, assemblies, period, language, now, path)
+    shown = await _shown_columns(
+        session, columns, assemblies, figures, (period, language, now, path)
+    )
     members = tuple(localized(column.name, language) for column in columns) or ("-",)
     if not columns:
         columns = [MemberColumn({}, frozenset(), None, False)]
@@ -223,22 +242,19 @@ async def _digest(
         pick = _joined_by(counts, len(LANGUAGES), lambda c: language_column(c.language))
         return _by_column(columns, len(LANGUAGES), pick)
 
-    def total(table: Callable[[RollupDigest], SafeTable], size: int) -> Published:
-        return _published_totals(children, table, size)
-
     joined = _table(
         languages,
         members,
         by_language(figures.joined),
         k,
-        total(lambda d: d.joined, len(LANGUAGES)),
+        _published(shown, lambda c: (c.joined, c.joined_total), len(LANGUAGES)),
     )
     previous = _table(
         languages,
         members,
         by_language(figures.previous),
         k,
-        total(lambda d: d.previous_joined, len(LANGUAGES)),
+        _published(shown, lambda c: (c.previous, c.previous_total), len(LANGUAGES)),
     )
     community_pick = _joined_by(figures.joined, len(rows.keys), lambda c: rows.row_of(c.community))
     communities = _table(
@@ -246,7 +262,7 @@ async def _digest(
         members,
         _by_column(columns, len(rows.keys), community_pick),
         k,
-        _published_communities(children, rows, joined, k),
+        _published_communities(shown, rows, joined, k),
     )
     with use_language(language):
         participation_labels = (_("polls"), _("responses"))
@@ -254,9 +270,9 @@ async def _digest(
     participation = _table(
         participation_labels,
         members,
-        _by_column(columns, 2, lambda m: figures.participation.get(m, (0, 0))),
+        _by_column(columns, 2, lambda m: figures.participation.get(m, (0, 0, 0))[:2]),
         k,
-        total(lambda d: d.participation, 2),
+        _published(shown, lambda c: (c.participation, None), 2),
         column_totals=False,
     )
     feedback = _table(
@@ -264,7 +280,7 @@ async def _digest(
         members,
         _by_column(columns, 1, lambda m: (figures.feedback.get(m, 0),)),
         k,
-        total(lambda d: d.feedback, 1),
+        _published(shown, lambda c: ((c.feedback,), None), 1),
         column_totals=False,
     )
     empty_reach = dict.fromkeys(REACH, 0)
@@ -275,11 +291,11 @@ async def _digest(
             columns, len(REACH), lambda m: [figures.reach.get(m, empty_reach)[r] for r in REACH]
         ),
         k,
-        total(lambda d: d.reach, len(REACH)),
+        _published(shown, lambda c: (c.reach, c.reach_total), len(REACH)),
     )
     happened = (
         any(c.people for c in figures.joined)
-        or any(polls for polls, _responses in figures.participation.values())
+        or any(row[0] for row in figures.participation.values())
         or any(figures.feedback.values())
         or any(any(row.values()) for row in figures.reach.values())
     )

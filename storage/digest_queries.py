@@ -187,8 +187,9 @@ async def polls_open(
 
 async def participation(
     session: AsyncSession, assembly_ids: Sequence[int], window: Window
-) -> dict[int, tuple[int, int]]:
-    """Per municipality: the polls open in the window, and their responses with an answer."""
+) -> dict[int, tuple[int, int, int]]:
+    """Per municipality: the polls open in the window, their responses with an answer, and the
+    fewest responses any of those polls has."""
     answered = exists().where(Answer.response_id == Response.id)
     responses = (
         select(Response.poll_id, func.count().label("responses"))
@@ -201,6 +202,7 @@ async def participation(
             Assembly.municipality_id,
             func.count(Poll.id),
             func.coalesce(func.sum(responses.c.responses), 0),
+            func.min(func.coalesce(responses.c.responses, 0)),
         )
         .select_from(Poll)
         .join(Assembly, Assembly.id == Poll.assembly_id)
@@ -208,7 +210,10 @@ async def participation(
         .where(Poll.assembly_id.in_(_ids(assembly_ids)), *_open_in(window))
         .group_by(Assembly.municipality_id)
     )
-    return {int(m): (int(p), int(r)) for m, p, r in (await session.execute(query)).all()}
+    return {
+        int(m): (int(p), int(r), int(least or 0))
+        for m, p, r, least in (await session.execute(query)).all()
+    }
 
 
 async def feedback_rows(
