@@ -45,7 +45,7 @@ async def digest_of(
 def shown_numbers(table: SafeTable) -> list[int]:
     """Every figure of a table shown as a number."""
     texts = [t for row in table.cells for t in row] + list(table.row_totals)
-    texts += list(table.column_totals or ()) + [table.grand_total or WITHHELD]
+    texts += [*(table.column_totals or ()), table.grand_total or WITHHELD]
     return [int(t) for t in texts if t.isdigit()]
 
 
