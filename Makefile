@@ -48,7 +48,7 @@ test: lint typecheck unit
 bench: $(STAMP) catalogs
 	url="$$(scripts/test-postgres.sh)" && export RESLOG_BENCH_POSTGRES_URL="$$url" && \
 		$(BIN)/python -m bench.ingest && $(BIN)/python -m bench.broadcast && \
-		$(BIN)/python -m bench.sqlite_trips
+		$(BIN)/python -m bench.sqlite_trips && $(BIN)/python -m bench.digest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
