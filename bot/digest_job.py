@@ -15,15 +15,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from handlers.digest_content import municipality_digest
-from handlers.digest_rollup import union_digest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
 from bot.digest_files import DigestFiles, write_formats
 from bot.send_errors import SendError
+from handlers.digest_content import municipality_digest
 from handlers.digest_failures import Undelivered, failure_report, failure_subject
 from handlers.digest_report import Digest, Period
+from handlers.digest_rollup import union_digest
 from handlers.digest_text_parts import period_text
 from handlers.i18n import use_language
 from handlers.scrub import scrub_personal_data

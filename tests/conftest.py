@@ -119,7 +119,7 @@ def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DATABASE_URL", "RESLOG_"))
+        if not k.startswith(("TELEGRAM_", "DATABASE_URL", "RESLOG_", "SMTP_", "TWILIO_"))
     }
     env.update(
         {"DATABASE_URL": database_url, "RESLOG_SECRET_KEY": TEST_SECRET, "HOME": str(tmp_path)}

@@ -115,7 +115,8 @@ async def test_the_digest_reaches_the_group_and_the_mailbox_and_the_kicked_group
         assert html is not None and "cid:" in html.get_content()
         attachments = [part.get_filename() for part in digest_mail.iter_attachments()]
         assert any(name and name.endswith(".xlsx") for name in attachments)
-        assert str(KICKED) in mail.received[1].message.get_body(("plain",)).get_content()
+        note = mail.received[1].message.get_body(("plain",))
+        assert note is not None and str(KICKED) in note.get_content()
 
         # Asked again, by the scheduler or anyone: nothing goes twice.
         sent_before = len(fake.calls)
@@ -130,7 +131,7 @@ async def test_the_scheduler_sends_on_time_once_and_a_run_cut_short_never_resend
     setting_id, cohort = await configure(sessions, cipher, GROUP)
     period = cohort.period
     # Tuesday 10 November, 08:00 Istanbul is 05:00 UTC: the week of 3 to 9 November is due.
-    before, on_time = period.end + timedelta(hours=7, minutes=59), period.end + timedelta(hours=8)
+    on_time = period.end + timedelta(hours=8)
     # A process stopped while it was sending to the mailbox: its run and that delivery remain.
     async with sessions() as session:
         run = (await claim_run(session, setting_id, period, "schedule", on_time)).run
@@ -143,7 +144,6 @@ async def test_the_scheduler_sends_on_time_once_and_a_run_cut_short_never_resend
     ):
         fake.group(GROUP)
         channels = DigestChannels(bot=bot, smtp=smtp(mail), telegram_interval=PAUSE)
-        assert not await send_due_digests(sessions, cipher, channels, before - timedelta(days=1))
         done = await send_due_digests(sessions, cipher, channels, on_time)
         assert len(done.sent) == 1 and not done.failed
         assert texts(fake, GROUP), "the group got the digest"
@@ -162,7 +162,7 @@ async def test_the_scheduler_sends_on_time_once_and_a_run_cut_short_never_resend
 async def test_an_unreachable_mail_server_is_tried_again_later_and_the_digest_goes_once_it_answers(
     sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher
 ) -> None:
-    setting_id, cohort = await configure(sessions, cipher, GROUP)
+    _setting_id, cohort = await configure(sessions, cipher, GROUP)
     period = cohort.period
     on_time = period.end + timedelta(hours=8)
     async with FakeSmtp() as closed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from bot.cli.assembly import municipality_by_slug
 from bot.cli.common import CliError, database, run_async
 from bot.settings import Settings
 from handlers.digest_failures import reason_text, recipient_name
-from handlers.digest_period import PeriodError, last_days, parse_period
+from handlers.digest_period import PeriodError, days_before, last_days, parse_period
 from handlers.digest_report import Period
 from handlers.i18n import LANGUAGES, use_language
 from handlers.results import ResultsError
@@ -58,6 +58,14 @@ async def _setting(session: AsyncSession, args: argparse.Namespace) -> tuple[Dig
     return await setting_for(session, union_id=union.id), union.timezone
 
 
+def _day(text: str) -> date:
+    """A calendar day as YYYY-MM-DD, for argparse."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-30") from None
+
+
 def _check_arguments(args: argparse.Namespace) -> int:
     """The period in days; a CliError for options that do not go together."""
     if args.send and (args.language or args.k):
@@ -81,7 +89,11 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings) as session:
         setting, timezone = await _setting(session, args)
         await session.commit()
-        period = last_days(now, days, timezone)
+        period = (
+            days_before(args.through + timedelta(days=1), days, timezone)
+            if args.through
+            else last_days(now, days, timezone)
+        )
         if args.send:
             setting_id = setting.id
         else:
@@ -177,7 +189,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     subject.add_argument("--municipality", help="the municipality's slug")
     subject.add_argument("--union", help="the union's slug")
     parser.add_argument(
-        "--period", default="7d", help="whole days before today: 7d (default), 1d, 2w"
+        "--period", default="7d", help="how many whole local days: 7d (default), 1d, 2w"
+    )
+    parser.add_argument(
+        "--through",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the period's last day (default: yesterday, local time)",
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--send", action="store_true", help="send it to the digest's recipients")
@@ -186,4 +204,4 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--k", type=int, help="a higher suppression threshold than the municipality's"
     )
-    parser.set_defaults(handler=run_async(_digest, need_secret=True))
+    parser.set_defaults(func=run_async(_digest, need_secret=True))
