@@ -3,33 +3,23 @@
 Charts go as albums of up to ten photos (one photo alone with sendPhoto). Calls to one chat
 are paced as the Telegram sender paces them (a group, whose id is negative, takes about twenty
 a minute). A 429 is waited out here a few times before it is given up as Throttled; every other
-error is mapped onto ``bot.send_errors`` as ``bot.channels.telegram_sender`` maps them, and the
+error is mapped onto ``bot.send_errors`` by ``bot.channels.telegram_errors``, as for notices, and the
 first one stops the digest to this chat.
 """
 
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, InputFile, InputMediaPhoto
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
 
-from bot.channels.telegram_sender import GONE, GROUP_CHAT_INTERVAL, PRIVATE_CHAT_INTERVAL
+from bot.channels.telegram_errors import chat_interval, telegram_call
 from bot.digest_charts import DigestChart
-from bot.send_errors import ContactStopped, Rejected, Throttled, Unreachable
+from bot.send_errors import Throttled
 
 ALBUM = 10  # photos in one sendMediaGroup
 CAPTION = 1024
@@ -37,11 +27,6 @@ RETRIES = 3  # 429s waited out per call
 LONGEST_WAIT = 60.0  # a longer retry_after is handed back as Throttled
 
 T = TypeVar("T")
-
-
-def chat_interval(chat_id: int) -> float:
-    """Seconds between two calls to one chat: three for a group, one for a person."""
-    return GROUP_CHAT_INTERVAL if chat_id < 0 else PRIVATE_CHAT_INTERVAL
 
 
 async def send_telegram_digest(
@@ -86,30 +71,9 @@ async def mapped(call: Callable[[], Awaitable[T]]) -> T:
     """Make one Bot API call, waiting out a few short 429s; Telegram's errors as SendErrors."""
     for attempt in range(RETRIES + 1):
         try:
-            return await call()
-        except RetryAfter as exc:
-            wait = retry_seconds(exc)
-            if attempt == RETRIES or wait > LONGEST_WAIT:
-                raise Throttled(wait, exc.message) from exc
-            await asyncio.sleep(wait)
-        except Forbidden as exc:
-            raise ContactStopped(exc.message) from exc
-        except BadRequest as exc:
-            if any(marker in exc.message.lower() for marker in GONE):
-                raise ContactStopped(exc.message) from exc
-            raise Rejected(exc.message) from exc
-        except InvalidToken:
-            raise  # a configuration problem, not this chat's
-        except (NetworkError, TelegramError) as exc:  # NetworkError includes TimedOut
-            raise Unreachable(exc.message) from exc
+            return await telegram_call(call)
+        except Throttled as exc:
+            if attempt == RETRIES or exc.retry_after > LONGEST_WAIT:
+                raise
+            await asyncio.sleep(exc.retry_after)
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """How long a 429 asks to wait, whichever form the library gives it in."""
-    with warnings.catch_warnings():  # the library announces a change of type; both are read
-        warnings.simplefilter("ignore")
-        retry_after = exc.retry_after
-    if isinstance(retry_after, timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)

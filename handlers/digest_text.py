@@ -26,6 +26,7 @@ from handlers.digest_text_parts import (
     is_shown,
     iso,
     label,
+    language_name,
     legend,
     mark,
     nothing_happened,
@@ -33,10 +34,8 @@ from handlers.digest_text_parts import (
 )
 from handlers.digest_text_rollup import rollup_sections
 from handlers.i18n import (
-    LANGUAGE_NAMES,
     _,
     current_language,
-    isolate,
     localize_digits,
     ngettext,
     use_language,
@@ -180,11 +179,8 @@ def question_lines(question: QuestionResult) -> list[str]:
 
 
 def by_language(row: ResultRow) -> str:
-    """ " (Türkçe 12 · العربية <5 · English x)" for one row."""
-    parts = [
-        f"{isolate(LANGUAGE_NAMES.get(lang, lang))} {mark(shown)}"
-        for lang, shown in row.by_language.items()
-    ]
+    """ " (Türkçe 12 · Arapça <5 · İngilizce x)" for one row, languages named in the digest's."""
+    parts = [f"{iso(language_name(lang))} {mark(shown)}" for lang, shown in row.by_language.items()]
     return f" ({' · '.join(parts)})"
 
 

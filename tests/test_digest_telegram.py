@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 
+from bot.channels.telegram_errors import chat_interval
 from bot.digest_charts import digest_charts
-from bot.digest_telegram import chat_interval, send_telegram_digest
+from bot.digest_telegram import send_telegram_digest
 from bot.digest_workbook import digest_filename, digest_workbook
 from bot.send_errors import ContactStopped, Rejected, Throttled
 from handlers.digest_text import digest_messages

@@ -67,7 +67,7 @@ def test_the_turkish_digest_says_members_polls_feedback_notices_and_the_legend()
     assert "• Yerel halk: 17" in text and "• Suriyeli: 14" in text
     assert "• Türkçe: 18" in text and "• العربية: x" in text
     assert "Mahalle önceliklerimiz (kapalı)" in text
-    assert "• Park: 16 (⁨Türkçe⁩ 9 · ⁨العربية⁩ x · ⁨English⁩ <5)" in text
+    assert "• Park: 16 (Türkçe 9 · Arapça x · İngilizce <5)" in text  # named in Turkish
     assert "teslim edildi 205" in text
     assert "<5: 5 kişiden az" in text  # the legend explains <5, x and -
     assert "x: " in text and "-: " in text

@@ -19,17 +19,15 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram_errors import retry_seconds
 from bot.channels.telegram_webhook_reply import WebhookReply
 from bot.channels.text_parts import split_text as split_parts
 from bot.channels.text_parts import text_length
@@ -80,7 +78,7 @@ async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Out
             await action()
             return Outcome.OK
         except RetryAfter as exc:
-            wait = _retry_seconds(exc)
+            wait = retry_seconds(exc)
             if attempt == 0 and wait <= MAX_RETRY_WAIT:
                 log.info("%s for %s throttled; retrying in %.0f s", what, ref, wait)
                 await asyncio.sleep(wait)
@@ -98,14 +96,6 @@ async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Out
             log.warning("%s for %s failed: %s: %s", what, ref, type(exc).__name__, exc.message)
         break
     return Outcome.FAILED
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    """A RetryAfter delay in seconds, whichever form the library gives it in."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def deliver(

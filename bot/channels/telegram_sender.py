@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-from datetime import timedelta
+from functools import partial
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
 
+from bot.channels.telegram_errors import chat_interval, telegram_call
 from bot.channels.telegram_parse import CHANNEL
 from bot.dispatcher import Outbound
-from bot.send_errors import ContactStopped, Rejected, Throttled, Unreachable
-
-# BadRequest descriptions that mean the person is gone rather than the message being wrong.
-GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
-PRIVATE_CHAT_INTERVAL = 1.0  # Telegram: about one message a second to one chat
-GROUP_CHAT_INTERVAL = 3.0  # and twenty a minute to one group (whose ids are negative)
 
 
 class TelegramSender:
@@ -35,35 +21,12 @@ class TelegramSender:
 
     def chat_interval(self, address: str) -> float:
         """One second between two messages to a private chat, three to a group."""
-        return GROUP_CHAT_INTERVAL if address.startswith("-") else PRIVATE_CHAT_INTERVAL
+        return chat_interval(int(address))
 
     async def send(self, message: Outbound) -> str:
         """Send the text (in any window: Telegram has none); the message id Telegram gave it.
         Raises a ``SendError``."""
-        try:
-            sent = await self.bot.send_message(chat_id=int(message.address), text=message.text)
-        except RetryAfter as exc:
-            with warnings.catch_warnings():  # the library announces a change of type; both are read
-                warnings.simplefilter("ignore")
-                retry_after = exc.retry_after
-            raise Throttled(_seconds(retry_after), exc.message) from exc
-        except Forbidden as exc:
-            raise ContactStopped(exc.message) from exc
-        except BadRequest as exc:
-            if any(marker in exc.message.lower() for marker in GONE):
-                raise ContactStopped(exc.message) from exc
-            raise Rejected(exc.message) from exc
-        except InvalidToken:
-            raise  # a configuration problem, not this message's: the dispatcher stops
-        except NetworkError as exc:  # includes TimedOut
-            raise Unreachable(exc.message) from exc
-        except TelegramError as exc:
-            raise Unreachable(exc.message) from exc
+        sent = await telegram_call(
+            partial(self.bot.send_message, chat_id=int(message.address), text=message.text)
+        )
         return str(sent.message_id)
-
-
-def _seconds(retry_after: int | timedelta) -> float:
-    """``retry_after`` as seconds, whichever form the library gives it in."""
-    if isinstance(retry_after, timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)
