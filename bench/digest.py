@@ -26,14 +26,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from bench.databases import add_backend_argument, on_each_database
 from handlers.digest_content import municipality_digest
-from handlers.results import count_poll
-from handlers.results_by_profile import NO_ANSWER
+from handlers.poll_tallies import tally_poll
 from storage import digest_queries as queries
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import (
@@ -45,6 +43,7 @@ from storage.models import (
     Option,
     OutboxMessage,
     Participant,
+    Poll,
     ProfileAnswer,
     Question,
     Response,
@@ -268,21 +267,9 @@ async def bare_queries(session: AsyncSession, municipality_id: int, poll_id: int
     await queries.feedback_rows(session, ids, current)
     await queries.feedback_counts(session, ids, previous)
     await queries.notices_reach(session, ids, current)
-    await count_poll(session, poll_id, Response.language)
-    for key in ("community", "age_band"):
-        answer = aliased(ProfileAnswer)
-
-        def join(query: Any, answer: Any = answer, key: str = key) -> Any:
-            return query.outerjoin(
-                answer,
-                and_(
-                    answer.participant_id == Response.participant_id,
-                    answer.assembly_id == ids[0],
-                    answer.question_key == key,
-                ),
-            )
-
-        await count_poll(session, poll_id, func.coalesce(answer.option_key, NO_ANSWER), join)
+    poll = await session.get(Poll, poll_id)
+    assert poll is not None
+    await tally_poll(session, poll, [COMMUNITY_QUESTION, AGE_QUESTION])
     return time.perf_counter() - started
 
 

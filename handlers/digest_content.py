@@ -20,6 +20,7 @@ from handlers.digest_members import members_section
 from handlers.digest_notices import notices_section
 from handlers.digest_report import MunicipalityDigest, Period, PollSection
 from handlers.i18n import LANGUAGES, localized
+from handlers.poll_tallies import LANGUAGE, tally_poll
 from handlers.results import ResultsError, poll_results, threshold
 from handlers.results_by_profile import results_by_profile
 from storage import digest_queries as queries
@@ -45,11 +46,16 @@ async def municipality_assemblies(session: AsyncSession, municipality_id: int) -
 async def poll_section(
     session: AsyncSession, poll: Poll, assembly: Assembly, language: str, k: int
 ) -> PollSection:
-    """One poll's results by language and by every profile question of its assembly."""
+    """One poll's results by language and by every profile question of its assembly, all
+    counted in one pass (``tally_poll``)."""
+    keys = [str(question["key"]) for question in assembly.profile or []]
+    tallies = await tally_poll(session, poll, assembly.profile or [])
     by_profile = tuple(
         [
-            await results_by_profile(session, poll, str(question["key"]), language=language, k=k)
-            for question in assembly.profile or []
+            await results_by_profile(
+                session, poll, key, language=language, k=k, tallies=tallies[key]
+            )
+            for key in keys
         ]
     )
     return PollSection(
@@ -60,7 +66,9 @@ async def poll_section(
         status=poll.status,
         opened_at=poll.opened_at,
         closed_at=poll.closed_at,
-        by_language=await poll_results(session, poll, language=language, k=k),
+        by_language=await poll_results(
+            session, poll, language=language, k=k, tallies=tallies[LANGUAGE]
+        ),
         by_profile=by_profile,
     )
 

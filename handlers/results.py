@@ -9,23 +9,21 @@ that count is shown. A response counts once it has at least one answer.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, distinct, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.i18n import LANGUAGES, gettext, localized, use_language
+from handlers.poll_tallies import LANGUAGE, Counts, Tallies, tally_poll
 from handlers.suppression import SafeTable, suppress_counts
-from storage.models import Answer, Assembly, Municipality, Poll, Question, Response
+from storage.models import Assembly, Municipality, Poll, Question
 
 SCALE_VALUES = (1, 2, 3, 4, 5)
 YESNO_VALUES = (1, 0)
 RESPONDENTS, ANSWERED, MEDIAN = "respondents", "answered", "median"
-
-Counts = dict[str, int]
 
 
 class ResultsError(ValueError):
@@ -71,16 +69,6 @@ class PollResults:
 Query = Select[*tuple[Any, ...]]
 
 
-@dataclass(frozen=True)
-class Tallies:
-    """The raw counts of a poll by one breakdown (language, a profile answer); never shown as is."""
-
-    respondents: Counts
-    answered: dict[int, Counts]
-    options: dict[int, Counts]
-    values: dict[tuple[int, int], Counts]
-
-
 def threshold(municipality_k: int, requested: int | None) -> int:
     """The K to use: the municipality's, or a higher one asked for; never a lower one."""
     if requested is None:
@@ -111,13 +99,21 @@ def value_label(question: Question, value: int, language: str) -> str:
 
 
 async def poll_results(
-    session: AsyncSession, poll: Poll, *, language: str, k: int | None = None
+    session: AsyncSession,
+    poll: Poll,
+    *,
+    language: str,
+    k: int | None = None,
+    tallies: Tallies | None = None,
 ) -> PollResults:
-    """Every question's results, by language, with labels in ``language``; K only raised."""
+    """Every question's results, by language, with labels in ``language``; K only raised.
+
+    ``tallies`` are the poll's by language, when already counted (``tally_poll``)."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     used_k = threshold(await municipality_k(session, poll), k)
-    tallies = await count_poll(session, poll.id, Response.language)
+    if tallies is None:
+        tallies = (await tally_poll(session, poll))[LANGUAGE]
     respondents, _withheld = _single_row(RESPONDENTS, tallies.respondents, used_k)
     questions = tuple(
         _question_result(number, question, tallies, used_k, language)
@@ -132,66 +128,6 @@ async def poll_results(
         languages=LANGUAGES,
         respondents=respondents,
         questions=questions,
-    )
-
-
-def _of_poll(query: Query, poll_id: int, join: Callable[[Query], Query] | None) -> Query:
-    """Restrict a query over answers joined to responses to one poll, with the breakdown's join."""
-    query = query.select_from(Answer).join(Response, Response.id == Answer.response_id)
-    if join is not None:
-        query = join(query)
-    return query.where(Response.poll_id == poll_id, Response.language.in_(LANGUAGES))
-
-
-async def _grouped(session: AsyncSession, query: Query, keys: int) -> dict[tuple[Any, ...], Counts]:
-    """Rows of (key columns..., language, count) as counts by language under each key."""
-    grouped: dict[tuple[Any, ...], Counts] = defaultdict(dict)
-    for row in (await session.execute(query)).all():
-        values = tuple(row)
-        grouped[values[:keys]][str(values[keys])] = int(values[keys + 1])
-    return grouped
-
-
-async def count_poll(
-    session: AsyncSession,
-    poll_id: int,
-    column: ColumnElement[str] | InstrumentedAttribute[str],
-    join: Callable[[Query], Query] | None = None,
-) -> Tallies:
-    """Count people per ``column`` value: in the poll, per question, per option, per value.
-
-    Four grouped queries; ``join`` adds what ``column`` needs (a profile answer, say).
-    """
-    people = func.count(distinct(Response.id))
-
-    def of_poll(query: Query) -> Query:
-        return _of_poll(query, poll_id, join)
-
-    respondents = await _grouped(session, of_poll(select(column, people)).group_by(column), 0)
-    answered = await _grouped(
-        session,
-        of_poll(select(Answer.question_id, column, people)).group_by(Answer.question_id, column),
-        1,
-    )
-    options = await _grouped(
-        session,
-        of_poll(select(Answer.option_id, column, people))
-        .where(Answer.option_id.is_not(None))
-        .group_by(Answer.option_id, column),
-        1,
-    )
-    values = await _grouped(
-        session,
-        of_poll(select(Answer.question_id, Answer.value_int, column, people))
-        .where(Answer.option_id.is_(None), Answer.value_int.is_not(None))
-        .group_by(Answer.question_id, Answer.value_int, column),
-        2,
-    )
-    return Tallies(
-        respondents=respondents.get((), {}),
-        answered={key[0]: counts for key, counts in answered.items()},
-        options={key[0]: counts for key, counts in options.items()},
-        values={(key[0], key[1]): counts for key, counts in values.items()},
     )
 
 

@@ -23,21 +23,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from handlers.i18n import LANGUAGES, _, isolate, localized, use_language
+from handlers.poll_tallies import NO_ANSWER, Counts, Tallies, tally_poll
 from handlers.results import (
     MEDIAN,
     RESPONDENTS,
     SCALE_VALUES,
     YESNO_VALUES,
-    Counts,
-    Query,
     ResultsError,
-    Tallies,
-    count_poll,
     municipality_k,
     shown_median,
     threshold,
@@ -54,10 +49,9 @@ from handlers.suppression import (
     suppress,
 )
 from handlers.suppression_linked import suppress_linked
-from storage.models import Assembly, Poll, ProfileAnswer, Question, Response
+from storage.models import Assembly, Poll, Question
 
 DECLINED = "(declined)"
-NO_ANSWER = "(no answer)"
 ANSWERED, NOT_ANSWERED = "answered", "did not answer"
 ONE_ANSWER_KINDS = ("single", "scale", "yesno")
 
@@ -148,28 +142,25 @@ def find_profile_question(assembly: Assembly, key: str) -> dict[str, Any]:
 
 
 async def results_by_profile(
-    session: AsyncSession, poll: Poll, key: str, *, language: str, k: int | None = None
+    session: AsyncSession,
+    poll: Poll,
+    key: str,
+    *,
+    language: str,
+    k: int | None = None,
+    tallies: Tallies | None = None,
 ) -> ProfileResults:
-    """Every question's results by the answers to one profile question; labels in ``language``."""
+    """Every question's results by the answers to one profile question; labels in ``language``.
+
+    ``tallies`` are the poll's by this question, when already counted (``tally_poll``)."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     assembly = await session.get(Assembly, poll.assembly_id)
     assert assembly is not None
     profile_question = find_profile_question(assembly, key)
     used_k = threshold(await municipality_k(session, poll), k)
-    answer = aliased(ProfileAnswer)
-
-    def join(query: Query) -> Query:
-        return query.outerjoin(
-            answer,
-            and_(
-                answer.participant_id == Response.participant_id,
-                answer.assembly_id == poll.assembly_id,
-                answer.question_key == key,
-            ),
-        )
-
-    tallies = await count_poll(session, poll.id, func.coalesce(answer.option_key, NO_ANSWER), join)
+    if tallies is None:
+        tallies = (await tally_poll(session, poll, [profile_question]))[key]
     columns = _columns(profile_question, language)
     builder = _Builder(tuple(c.key for c in columns), tallies, used_k, language)
     respondents, questions = builder.build(poll.questions)

@@ -233,7 +233,11 @@ class Answer(Base):
     """The answer of one response to one question (several rows for a multiple choice)."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_question_option", "question_id", "option_id"),)
+    # Poll results count answers by question and option (or value) in this index's order,
+    # reading the response from it too (``handlers.poll_tallies``): no sort, no table read.
+    __table_args__ = (
+        Index("ix_answers_tally", "question_id", "option_id", "value_int", "response_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(

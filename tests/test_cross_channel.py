@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.results import count_poll, poll_results
+from handlers.poll_tallies import LANGUAGE, tally_poll
+from handlers.results import poll_results
 from handlers.suppression import HIDDEN
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
@@ -90,7 +91,7 @@ async def test_the_same_poll_answered_on_telegram_and_on_whatsapp_lands_in_the_s
         )
         poll = await session.get(Poll, poll_id)
         assert poll is not None
-        tallies = await count_poll(session, poll_id, Response.language)
+        tallies = (await tally_poll(session, poll))[LANGUAGE]
         results = await poll_results(session, poll, language="en")
         yes, no = (option.id for option in poll.questions[0].options)
     assert channels == {"telegram", "whatsapp"}

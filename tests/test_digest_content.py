@@ -155,7 +155,7 @@ async def test_notices_show_their_first_words_and_a_suppressed_reach(
     assert (first.kind, second.kind) == ("notice", "invitation")
     reach = digest.notices.reach
     assert reach is not None
-    assert reach.column_labels == ("iletildi", "başarısız", "engellendi", "bekliyor")
+    assert reach.column_labels == ("teslim edildi", "başarısız", "engellendi", "bekliyor")
     assert reach.row_totals == ("20", "6")
     assert reach.column_totals == ("18", "<5", "<5", "<5")
     assert reach.grand_total == "26"
