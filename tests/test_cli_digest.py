@@ -91,3 +91,23 @@ async def test_bad_requests_are_refused_in_one_line(
     (await reslog(cli_env, "digest", *WEEK, "--send", "--language", "ar")).refused("--language")
     (await reslog(cli_env, "digest", *WEEK, "--send")).refused("no recipients")
     (await reslog(cli_env, "digest", *WEEK, "--k", "3")).refused("K can only be raised")
+
+
+async def test_a_union_s_digest_sets_its_members_side_by_side(
+    cli_env: dict[str, str], sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await _cohort(sessions)
+    for args in (
+        ("municipality", "create", "kucukkoy", "--name", "tr=Küçükköy Belediyesi"),
+        ("union", "create", "marmara", "--name", "tr=Marmara Belediyeler Birliği"),
+        ("union", "add", "marmara", "--municipality", "zeytinburnu"),
+        ("union", "add", "marmara", "--municipality", "kucukkoy"),
+    ):
+        (await reslog(cli_env, *args)).ok()
+    union = ("--union", "marmara", "--period", "7d", "--through", LAST_DAY)
+    out = (await reslog(cli_env, "digest", *union)).ok()
+    assert "Marmara Belediyeler Birliği" in out
+    assert "Zeytinburnu" in out and "Küçükköy" in out
+    assert not any(value in out for value in (PHONE, TC_NUMBER, *EMAILS))
+    written = (await reslog(cli_env, "digest", *union, "--out", tmp_path / "u")).ok().split()
+    assert any(path.endswith(".xlsx") for path in written)
