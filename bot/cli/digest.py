@@ -15,11 +15,11 @@ from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.cli.assembly import municipality_by_slug
 from bot.cli.common import CliError, database, run_async
+from bot.cli.union import require_union
 from bot.settings import Settings
 from handlers.digest_failures import reason_text, recipient_name
 from handlers.digest_period import PeriodError, days_before, last_days, parse_period
@@ -29,7 +29,7 @@ from handlers.results import ResultsError
 from storage.base import utcnow
 from storage.digest_settings import setting_for
 from storage.engine import create_engine, create_sessionmaker
-from storage.models import DigestSetting, MunicipalUnion
+from storage.models import DigestSetting
 
 if TYPE_CHECKING:  # the digest's formats load matplotlib and openpyxl: only when a digest is made
     from telegram import Bot
@@ -39,22 +39,12 @@ if TYPE_CHECKING:  # the digest's formats load matplotlib and openpyxl: only whe
 TAG = re.compile(r"<[^>]+>")
 
 
-async def _union_by_slug(session: AsyncSession, slug: str) -> MunicipalUnion:
-    """The union with this slug, or a CliError."""
-    found = (
-        await session.execute(select(MunicipalUnion).where(MunicipalUnion.slug == slug))
-    ).scalar_one_or_none()
-    if found is None:
-        raise CliError(f"no union {slug!r}; `reslog union list` shows them")
-    return found
-
-
 async def _setting(session: AsyncSession, args: argparse.Namespace) -> tuple[DigestSetting, str]:
     """The digest setting of the municipality or union asked for, and its time zone."""
     if args.municipality:
         municipality = await municipality_by_slug(session, args.municipality)
         return await setting_for(session, municipality_id=municipality.id), municipality.timezone
-    union = await _union_by_slug(session, args.union)
+    union = await require_union(session, args.union)
     return await setting_for(session, union_id=union.id), union.timezone
 
 
