@@ -50,7 +50,7 @@ def mark(shown: str) -> str:
 def label(text: str) -> str:
     """A row or column label: a language code becomes its name, a reach column is translated."""
     if text in LANGUAGE_NAMES:
-        return LANGUAGE_NAMES[text]
+        return language_name(text)
     if text in REACH_LABELS:
         return _(REACH_LABELS[text])
     return text

@@ -65,7 +65,7 @@ def test_the_turkish_digest_says_members_polls_feedback_notices_and_the_legend()
     assert "24–30 Kas 2026" in text
     assert "Bu dönemde katılan: 35" in text and "Değişim: +15" in text
     assert "• Yerel halk: 17" in text and "• Suriyeli: 14" in text
-    assert "• Türkçe: 18" in text and "• العربية: x" in text
+    assert "• Türkçe: 18" in text and "• Arapça: x" in text
     assert "Mahalle önceliklerimiz (kapalı)" in text
     assert "• Park: 16 (Türkçe 9 · Arapça x · İngilizce <5)" in text  # named in Turkish
     assert "teslim edildi 205" in text
@@ -142,7 +142,7 @@ def test_a_rollup_shows_each_member_on_a_line_and_the_union_in_all() -> None:
     (message,) = digest_messages(rollup_digest("tr"))
     text = visible(message)
     assert "Marmara Belediyeler Birliği için özet" in text
-    assert "• Esenyurt: Türkçe 40 · العربية 22 · English 9" in text
-    assert "• Şile: Türkçe <5 · العربية <5 · English <5" in text
-    assert "Birlik toplamı: Türkçe 60 · العربية 36 · English 11" in text
+    assert "• Esenyurt: Türkçe 40 · Arapça 22 · İngilizce 9" in text
+    assert "• Şile: Türkçe <5 · Arapça <5 · İngilizce <5" in text
+    assert "Birlik toplamı: Türkçe 60 · Arapça 36 · İngilizce 11" in text
     assert "teslim edildi 627" in text
