@@ -11,16 +11,17 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from html import unescape
+from typing import TYPE_CHECKING
 
 from telegram import Bot
 
-from bot.digest_email import digest_email, send_email
-from bot.digest_files import DigestFiles
-from bot.digest_telegram import send_telegram_digest
 from bot.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
 from bot.settings import SmtpSettings
 from handlers.digest_failures import NOT_CONFIGURED, REFUSED, STOPPED, UNREACHABLE
 from storage.digest_settings import EMAIL, TELEGRAM
+
+if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is sent
+    from bot.digest_files import DigestFiles
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -51,6 +52,9 @@ def reason(error: SendError) -> str:
 
 async def deliver(files: DigestFiles, kind: str, address: str, channels: DigestChannels) -> None:
     """Send the digest to one recipient; a SendError if it did not go."""
+    from bot.digest_email import digest_email, send_email
+    from bot.digest_telegram import send_telegram_digest
+
     if kind == TELEGRAM:
         if channels.bot is None:
             raise NotConfigured("TELEGRAM_BOT_TOKEN is not set")
@@ -82,6 +86,9 @@ async def deliver_note(
     subject: str, html: str, kind: str, address: str, channels: DigestChannels
 ) -> None:
     """Send a short note (HTML in Telegram's subset) to one recipient; a SendError if it fails."""
+    from bot.digest_email import send_email
+    from bot.digest_telegram import send_telegram_digest
+
     if kind == TELEGRAM and channels.bot is not None:
         await send_telegram_digest(
             channels.bot, int(address), [html], [], b"", "", interval=channels.telegram_interval

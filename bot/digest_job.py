@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
-from bot.digest_files import DigestFiles, write_formats
 from bot.send_errors import SendError
 from handlers.digest_content import municipality_digest
 from handlers.digest_failures import Undelivered, failure_report, failure_subject
@@ -44,6 +44,9 @@ from storage.digest_runs import (
 )
 from storage.digest_settings import list_recipients
 from storage.models import DigestDelivery, DigestRun, DigestSetting, Municipality, MunicipalUnion
+
+if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is built
+    from bot.digest_files import DigestFiles
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,8 @@ async def run_digest(
     scheduler's next rounds), ``RETRY_DELAYS`` apart; the run closes, and the recipients
     reached hear of the others, once none is left to retry.
     """
+    from bot.digest_files import write_formats
+
     async with sessions() as session:
         setting = await session.get(DigestSetting, setting_id)
         if setting is None:
