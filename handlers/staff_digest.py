@@ -15,6 +15,7 @@ from __future__ import annotations
 from babel.dates import get_day_names
 
 from handlers.delivery import not_staff
+from handlers.digest_period import FREQUENCIES
 from handlers.events import Outgoing
 from handlers.i18n import LANGUAGE_NAMES, _, current_language, format_number, isolate, localized
 from handlers.staff_desk import desk_button, desk_data, desk_end, desk_go
@@ -30,7 +31,6 @@ from handlers.turn import Turn
 from storage.digest_settings import EMAIL, list_recipients, setting_for
 from storage.models import DigestSetting, Municipality
 
-FREQUENCY_CHOICES = ("off", "daily", "weekly")
 CURRENT = "✓ "
 
 
@@ -107,7 +107,7 @@ async def settings_prompt(turn: Turn) -> list[Outgoing]:
     labels = {"off": _("Off"), "daily": _("Daily"), "weekly": _("Weekly")}
     buttons = [
         desk_button(turn, (CURRENT if setting.frequency == f else "") + labels[f], f"f:{f}")
-        for f in FREQUENCY_CHOICES
+        for f in FREQUENCIES
     ]
     buttons += [
         desk_button(turn, _("Day"), "day"),

@@ -7,12 +7,11 @@ address is said in the reader's language and changes nothing. "Back" returns to 
 
 from __future__ import annotations
 
-from handlers.digest_period import PeriodError, parse_send_time
+from handlers.digest_period import FREQUENCIES, PeriodError, parse_send_time
 from handlers.events import Outgoing
 from handlers.i18n import LANGUAGE_NAMES, LANGUAGES, _, isolate
 from handlers.staff_desk import desk_button, desk_end, desk_go
 from handlers.staff_digest import (
-    FREQUENCY_CHOICES,
     current,
     lost,
     recipient_label,
@@ -51,7 +50,7 @@ async def on_settings_button(turn: Turn, value: str) -> list[Outgoing]:
         return lost(turn)
     subject, setting = found
     frequency = value.removeprefix("f:")
-    if value.startswith("f:") and frequency in FREQUENCY_CHOICES:
+    if value.startswith("f:") and frequency in FREQUENCIES:
         setting.frequency = frequency
         setting.updated_at = utcnow()
         return await show(turn, subject, _("Saved."))
