@@ -7,10 +7,8 @@ is raised as a ``bot.send_errors.SendError``; ``reason`` turns it into the reaso
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from html import unescape
 from typing import TYPE_CHECKING
 
 from telegram import Bot
@@ -22,8 +20,6 @@ from storage.digest_settings import EMAIL, TELEGRAM
 
 if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is sent
     from bot.digest_files import DigestFiles
-
-TAG = re.compile(r"<[^>]+>")
 
 
 class NotConfigured(SendError):
@@ -86,7 +82,7 @@ async def deliver_note(
     subject: str, html: str, kind: str, address: str, channels: DigestChannels
 ) -> None:
     """Send a short note (HTML in Telegram's subset) to one recipient; a SendError if it fails."""
-    from bot.digest_email import send_email
+    from bot.digest_email import plain_text, send_email
     from bot.digest_telegram import send_telegram_digest
 
     if kind == TELEGRAM and channels.bot is not None:
@@ -98,7 +94,7 @@ async def deliver_note(
         message["From"] = channels.smtp.sender
         message["To"] = address
         message["Subject"] = subject
-        message.set_content(unescape(TAG.sub("", html)))
+        message.set_content(plain_text([html]))
         await send_email(channels.smtp, message)
     else:
         raise NotConfigured(f"no way to reach a {kind} recipient")

@@ -9,9 +9,7 @@ period already sent is not sent again.
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import date, datetime, timedelta
-from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,8 +33,6 @@ if TYPE_CHECKING:  # the digest's formats load matplotlib and openpyxl: only whe
     from telegram import Bot
 
     from bot.digest_job import RunResult
-
-TAG = re.compile(r"<[^>]+>")
 
 
 async def _setting(session: AsyncSession, args: argparse.Namespace) -> tuple[DigestSetting, str]:
@@ -71,6 +67,7 @@ def _check_arguments(args: argparse.Namespace) -> int:
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     """Print, write or send a digest."""
+    from bot.digest_email import plain_text
     from bot.digest_files import write_folder, write_formats
     from bot.digest_job import build_digest
 
@@ -101,9 +98,7 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
         for path in write_folder(files, Path(args.out), sender):
             print(path)
         return 0
-    for message in files.messages:
-        print(unescape(TAG.sub("", message)))
-        print()
+    print(plain_text(files.messages))
     return 0
 
 
