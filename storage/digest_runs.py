@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.digest_report import Period
 from storage.models import DigestDelivery, DigestRun
 
-SENDING, SENT, PARTLY_SENT, FAILED, WRITTEN = "sending", "sent", "partly sent", "failed", "written"
+SENDING, SENT, PARTLY_SENT, FAILED = "sending", "sent", "partly sent", "failed"
 UNCONFIRMED, RETRY = "unconfirmed", "retry"
 
 

@@ -422,8 +422,8 @@ class DigestRecipient(Base):
 class DigestRun(Base):
     """One digest of one subject for one period; unique, so no period is ever sent twice.
 
-    ``status``: sending (under way), sent (to every recipient), partly sent (some failed),
-    failed (none reached), written (``--out`` only, sent to nobody).
+    ``status``: sending (under way, or waiting to retry a recipient), sent (to every
+    recipient), partly sent (some failed), failed (none reached). ``--out`` records no run.
     """
 
     __tablename__ = "digest_runs"
