@@ -13,7 +13,7 @@ from starlette.datastructures import Secret
 
 from bot.logs import LEVELS
 from handlers.i18n import LANGUAGES
-from storage.crypto import AddressCipher, SecretKeyError
+from storage.crypto import AddressCipher, SecretKeyError, webhook_secret
 from storage.engine import DatabaseURLError, normalise_database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///var/reslog.db"
@@ -22,6 +22,9 @@ CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]")
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"", "0", "false", "no", "off"}
 
 
 class SettingsError(ValueError):
@@ -77,6 +80,7 @@ class Settings:
     port: int
     log_level: str
     telegram_bot_username: str | None = None
+    telegram_webhook_insecure: bool = False
     telegram_rate: float = 25.0
     scheduler_interval: float = 30.0
     whatsapp: WhatsAppSettings | None = None
@@ -85,6 +89,18 @@ class Settings:
     def cipher(self) -> AddressCipher:
         """The address cipher built from the secret key."""
         return AddressCipher.from_secret(str(self.secret_key))
+
+    def webhook_secret(self) -> str | None:
+        """What Telegram must send in ``X-Telegram-Bot-Api-Secret-Token`` on every webhook call.
+
+        ``TELEGRAM_WEBHOOK_SECRET`` when set, else a secret derived from ``RESLOG_SECRET_KEY``;
+        None (no check at all) only with ``TELEGRAM_WEBHOOK_INSECURE`` and no secret set.
+        """
+        if self.telegram_webhook_secret is not None:
+            return str(self.telegram_webhook_secret)
+        if self.telegram_webhook_insecure:
+            return None
+        return webhook_secret(str(self.secret_key))
 
 
 def _read_secret(config: Config) -> Secret:
@@ -119,6 +135,43 @@ def bot_username(value: str | None, name: str = "TELEGRAM_BOT_USERNAME") -> str 
             "(5 to 32 letters, digits or _, starting with a letter and ending in bot)"
         )
     return username or None
+
+
+def flag(value: str, name: str) -> bool:
+    """A yes/no setting: 1, true, yes or on; 0, false, no, off or empty."""
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise SettingsError(f"{name} {value!r} is not 1 or 0 (true or false)")
+    return word in TRUE_WORDS
+
+
+def telegram_webhook(
+    url: str | None, secret: str | None, *, insecure: bool
+) -> tuple[str | None, Secret | None]:
+    """TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET, checked.
+
+    The URL must be https (Telegram would otherwise carry every update and the secret header
+    in the clear) unless TELEGRAM_WEBHOOK_INSECURE allows plain http; the secret must be what
+    Telegram accepts as a ``secret_token``.
+    """
+    url = (url or "").strip() or None
+    if url is not None:
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url):
+            raise SettingsError(
+                f"TELEGRAM_WEBHOOK_URL {url!r} is not a URL like "
+                "https://bot.example.org/telegram/webhook"
+            )
+        if not url.startswith("https://") and not insecure:
+            raise SettingsError(
+                f"TELEGRAM_WEBHOOK_URL {url!r} is not https://: Telegram would send every "
+                "update and its secret in the clear (TELEGRAM_WEBHOOK_INSECURE=1 allows it)"
+            )
+    if secret is not None and secret != "" and not WEBHOOK_SECRET.fullmatch(secret):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - "
+            "(what Telegram accepts); leave it unset to use one derived from RESLOG_SECRET_KEY"
+        )
+    return url, Secret(secret) if secret else None
 
 
 def log_level(value: str, name: str = "LOG_LEVEL") -> str:
@@ -271,15 +324,23 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
         normalise_database_url(database_url)
         port = config("PORT", cast=int, default=8080)
         token = config("TELEGRAM_BOT_TOKEN", cast=Secret, default=None)
-        webhook_secret = config("TELEGRAM_WEBHOOK_SECRET", cast=Secret, default=None)
+        insecure = flag(
+            config("TELEGRAM_WEBHOOK_INSECURE", default=""), "TELEGRAM_WEBHOOK_INSECURE"
+        )
+        webhook_url, webhook_secret = telegram_webhook(
+            config("TELEGRAM_WEBHOOK_URL", default=None),
+            config("TELEGRAM_WEBHOOK_SECRET", default=None),
+            insecure=insecure,
+        )
         secret_key = _read_secret(config) if need_secret else Secret("")
         return Settings(
             database_url=database_url,
             secret_key=secret_key,
             telegram_bot_token=token if token and str(token).strip() else None,
             telegram_api_base_url=config("TELEGRAM_API_BASE_URL", default=DEFAULT_TELEGRAM_API),
-            telegram_webhook_url=config("TELEGRAM_WEBHOOK_URL", default=None),
+            telegram_webhook_url=webhook_url,
             telegram_webhook_secret=webhook_secret,
+            telegram_webhook_insecure=insecure,
             host=config("HOST", default="127.0.0.1"),
             port=port,
             log_level=log_level(config("LOG_LEVEL", default="INFO")),

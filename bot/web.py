@@ -8,7 +8,9 @@ crash or a kill while handling loses nothing; the core's de-duplication makes th
 harmless. (Queueing the update and answering 200 at once, as the library's example does, would
 lose every queued update when the process dies.)
 
-    POST /telegram/webhook   X-Telegram-Bot-Api-Secret-Token checked when TELEGRAM_WEBHOOK_SECRET is set
+    POST /telegram/webhook   X-Telegram-Bot-Api-Secret-Token checked first: TELEGRAM_WEBHOOK_SECRET,
+                             else the secret derived from RESLOG_SECRET_KEY (never unchecked
+                             unless TELEGRAM_WEBHOOK_INSECURE=1 and no secret is set)
     POST /twilio/whatsapp    only with WhatsApp configured: X-Twilio-Signature checked first
                              (bot.channels.whatsapp_webhook)
     GET  /healthz            SELECT 1 on the database: 200 {"status": "ok"} or 503
@@ -23,6 +25,7 @@ import json
 import logging
 import signal
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import uvicorn
 from sqlalchemy import text
@@ -87,10 +90,23 @@ def build_app(
     app = Starlette(routes=routes)
     app.state.telegram = application
     app.state.sessions = sessions
-    app.state.webhook_secret = (
-        str(settings.telegram_webhook_secret) if settings.telegram_webhook_secret else None
-    )
+    app.state.webhook_secret = settings.webhook_secret()
+    app.state.refused = RefusedCalls()
+    if application is not None and app.state.webhook_secret is None:
+        log.warning(
+            "TELEGRAM_WEBHOOK_INSECURE is set and TELEGRAM_WEBHOOK_SECRET is not: %s is served "
+            "with no secret, so anyone who can reach it can act as any participant or staff "
+            "member (send notices, read results, erase people)",
+            WEBHOOK_PATH,
+        )
     return app
+
+
+@dataclass
+class RefusedCalls:
+    """How many webhook calls this process refused for a missing or wrong secret header."""
+
+    telegram: int = 0
 
 
 async def telegram_webhook(request: Request) -> Response:
@@ -98,7 +114,8 @@ async def telegram_webhook(request: Request) -> Response:
     application: TelegramApplication = request.app.state.telegram
     secret: str | None = request.app.state.webhook_secret
     if secret is not None and not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
-        return PlainTextResponse("forbidden", status_code=403)
+        return _refuse(request)
+
     body = await read_body(request, MAX_BODY_BYTES)
     if body is None:
         return PlainTextResponse("request body too large", status_code=413)
@@ -112,6 +129,21 @@ async def telegram_webhook(request: Request) -> Response:
     if reply.call is not None:
         return JSONResponse(reply.call)
     return Response(status_code=200)
+
+
+def _refuse(request: Request) -> Response:
+    """403 for a call without the right secret header: counted and logged, its body unread."""
+    refused: RefusedCalls = request.app.state.refused
+    refused.telegram += 1
+    log.warning(
+        "refused a call to %s from %s: %s header %s (%d refused since start)",
+        WEBHOOK_PATH,
+        request.client.host if request.client else "an unknown address",
+        SECRET_HEADER,
+        "wrong" if SECRET_HEADER in request.headers else "missing",
+        refused.telegram,
+    )
+    return PlainTextResponse("forbidden", status_code=403)
 
 
 def secret_matches(given: str, expected: str) -> bool:
@@ -150,13 +182,10 @@ async def register_webhook(application: TelegramApplication, settings: Settings)
     if not settings.telegram_webhook_url:
         log.warning("TELEGRAM_WEBHOOK_URL is not set: the webhook is not registered with Telegram")
         return
-    if settings.telegram_webhook_secret is None:
-        log.warning("TELEGRAM_WEBHOOK_SECRET is not set: anyone who finds the URL can post updates")
-    secret = settings.telegram_webhook_secret
     try:
         await application.bot.set_webhook(
             url=settings.telegram_webhook_url,
-            secret_token=str(secret) if secret else None,
+            secret_token=settings.webhook_secret(),
             allowed_updates=list(ALLOWED_UPDATES),
         )
     except TelegramError as exc:

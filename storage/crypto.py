@@ -26,6 +26,16 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
 
 
+def webhook_secret(secret: str) -> str:
+    """The token Telegram must send back on every webhook call, derived from the secret key.
+
+    43 characters of A-Z, a-z, 0-9, ``_`` and ``-`` (what Telegram allows in ``secret_token``);
+    its own HKDF label, so it reveals nothing of the address keys.
+    """
+    raw = _derive(secret.strip().encode("utf-8"), b"reslog telegram webhook secret")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
 def generate_secret_key() -> str:
     """A fresh random secret key, printable, to put in RESLOG_SECRET_KEY."""
     return Fernet.generate_key().decode("ascii")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from storage.crypto import webhook_secret
 from tests.conftest import TEST_SECRET
 
 
@@ -17,6 +18,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "RESLOG_SECRET_KEY",
         "RESLOG_SECRET_KEY_FILE",
         "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_URL",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_WEBHOOK_INSECURE",
         "PORT",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -155,3 +159,34 @@ def test_a_bad_smtp_setting_is_one_line_that_never_shows_the_password(
         load_settings()
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value) and "gizli" not in str(caught.value)
+
+
+def test_the_webhook_secret_is_derived_unless_configured_and_none_only_when_insecure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    derived = load_settings(None).webhook_secret()
+    assert derived == webhook_secret(TEST_SECRET)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_INSECURE", "1")
+    assert load_settings(None).webhook_secret() is None
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "own_secret-1")
+    assert load_settings(None).webhook_secret() == "own_secret-1"
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_INSECURE", "0")
+    assert load_settings(None).webhook_secret() == "own_secret-1"
+
+
+def test_a_plain_http_webhook_url_needs_the_explicit_insecure_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """For a local Bot API server on a private network; Telegram itself takes https only."""
+    monkeypatch.setenv("RESLOG_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "http://bot.internal:8081/telegram/webhook")
+    with pytest.raises(SettingsError, match="is not https://"):
+        load_settings(None)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_INSECURE", "true")
+    settings = load_settings(None)
+    assert settings.telegram_webhook_url == "http://bot.internal:8081/telegram/webhook"
+    assert settings.webhook_secret() is None
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "bot.internal/telegram/webhook")
+    with pytest.raises(SettingsError, match="is not a URL like"):
+        load_settings(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -11,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from bot.web import SECRET_HEADER, WEBHOOK_PATH, build_app
+from storage.crypto import webhook_secret
 from storage.models import InboundMessage, Participant
+from tests.conftest import TEST_SECRET
 from tests.support.telegram import TelegramRig, telegram_rig
 
 SECRET = "s3cret_Token-for-the-webhook"
@@ -153,13 +156,31 @@ async def test_health_is_503_when_the_database_does_not_answer() -> None:
     assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
 
 
-async def test_without_a_configured_secret_updates_are_accepted(
+async def test_without_a_configured_secret_the_derived_one_is_required(
     database_url: str, demo: str
 ) -> None:
     async with telegram_rig(database_url, polling=False) as rig:
         app = build_app(rig.settings, rig.application)
         transport = httpx.ASGITransport(app=app)
         update = rig.fake.text_update(rig.fake.user(900004, "Ayşe", "tr"), "/help")
+        async with httpx.AsyncClient(transport=transport, base_url="http://reslog.test") as http:
+            refused = await rig.fake.post_update(http, WEBHOOK_PATH, update)
+            accepted = await rig.fake.post_update(
+                http, WEBHOOK_PATH, update, webhook_secret(TEST_SECRET)
+            )
+        await rig.idle()
+    assert (refused.status_code, accepted.status_code) == (403, 200)
+    assert app.state.refused.telegram == 1
+    assert len(rig.fake.calls_to("sendMessage")) == 1
+
+
+async def test_only_the_explicit_insecure_setting_serves_the_webhook_without_a_secret(
+    database_url: str, demo: str
+) -> None:
+    async with telegram_rig(database_url, polling=False) as rig:
+        app = build_app(replace(rig.settings, telegram_webhook_insecure=True), rig.application)
+        transport = httpx.ASGITransport(app=app)
+        update = rig.fake.text_update(rig.fake.user(900006, "Ayşe", "tr"), "/help")
         async with httpx.AsyncClient(transport=transport, base_url="http://reslog.test") as http:
             response = await rig.fake.post_update(http, WEBHOOK_PATH, update)
         await rig.idle()
