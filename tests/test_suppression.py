@@ -7,8 +7,8 @@ totals add up) is searched for one that gives a hidden entry another value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
@@ -80,23 +80,35 @@ def _all_texts(shown: SafeTable) -> list[str]:
     return texts
 
 
+def text_bounds(text: str, k: int, cap: int) -> tuple[int, int]:
+    """What a figure shown so, in a table of threshold K, tells a reader of its value."""
+    if text == small(k):
+        return 0, k - 1
+    if text == HIDDEN:
+        return k, cap
+    if text == WITHHELD:
+        return 0, cap
+    return int(text), int(text)
+
+
 @dataclass
 class _Reader:
-    """What a reader knows from a shown table: bounds of every entry, and that totals add up."""
+    """What a reader knows from a shown table: bounds of every entry, and that totals add up.
+
+    ``known`` adds what the reader knows of some entries from elsewhere (another digest), by
+    target as ``another_table_changes`` names them.
+    """
 
     shown: SafeTable
     truth: CountTable
     cap: int
+    known: Mapping[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
 
-    def bounds(self, text: str) -> tuple[int, int]:
-        k = self.shown.k
-        if text == small(k):
-            return 0, k - 1
-        if text == HIDDEN:
-            return k, self.cap
-        if text == WITHHELD:
-            return 0, self.cap
-        return int(text), int(text)
+    def bounds(self, text: str, entry: tuple[str, int, int]) -> tuple[int, int]:
+        """What the table says of an entry, narrowed by what is known of it from elsewhere."""
+        low, high = text_bounds(text, self.shown.k, self.cap)
+        known_low, known_high = self.known.get(entry, (0, self.cap))
+        return max(low, known_low), min(high, known_high)
 
     def another_table_changes(self, target: tuple[str, int, int]) -> bool:
         """Whether some table that looks the same gives the target entry another value.
@@ -105,11 +117,17 @@ class _Reader:
         """
         counts = self.truth.counts
         rows, columns = len(counts), len(counts[0])
-        cells = [[self.bounds(t) for t in row] for row in self.shown.cells]
-        row_bounds = [self.bounds(t) for t in self.shown.row_totals]
+        cells = [
+            [self.bounds(t, ("cell", a, b)) for b, t in enumerate(row)]
+            for a, row in enumerate(self.shown.cells)
+        ]
+        row_bounds = [self.bounds(t, ("row", a, 0)) for a, t in enumerate(self.shown.row_totals)]
         both = self.shown.column_totals is not None
-        column_bounds = [self.bounds(t) for t in self.shown.column_totals or [WITHHELD] * columns]
-        grand = self.bounds(self.shown.grand_total or WITHHELD)
+        column_bounds = [
+            self.bounds(t, ("column", b, 0))
+            for b, t in enumerate(self.shown.column_totals or [WITHHELD] * columns)
+        ]
+        grand = self.bounds(self.shown.grand_total or WITHHELD, ("grand", 0, 0))
         truth = {
             **{("row", a): sum(row) for a, row in enumerate(counts)},
             **{("column", b): sum(col) for b, col in enumerate(zip(*counts, strict=True))},
