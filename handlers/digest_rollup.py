@@ -20,7 +20,9 @@ Suppression, and how it holds across levels:
   its own roll-up (suppressed with its own K and pattern). Each table is suppressed to agree
   with it: what the member's digest shows is shown and never relied on to hide anything,
   what it hides is hidden here too and protected within this table. With few members, one
-  of them known exactly, this withholds a table rather than give a small member away.
+  of them known exactly, this withholds a table rather than give a small member away. A
+  member whose digest said "nothing happened" published zeros: in the tables of who joined
+  its column is left out of the suppression and reads ``<K``, so nothing counts on it.
 
 Limits, stated plainly: two tables that agree so are each safe on their own, but they are not
 solved together (see ``handlers.digest_rollup_suppression``); a regional digest computed with
@@ -49,6 +51,7 @@ from handlers.digest_rollup_shown import (
     ShownColumn,
     shown_by_municipality,
     shown_by_union,
+    zero_columns,
 )
 from handlers.digest_rollup_suppression import Published, suppress_agreeing
 from handlers.i18n import LANGUAGES, _, localized, use_language
@@ -208,10 +211,12 @@ def _table(
     published: Published,
     *,
     column_totals: bool = True,
+    zeros: frozenset[int] = frozenset(),
 ) -> SafeTable:
-    """One roll-up table, suppressed in agreement with what is already published."""
+    """One roll-up table, suppressed in agreement with what is already published (the members
+    ``zeros`` known to have nothing in it)."""
     table = CountTable(tuple(row_labels), tuple(member_labels), counts, column_totals)
-    return suppress_agreeing(table, k, published)
+    return suppress_agreeing(table, k, published, zeros)
 
 
 async def _digest(
@@ -242,12 +247,14 @@ async def _digest(
         pick = _joined_by(counts, len(LANGUAGES), lambda c: language_column(c.language))
         return _by_column(columns, len(LANGUAGES), pick)
 
+    nobody = zero_columns(shown, lambda c: c.joined_total)
     joined = _table(
         languages,
         members,
         by_language(figures.joined),
         k,
         _published(shown, lambda c: (c.joined, c.joined_total), len(LANGUAGES)),
+        zeros=nobody,
     )
     previous = _table(
         languages,
@@ -255,6 +262,7 @@ async def _digest(
         by_language(figures.previous),
         k,
         _published(shown, lambda c: (c.previous, c.previous_total), len(LANGUAGES)),
+        zeros=zero_columns(shown, lambda c: c.previous_total),
     )
     community_pick = _joined_by(figures.joined, len(rows.keys), lambda c: rows.row_of(c.community))
     communities = _table(
@@ -263,6 +271,7 @@ async def _digest(
         _by_column(columns, len(rows.keys), community_pick),
         k,
         _published_communities(shown, rows, joined, k),
+        zeros=nobody,
     )
     with use_language(language):
         participation_labels = (_("polls"), _("responses"))

@@ -16,11 +16,17 @@ So this table shows nothing about those entries that the other did not, and ever
 hides is safe within it, counting on nothing the other table shows. What it does not check is
 the two tables solved together: a change of a shared hidden entry that each table absorbs,
 but only through other shared entries moving in ways the other table cannot follow.
+
+A column known to be all zeros (a member whose own digest said "nothing happened") is left
+out: the rest is suppressed as above, so no hidden entry counts on those zeros to move, and
+the column reads ``<K`` throughout. Adding zeros changes no total, so the reader learns from
+the whole table what the rest alone shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from handlers.suppression import (
     HIDDEN,
@@ -32,6 +38,7 @@ from handlers.suppression import (
     SafeTable,
     check_threshold,
     small,
+    suppress,
 )
 
 Published = Mapping[Entry, tuple[str, int]]
@@ -48,9 +55,50 @@ def published_bounds(text: str, k: int) -> Bounds | None:
     return None
 
 
-def suppress_agreeing(table: CountTable, k: int, published: Published) -> SafeTable:
-    """The table suppressed so that the entries already published (text, that table's K) agree."""
+def suppress_agreeing(
+    table: CountTable, k: int, published: Published, zeros: Collection[int] = ()
+) -> SafeTable:
+    """The table suppressed so that the entries already published (text, that table's K) agree;
+    the columns ``zeros`` are known to be all zeros, and are left out of it."""
     check_threshold(k)
+    if not zeros:
+        return _agreeing(table, k, published)
+    if any(table.counts[a][b] for a in range(len(table.row_labels)) for b in zeros):
+        raise ValueError("a column known to be zeros has counts")
+    kept = [b for b in range(len(table.column_labels)) if b not in zeros]
+    if not kept:
+        return suppress(table, k)  # every count is zero
+    rest = CountTable(
+        table.row_labels,
+        tuple(table.column_labels[b] for b in kept),
+        tuple(tuple(row[b] for b in kept) for row in table.counts),
+        table.column_totals,
+    )
+    columns = len(table.column_labels)
+    where = {b: index for index, b in enumerate([*kept, columns])}
+    moved = {(a, where[b]): shown for (a, b), shown in published.items() if b in where}
+    return _with_zeros(table, _agreeing(rest, k, moved), where)
+
+
+def _with_zeros(table: CountTable, rest: SafeTable, where: Mapping[int, int]) -> SafeTable:
+    """The suppressed rest of a table with its columns of zeros put back, reading ``<K``."""
+    filler = WITHHELD if rest.withheld else small(rest.k)
+
+    def put_back(shown: Sequence[str]) -> tuple[str, ...]:
+        return tuple(
+            shown[where[b]] if b in where else filler for b in range(len(table.column_labels))
+        )
+
+    return replace(
+        rest,
+        column_labels=table.column_labels,
+        cells=tuple(put_back(row) for row in rest.cells),
+        column_totals=None if rest.column_totals is None else put_back(rest.column_totals),
+    )
+
+
+def _agreeing(table: CountTable, k: int, published: Published) -> SafeTable:
+    """``suppress_agreeing`` of a table without columns of zeros."""
     grid = Grid.of(table, k)
     locked: set[Entry] = set()
     for entry, (text, their_k) in published.items():

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.digest_content import municipality_digest
 from handlers.digest_report import RollupDigest
 from handlers.digest_rollup import union_digest
-from handlers.suppression import HIDDEN, CountTable, SafeTable
+from handlers.digest_rollup_suppression import suppress_agreeing
+from handlers.suppression import HIDDEN, CountTable, SafeTable, small
 from storage.models import Municipality, MunicipalUnion, UnionMember
 from tests.support.digest_cohort import (
     COMMUNITY_QUESTION,
@@ -20,9 +23,10 @@ from tests.support.digest_cohort import (
     build_digest_cohort,
     cohort_period,
 )
-from tests.test_suppression import _hidden_targets, _Reader
+from tests.test_suppression import _hidden_targets, _Reader, text_bounds
 
 NOW = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
+Target = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,34 @@ async def digests(
     return regional, national
 
 
-def assert_nothing_recomputable(shown: SafeTable, counts: tuple[tuple[int, ...], ...]) -> None:
-    """No hidden entry of the table follows from what it shows (brute force over every table)."""
+def assert_nothing_recomputable(
+    shown: SafeTable,
+    counts: tuple[tuple[int, ...], ...],
+    known: Mapping[Target, tuple[int, int]] | None = None,
+) -> None:
+    """No hidden entry of the table follows from what it shows, and from what is ``known`` of
+    it elsewhere (brute force over every table); an entry known exactly there is not the
+    table's to keep."""
     truth = CountTable(shown.row_labels, shown.column_labels, counts)
-    reader = _Reader(shown, truth, cap=sum(map(sum, counts)) + shown.k)
+    known = known or {}
+    reader = _Reader(shown, truth, cap=sum(map(sum, counts)) + shown.k, known=known)
     for target in _hidden_targets(shown):
-        assert reader.another_table_changes(target), target
+        low, high = known.get(target, (0, None))
+        if low != high:
+            assert reader.another_table_changes(target), target
+
+
+def known_columns(
+    columns: Sequence[tuple[Sequence[str], str | None]], k: int, cap: int
+) -> dict[Target, tuple[int, int]]:
+    """What each member's own digest tells a reader of its column: its figures and its total."""
+    known: dict[Target, tuple[int, int]] = {}
+    for b, (texts, total) in enumerate(columns):
+        for a, text in enumerate(texts):
+            known["cell", a, b] = text_bounds(text, k, cap)
+        if total is not None:
+            known["column", b, 0] = text_bounds(total, k, cap)
+    return known
 
 
 async def test_a_regional_union_sets_its_municipalities_side_by_side(
@@ -192,3 +218,65 @@ async def test_a_cycle_of_unions_ends_and_a_union_without_activity_is_empty(
     assert digest.members == ("A",)
     assert digest.joined.row_labels == ("التركية", "العربية", "الإنجليزية")
     assert digest.joined.grand_total == "<5"
+
+
+async def test_a_roll_up_beside_an_empty_member_digest_gives_no_hidden_count_away(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Labelled case "a roll-up beside an empty member digest" (K=5): Sessiz had nothing in the
+    period, and its own digest says so (exact zeros); Küçük had 14 new members, 6 writing
+    Turkish, 6 English and 2 Syrians writing Arabic, whose own digest hides the 2. Read as
+    "<5", Sessiz's zeros let the union's Turkish total pin Küçük's Turkish speakers, and its
+    total then the 2; read as the zeros they are, nothing hidden is pinned."""
+    inside = cohort_period().start + timedelta(days=1)
+    async with sessions() as session:
+        quiet = await add_municipality(session, "sessiz", "Sessiz")
+        await add_assembly(session, quiet, "SESSIZ", [COMMUNITY_QUESTION], inside - timedelta(30))
+        busy = await add_municipality(session, "kucuk", "Küçük")
+        assembly = await add_assembly(session, busy, "KUCUK", [COMMUNITY_QUESTION], inside)
+        await add_people(session, assembly, "host", "tr", 6, inside)
+        await add_people(session, assembly, "host", "en", 6, inside)
+        await add_people(session, assembly, "syrian", "ar", 2, inside)
+        marmara = union("marmara", "Marmara", "regional")
+        session.add(marmara)
+        await session.flush()
+        for member in (quiet, busy):
+            session.add(UnionMember(union_id=marmara.id, municipality_id=member.id))
+        await session.commit()
+        period = cohort_period()
+        rollup = await union_digest(session, marmara, period, language="en", now=NOW)
+        quiet_own = await municipality_digest(session, quiet, period, language="en", now=NOW)
+        busy_own = await municipality_digest(session, busy, period, language="en", now=NOW)
+    assert quiet_own.empty and not rollup.empty
+    theirs = busy_own.members.joined
+    assert theirs.column_totals is not None and theirs.grand_total is not None
+    assert theirs.column_totals[1] == "<5"  # Küçük's own digest hides its 2 Arabic speakers
+    # The union still shows Küçük as its own digest does, and Sessiz as "<5".
+    assert not rollup.joined.withheld and not rollup.communities.withheld
+    assert [row[1] for row in rollup.joined.cells] == list(theirs.column_totals)
+    assert [row[0] for row in rollup.joined.cells] == ["<5"] * 3
+
+    joined_counts = ((0, 6), (0, 2), (0, 6))  # Turkish, Arabic, English
+    community_counts = ((0, 12), (0, 2), (0, 0), (0, 0))  # host, Syrian, declined, no answer
+    cap = 14 + 5
+    nothing = (("0",) * len(joined_counts), "0")
+    joined_known = known_columns([nothing, (theirs.column_totals, theirs.grand_total)], 5, cap)
+    community_known = known_columns(
+        [(("0",) * len(community_counts), "0"), (theirs.row_totals, theirs.grand_total)], 5, cap
+    )
+    assert_nothing_recomputable(rollup.joined, joined_counts, joined_known)
+    assert_nothing_recomputable(rollup.communities, community_counts, community_known)
+
+    # The same table suppressed as if Sessiz's digest showed "<5" everywhere (as the roll-up
+    # took it before): the reader of the three digests finds Küçük's 2.
+    table = CountTable(rollup.joined.row_labels, rollup.joined.column_labels, joined_counts)
+    as_small = {(a, 0): (small(5), 5) for a in range(4)}
+    busy_shown = {
+        (a, 1): (text, 5) for a, text in enumerate((*theirs.column_totals, theirs.grand_total))
+    }
+    naive = suppress_agreeing(table, 5, as_small | busy_shown)
+    assert not _Reader(naive, table, cap, joined_known).another_table_changes(("cell", 1, 1))
+    fixed = _Reader(rollup.joined, table, cap, joined_known)
+    assert fixed.another_table_changes(("cell", 1, 1))
+    with pytest.raises(ValueError, match="known to be zeros has counts"):
+        suppress_agreeing(table, 5, {}, zeros={1})
