@@ -1,5 +1,8 @@
 """The last step of /notice: how many people it reaches, how it reads, and one confirmation.
 
+How many it reaches is said as staff may see it (``handlers.headcount``): under K only
+"fewer than K".
+
 The notice is kept as a draft while the facilitator looks at the summary. "Send" is an action
 button naming the notice: confirming queues it once (``handlers.notice_queue.queue_notice``
 claims the draft with a conditional update), so a second press, or a press from another
@@ -16,6 +19,7 @@ from sqlalchemy import delete
 
 from handlers.delivery import staff_assemblies
 from handlers.events import Outgoing
+from handlers.headcount import Headcount
 from handlers.i18n import LANGUAGE_NAMES, _, current_language, isolate, localized, ngettext
 from handlers.i18n import format_number as number
 from handlers.notice_queue import NoticeProblem, audience_of, check_schedule, queue_notice
@@ -46,14 +50,22 @@ async def show_summary(
 
 def summary_message(turn: Turn, assembly: Assembly, notice: Notice, count: int) -> Outgoing:
     """The summary with its buttons."""
-    lines = [
+    seen = Headcount(count, assembly.municipality.suppression_k)
+    reach = (
         ngettext(
+            "This notice will go to fewer than {count} person: {audience}.",
+            "This notice will go to fewer than {count} people: {audience}.",
+            seen.number,
+        )
+        if seen.fewer
+        else ngettext(
             "This notice will go to {count} person: {audience}.",
             "This notice will go to {count} people: {audience}.",
-            count,
-        ).format(count=number(count), audience=describe_audience(assembly, notice.audience)),
-        "",
-    ]
+            seen.number,
+        )
+    )
+    audience = describe_audience(assembly, notice.audience)
+    lines = [reach.format(count=number(seen.number), audience=audience), ""]
     for language in assembly.languages:
         lines += [f"— {LANGUAGE_NAMES.get(language, language)} —", notice.text[language], ""]
     municipality = assembly.municipality
@@ -199,11 +211,20 @@ def _sent_text(assembly: Assembly, notice: Notice, count: int, now: Any) -> str:
             start, municipality.timezone, municipality.quiet_start, municipality.quiet_end
         )
     )
-    text = ngettext(
-        "The notice is on its way to {count} person.",
-        "The notice is on its way to {count} people.",
-        count,
-    ).format(count=number(count))
+    seen = Headcount(count, municipality.suppression_k)
+    text = (
+        ngettext(
+            "The notice is on its way to fewer than {count} person.",
+            "The notice is on its way to fewer than {count} people.",
+            seen.number,
+        )
+        if seen.fewer
+        else ngettext(
+            "The notice is on its way to {count} person.",
+            "The notice is on its way to {count} people.",
+            seen.number,
+        )
+    ).format(count=number(seen.number))
     if leaves > now:
         when = format_datetime(
             leaves, "short", tzinfo=ZoneInfo(municipality.timezone), locale=current_language()

@@ -2,7 +2,8 @@
 
 ``/open`` without a name offers the draft polls as buttons, ``/close`` the open ones; either
 way the facilitator is told what will happen (how many members are invited, or how many who
-answered get the results) and confirms with a button. The confirmation acts on the poll's
+answered get the results, as staff may see it: under K only "fewer than K", see
+``handlers.headcount``) and confirms with a button. The confirmation acts on the poll's
 stored state, so a second press is told the poll is open (or closed) already.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from handlers.delivery import not_staff, staff_assemblies
 from handlers.events import Outgoing
+from handlers.headcount import Headcount
 from handlers.i18n import _, format_number, isolate, localized, ngettext
 from handlers.notice_queue import audience_of
 from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
+from handlers.results import municipality_k
 from handlers.staff_desk import action_button
 from handlers.staff_poll_pick import PollNotFound, pick_poll, poll_buttons, staff_polls
 from handlers.turn import Turn
@@ -51,26 +54,48 @@ async def _ask(turn: Turn, args: str, action: str) -> list[Outgoing]:
 async def confirmation(turn: Turn, poll: Poll, action: str) -> list[Outgoing]:
     """What opening or closing this poll will do, with the button that does it."""
     title = isolate(localized(poll.title))
+    k = await municipality_k(turn.session, poll)
     if action == "open":
         audience = await audience_of(turn.session, Notice(assembly_id=poll.assembly_id))
-        text = ngettext(
-            "Open {title} now? {count} member will be invited to answer.",
-            "Open {title} now? {count} members will be invited to answer.",
-            len(audience),
-        ).format(title=title, count=format_number(len(audience)))
+        seen = Headcount(len(audience), k)
+        text = (
+            ngettext(
+                "Open {title} now? Fewer than {count} member will be invited to answer.",
+                "Open {title} now? Fewer than {count} members will be invited to answer.",
+                seen.number,
+            )
+            if seen.fewer
+            else ngettext(
+                "Open {title} now? {count} member will be invited to answer.",
+                "Open {title} now? {count} members will be invited to answer.",
+                seen.number,
+            )
+        )
         button = action_button(_("Open now"), f"open:{poll.id}")
     else:
         audience = await audience_of(
             turn.session, Notice(assembly_id=poll.assembly_id, audience={"answered": poll.id})
         )
-        text = ngettext(
-            "Close {title} now? Answers stop being accepted, and the {count} person who "
-            "answered gets the results.",
-            "Close {title} now? Answers stop being accepted, and the {count} people who "
-            "answered get the results.",
-            len(audience),
-        ).format(title=title, count=format_number(len(audience)))
+        seen = Headcount(len(audience), k)
+        text = (
+            ngettext(
+                "Close {title} now? Answers stop being accepted, and fewer than {count} person "
+                "who answered gets the results.",
+                "Close {title} now? Answers stop being accepted, and fewer than {count} people "
+                "who answered get the results.",
+                seen.number,
+            )
+            if seen.fewer
+            else ngettext(
+                "Close {title} now? Answers stop being accepted, and the {count} person who "
+                "answered gets the results.",
+                "Close {title} now? Answers stop being accepted, and the {count} people who "
+                "answered get the results.",
+                seen.number,
+            )
+        )
         button = action_button(_("Close now"), f"close:{poll.id}")
+    text = text.format(title=title, count=format_number(seen.number))
     return [Outgoing(text, (button, action_button(_("Not now"), "dismiss")))]
 
 
@@ -87,16 +112,31 @@ async def on_poll_action(turn: Turn, action: str, poll_id: str) -> list[Outgoing
     except PollStateError as problem:
         return [Outgoing(problem.chat_message())]
     title = isolate(localized(poll.title))
-    if action == "open":
+    seen = Headcount(count, await municipality_k(turn.session, poll))
+    if action == "open" and seen.fewer:
+        text = ngettext(
+            "{title} is open. The invitation is on its way to fewer than {count} member.",
+            "{title} is open. The invitation is on its way to fewer than {count} members.",
+            seen.number,
+        )
+    elif action == "open":
         text = ngettext(
             "{title} is open. The invitation is on its way to {count} member.",
             "{title} is open. The invitation is on its way to {count} members.",
-            count,
+            seen.number,
+        )
+    elif seen.fewer:
+        text = ngettext(
+            "{title} is closed. The results are on their way to fewer than {count} person "
+            "who answered.",
+            "{title} is closed. The results are on their way to fewer than {count} people "
+            "who answered.",
+            seen.number,
         )
     else:
         text = ngettext(
             "{title} is closed. The results are on their way to the {count} person who answered.",
             "{title} is closed. The results are on their way to the {count} people who answered.",
-            count,
+            seen.number,
         )
-    return [Outgoing(text.format(title=title, count=format_number(count)))]
+    return [Outgoing(text.format(title=title, count=format_number(seen.number)))]

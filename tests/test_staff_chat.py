@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import Assembly, Notice, OutboxMessage, Poll, StaffConversation
+from storage.models import (
+    Assembly,
+    Notice,
+    OutboxMessage,
+    Participant,
+    Poll,
+    Response,
+    StaffConversation,
+)
 from tests.support.chat import Chat
 from tests.support.members import Member, add_members
 from tests.support.staff import add_staff
@@ -64,7 +72,7 @@ async def test_a_facilitator_writes_a_notice_for_a_profile_segment_and_confirms_
     assert "☑ Syrian" in [c.label for m in chat.last for c in m.choices]
     await chat.press("Done")
     summary = chat.plain
-    assert "This notice will go to 3 people" in summary
+    assert "This notice will go to fewer than 5 people" in summary  # 3 Syrians, K=5
     assert "Syrian" in summary
     assert "الاجتماع يوم الثلاثاء" in summary and "Meeting on Tuesday" in summary
     await chat.press("Mark urgent")
@@ -72,7 +80,7 @@ async def test_a_facilitator_writes_a_notice_for_a_profile_segment_and_confirms_
     send = chat.button("Send now")
 
     await chat.press("Send now")
-    assert "The notice is on its way to 3 people." in chat.plain
+    assert "The notice is on its way to fewer than 5 people." in chat.plain
     await chat.press_data(send.data)
     assert chat.text == "This notice has already been sent."
 
@@ -302,3 +310,82 @@ async def test_a_notice_can_be_sent_at_a_chosen_time_but_not_in_the_past(
         rows = list((await session.execute(select(OutboxMessage))).scalars())
     assert notice.status == "queued" and notice.send_at is not None
     assert len(rows) == 5 and all(r.not_before >= notice.send_at for r in rows)
+
+
+# Labelled case "audience sizes" (K=5): one Syrian in Yeşiltepe, six of the host community.
+AUDIENCE_SIZES = [Member(8_700_001, "ar", {"community": "syrian", "neighbourhood": "yesiltepe"})]
+AUDIENCE_SIZES += [
+    Member(8_700_010 + i, "tr", {"community": "host", "neighbourhood": "yesiltepe"})
+    for i in range(6)
+]
+
+
+async def _notice_to(chat: Chat, by_answer: str, answer: str, done: str) -> str:
+    """Write a notice in the three languages to those who gave one answer; the summary."""
+    await chat.say("/notice")
+    for text in ("Toplantı salı", "الاجتماع يوم الثلاثاء", "Meeting on Tuesday"):
+        await chat.say(text)
+    await chat.press(by_answer)
+    await chat.press(answer)
+    await chat.press(done)
+    return chat.plain
+
+
+async def test_audience_sizes_under_k_read_fewer_than_k_in_turkish_and_arabic(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher, demo: str
+) -> None:
+    await add_members(sessions, cipher, None, demo, AUDIENCE_SIZES)
+    turkish = await _facilitator(sessions, cipher, demo, "tr")
+    summary = await _notice_to(turkish, "Kendinizi", "Suriyeli", "Tamam")
+    assert "Bu duyuru 5 kişiden daha az kişiye gidecek: " in summary
+    assert "1 kişi" not in summary
+    await turkish.press("Şimdi gönder")
+    assert turkish.plain.startswith("Duyuru 5 kişiden daha az kişiye gönderiliyor.")
+    summary = await _notice_to(turkish, "Kendinizi", "Yerel halk", "Tamam")
+    assert "Bu duyuru 6 kişiye gidecek: " in summary
+    await turkish.press("Şimdi gönder")
+    assert turkish.plain.startswith("Duyuru 6 kişiye gönderiliyor.")
+
+    await add_staff(sessions, cipher, "830009", code=demo)
+    arabic = Chat(sessions, cipher, "830009", client_language="ar")
+    summary = await _notice_to(arabic, "إلى أي مجتمع", "سوري", "تم ✓")
+    assert "سيصل هذا الإشعار إلى أقل من ٥ أشخاص: " in summary
+    assert "شخص واحد" not in summary and "١" not in summary.splitlines()[0]
+    await arabic.press("أرسل الآن")
+    assert arabic.plain.startswith("الإشعار في طريقه إلى أقل من ٥ أشخاص.")
+    summary = await _notice_to(arabic, "إلى أي مجتمع", "المجتمع المضيف", "تم ✓")
+    assert "سيصل هذا الإشعار إلى ٦ أشخاص: " in summary
+    await arabic.press("أرسل الآن")
+    assert arabic.plain.startswith("الإشعار في طريقه إلى ٦ أشخاص.")
+    async with sessions() as session:
+        rows = list((await session.execute(select(OutboxMessage))).scalars())
+    assert len(rows) == 1 + 6 + 1 + 6  # each notice still goes to everyone it names
+
+
+async def test_audience_sizes_when_opening_and_closing_a_poll_read_fewer_than_k(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    draft_poll: Poll,
+) -> None:
+    await add_members(sessions, cipher, None, demo, AUDIENCE_SIZES[:1])
+    chat = await _facilitator(sessions, cipher, demo, "ar")
+    await chat.say("/open draft-one")
+    assert chat.plain == "فتح استطلاع الحديقة الآن؟ سيُدعى أقل من ٥ أعضاء إلى الإجابة."
+    await chat.press("افتح الآن")
+    assert chat.plain == "فُتح استطلاع الحديقة. الدعوة في طريقها إلى أقل من ٥ أعضاء."
+    async with sessions() as session:
+        found = select(Participant.id).where(
+            Participant.address_hash == cipher.lookup_hash("telegram", "8700001")
+        )
+        person = (await session.execute(found)).scalar_one()
+        session.add(Response(poll_id=draft_poll.id, participant_id=person, language="ar"))
+        await session.commit()
+    await chat.say("/close draft-one")
+    assert "وسيستلم النتائجَ مَن أجابوا، وعددهم أقل من ٥ أشخاص." in chat.plain
+    await chat.press("أغلق الآن")
+    assert (
+        chat.plain
+        == "أُغلق استطلاع الحديقة. النتائج في طريقها إلى مَن أجابوا، وعددهم أقل من ٥ أشخاص."
+    )
+    assert await _count(sessions, OutboxMessage) == 2  # the invitation and the results, to one

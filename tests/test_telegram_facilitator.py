@@ -184,10 +184,10 @@ async def test_a_facilitator_builds_schedules_and_closes_a_poll_and_sends_a_segm
     await rig.press(derya, "Şu sorunun cevabına göre: Kendinizi")
     await rig.press(derya, "Suriyeli")
     step = await rig.press(derya, "Tamam")
-    assert "3 kişiye" in step.text
+    assert "5 kişiden daha az kişiye" in step.text  # three Syrians, K=5
     send = fake.button(derya, "Şimdi gönder")
     step = await rig.press(derya, "Şimdi gönder")
-    assert "3 kişiye gönderiliyor" in step.text
+    assert "5 kişiden daha az kişiye gönderiliyor" in step.text
     step = await rig.send(fake.button_update(derya, send))
     assert "zaten gönderildi" in step.text
     await _send_outbox(fake, sessions, cipher)
