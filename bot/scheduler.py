@@ -21,8 +21,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.leader import Leadership
+from handlers.headcount import Headcount
 from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
 from handlers.poll_reminder import arrives_in_time, remind_members, reminder_time
+from handlers.results import municipality_k
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 
@@ -33,11 +35,16 @@ LEADERSHIP_RETRY = 5.0
 
 @dataclass(frozen=True)
 class Done:
-    """One poll the scheduler acted on, and how many people its notice goes to."""
+    """One poll the scheduler acted on, how many people its notice goes to, and its K."""
 
     poll_id: int
     slug: str
     recipients: int
+    k: int
+
+    def logged(self) -> str:
+        """The poll and its recipients as the log says them (under K only ``<K``)."""
+        return f"{self.slug} ({Headcount(self.recipients, self.k).plain()})"
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Round:
     def summary(self) -> str:
         """One line for the log."""
         parts = [
-            f"{what} {', '.join(f'{d.slug} ({d.recipients})' for d in done)}"
+            f"{what} {', '.join(d.logged() for d in done)}"
             for what, done in (
                 ("opened", self.opened),
                 ("reminded", self.reminded),
@@ -122,7 +129,7 @@ async def _each(
                 poll = await session.get(Poll, poll_id)
                 if poll is None:
                     continue
-                slug = poll.slug
+                slug, k = poll.slug, await municipality_k(session, poll)
                 recipients = await step(session, poll, now)
                 if recipients is None:
                     await session.rollback()
@@ -138,7 +145,7 @@ async def _each(
                 log.exception("scheduled poll %s failed", poll_id)
                 failed.append(f"{poll_id}: unexpected error")
                 continue
-        done.append(Done(poll_id, slug, recipients))
+        done.append(Done(poll_id, slug, recipients, k))
 
 
 async def _due_ids(

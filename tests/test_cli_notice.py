@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import AddressCipher
-from storage.models import Notice, OutboxMessage
+from storage.models import Notice, OutboxMessage, Participant, Poll, Response
 from tests.support.cli import reslog, reslog_all
 from tests.support.members import Member, add_members
 
@@ -48,8 +48,8 @@ async def test_a_notice_shows_its_reach_and_texts_then_goes_out_once(
 ) -> None:
     await add_members(sessions, cipher, None, demo, MEMBERS)
     drafted = (await reslog(cli_env, "notice", "draft", demo, *TEXTS, "--language", "ar")).ok()
-    # Three Arabic speakers: the fourth sent /stop and is never counted.
-    assert "to 3 people of ZEYTINBURNU (language ar)" in drafted
+    # Three Arabic speakers (the fourth sent /stop and is never counted): fewer than K=5.
+    assert "to <5 people of ZEYTINBURNU (language ar)" in drafted
     assert "[العربية]\nالاجتماع يوم الثلاثاء" in drafted and "[Türkçe]\nToplantı salı" in drafted
     notice_id = _draft_id(drafted)
     assert await _count(sessions, OutboxMessage) == 0  # a draft sends nothing
@@ -60,7 +60,7 @@ async def test_a_notice_shows_its_reach_and_texts_then_goes_out_once(
     outcomes = sorted([first.returncode, second.returncode])
     assert outcomes == [0, 2]  # two confirms at once: one queues it, the other is refused
     queued, refused = (first, second) if first.returncode == 0 else (second, first)
-    assert queued.ok() == f"notice {notice_id} queued for 3 people; `reslog worker` sends it\n"
+    assert queued.ok() == f"notice {notice_id} queued for <5 people; `reslog worker` sends it\n"
     refused.refused("This notice has already been sent.")
     assert await _count(sessions, OutboxMessage) == 3
     again = await reslog(cli_env, "notice", "send", str(notice_id))
@@ -70,7 +70,7 @@ async def test_a_notice_shows_its_reach_and_texts_then_goes_out_once(
     segment = await reslog(
         cli_env, "notice", "draft", demo, *TEXTS, "--profile", "community=host", "--urgent"
     )
-    assert "to 2 people of ZEYTINBURNU (community host), urgent" in segment.ok()
+    assert "to <5 people of ZEYTINBURNU (community host), urgent" in segment.ok()
     listed = (await reslog(cli_env, "notice", "list", demo)).ok()
     assert re.search(rf"\n{notice_id}\s+notice\s+queued\s+\S+ \S+\s+3\s+0\s+3\s", listed)
     assert re.search(r"draft\s+\S+ \S+\s+0\s+0\s+0\s", listed)
@@ -182,3 +182,62 @@ async def test_opening_a_poll_invites_every_member_in_their_language_once(
     again.refused("poll services-2027 is open already")
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 6
+
+
+# Labelled case "audience sizes" (K=5): one Syrian in Yeşiltepe, six of the host community.
+AUDIENCE_SIZES = [Member(6_300_001, "ar", {"community": "syrian", "neighbourhood": "yesiltepe"})]
+AUDIENCE_SIZES += [
+    Member(6_300_010 + i, "tr", {"community": "host", "neighbourhood": "yesiltepe"})
+    for i in range(6)
+]
+
+
+async def test_audience_sizes_under_k_are_printed_as_fewer_than_k(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    tmp_path: Path,
+) -> None:
+    await add_members(sessions, cipher, None, demo, AUDIENCE_SIZES)
+    yesiltepe = ("--profile", "neighbourhood=yesiltepe")
+    one, six = await reslog_all(
+        cli_env,
+        [
+            ["notice", "draft", demo, *TEXTS, "--profile", "community=syrian", *yesiltepe],
+            ["notice", "draft", demo, *TEXTS, "--profile", "community=host", *yesiltepe],
+        ],
+    )
+    first_line = one.ok().splitlines()[0]
+    assert " to <5 people of ZEYTINBURNU (community syrian; neighbourhood yesiltepe)" in first_line
+    assert not re.search(r"\b1\b", first_line.replace(f"notice {_draft_id(one.ok())} ", ""))
+    assert " to 6 people of ZEYTINBURNU (community host; neighbourhood yesiltepe)" in six.ok()
+    sent_one, sent_six = await reslog_all(
+        cli_env, [["notice", "send", str(_draft_id(text))] for text in (one.ok(), six.ok())]
+    )
+    assert sent_one.ok().endswith(" queued for <5 people; `reslog worker` sends it\n")
+    assert sent_six.ok().endswith(" queued for 6 people; `reslog worker` sends it\n")
+    assert await _count(sessions, OutboxMessage) == 1 + 6
+
+    # A poll of an assembly of seven opens to 7; the one person who answered gets results.
+    poll_file = tmp_path / "poll-2027.yaml"
+    source = (PROJECT_DIR / "examples" / "poll-services-2026.yaml").read_text(encoding="utf-8")
+    poll_file.write_text(source.replace("slug: services-2026", "slug: services-2027"), "utf-8")
+    (await reslog(cli_env, "poll", "import", str(poll_file))).ok()
+    opened = await reslog(cli_env, "poll", "open", demo, "services-2027")
+    assert opened.ok() == "poll services-2027 is open; 7 members invited (`reslog worker` sends)\n"
+    async with sessions() as session:
+        poll = (
+            await session.execute(select(Poll).where(Poll.slug == "services-2027"))
+        ).scalar_one()
+        found = select(Participant.id).where(
+            Participant.address_hash == cipher.lookup_hash("telegram", "6300001")
+        )
+        person = (await session.execute(found)).scalar_one()
+        session.add(Response(poll_id=poll.id, participant_id=person, language="ar"))
+        await session.commit()
+    closed = await reslog(cli_env, "poll", "close", demo, "services-2027")
+    assert closed.ok() == (
+        "poll services-2027 is closed; the results go to the <5 members who answered"
+        " (`reslog worker` sends)\n"
+    )

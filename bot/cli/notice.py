@@ -6,7 +6,8 @@
     reslog notice list CODE        # each notice: recipients, sent, pending, failed, blocked
 
 A draft shows who it would reach and how it reads in every language before anything is sent;
-``send`` confirms it once (a second ``send`` changes nothing).
+``send`` confirms it once (a second ``send`` changes nothing). How many it reaches is printed
+as staff may see it (``handlers.headcount``): under the municipality's K only ``<K``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, run_async
 from bot.cli.poll import parse_option
 from bot.settings import Settings
+from handlers.headcount import Headcount
 from handlers.i18n import LANGUAGE_NAMES, use_language
 from handlers.notice_queue import (
     NoticeProblem,
@@ -108,8 +110,9 @@ async def _draft(args: argparse.Namespace, settings: Settings) -> int:
         session.add(notice)
         await session.commit()
         when = f"at {args.at} ({assembly.municipality.timezone})" if send_at else "when sent"
+        reach = Headcount(len(people), assembly.municipality.suppression_k)
         print(
-            f"draft notice {notice.id} to {len(people):,} people of {assembly.join_code} "
+            f"draft notice {notice.id} to {reach.plain()} people of {assembly.join_code} "
             f"({_describe(segment)}), {'urgent, ' if args.urgent else ''}going out {when}."
         )
         for lang in assembly.languages:
@@ -139,8 +142,11 @@ async def _send(args: argparse.Namespace, settings: Settings) -> int:
                 count = await queue_notice(session, notice, utcnow())
             except NoticeProblem as problem:
                 raise CliError(str(problem)) from None
+        assembly = await session.get(Assembly, notice.assembly_id)
+        assert assembly is not None  # a notice's assembly is never deleted before it
+        reach = Headcount(count, assembly.municipality.suppression_k)
         await session.commit()
-    print(f"notice {args.id} queued for {count:,} people; `reslog worker` sends it")
+    print(f"notice {args.id} queued for {reach.plain()} people; `reslog worker` sends it")
     return 0
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, read_text_file, run_async
 from bot.settings import Settings
+from handlers.headcount import Headcount
 from handlers.poll_file import read_poll_file
 from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
 from handlers.poll_reminder import reminder_time
@@ -24,6 +25,7 @@ from handlers.poll_schedule import (
     schedule_poll,
 )
 from handlers.poll_update import CORRECTED, IMPORTED, REPLACED, PollFileResult, apply_poll_file
+from handlers.results import municipality_k
 from handlers.yaml_lines import ContentFileError
 from storage.base import utcnow
 from storage.models import Assembly, Poll
@@ -95,16 +97,19 @@ async def _change(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
         try:
-            reached = await (open_poll if args.action == "open" else close_poll)(session, poll)
+            count = await (open_poll if args.action == "open" else close_poll)(session, poll)
         except PollStateError as exc:
             raise CliError(str(exc)) from None
+        reached = Headcount(count, await municipality_k(session, poll))
         await session.commit()
     if args.action == "open":
-        print(f"poll {args.slug} is open; {reached:,} members invited (`reslog worker` sends)")
+        print(
+            f"poll {args.slug} is open; {reached.plain()} members invited (`reslog worker` sends)"
+        )
     else:
         print(
-            f"poll {args.slug} is closed; the results go to the {reached:,} members who answered"
-            " (`reslog worker` sends)"
+            f"poll {args.slug} is closed; the results go to the {reached.plain()} members who"
+            " answered (`reslog worker` sends)"
         )
     return 0
 
