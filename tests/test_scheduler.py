@@ -81,6 +81,7 @@ async def test_a_scheduled_poll_opens_reminds_those_who_have_not_answered_and_cl
     opened = await run_due(sessions, OPENS)
     assert _acted(opened) == {**NOTHING, "opened": [("scheduled-2026", 6)]}
     assert not opened.failed
+    assert opened.summary() == "opened scheduled-2026 (6)"  # the log line: 6 is at least K=5
     invited = await queued(sessions, cipher, "invitation")
     assert {u: (lang, status) for u, (lang, status, _t) in invited.items()} == {
         m.user_id: (m.language, "pending") for m in MEMBERS if not m.stopped
@@ -97,10 +98,9 @@ async def test_a_scheduled_poll_opens_reminds_those_who_have_not_answered_and_cl
     await respond(sessions, cipher, poll_id, [8103], completed=False)
     due = CLOSES - timedelta(days=1)
     assert _acted(await run_due(sessions, due - timedelta(seconds=1))) == NOTHING
-    assert _acted(await run_due(sessions, due)) == {
-        **NOTHING,
-        "reminded": [("scheduled-2026", 4)],
-    }
+    reminding = await run_due(sessions, due)
+    assert _acted(reminding) == {**NOTHING, "reminded": [("scheduled-2026", 4)]}
+    assert reminding.summary() == "reminded scheduled-2026 (<5)"  # never the 4 in the log
     assert _acted(await run_due(sessions, due + timedelta(hours=1))) == NOTHING
     reminded = await queued(sessions, cipher, "reminder")
     assert {u: lang for u, (lang, _s, _t) in reminded.items()} == {
@@ -124,10 +124,9 @@ async def test_a_scheduled_poll_opens_reminds_those_who_have_not_answered_and_cl
     )
 
     assert _acted(await run_due(sessions, CLOSES - timedelta(seconds=1))) == NOTHING
-    assert _acted(await run_due(sessions, CLOSES)) == {
-        **NOTHING,
-        "closed": [("scheduled-2026", 3)],
-    }
+    closing = await run_due(sessions, CLOSES)
+    assert _acted(closing) == {**NOTHING, "closed": [("scheduled-2026", 3)]}
+    assert closing.summary() == "closed scheduled-2026 (<5)"
     assert _acted(await run_due(sessions, CLOSES + timedelta(days=1))) == NOTHING
     results = await queued(sessions, cipher, "results")
     assert {u: lang for u, (lang, _s, _t) in results.items()} == {
