@@ -71,7 +71,9 @@ async def _two_weeks(sessions: async_sessionmaker[AsyncSession]) -> list[Municip
         await add_people(session, assembly, "host", "tr", 20, datetime(2026, 10, 1, tzinfo=UTC))
         await add_people(session, assembly, "host", "tr", 6, FIRST_WEEK.start + timedelta(days=1))
         await add_people(session, assembly, "syrian", "ar", 4, FIRST_WEEK.start + timedelta(days=2))
-        await add_people(session, assembly, "syrian", "ar", 4, SECOND_WEEK.start + timedelta(days=3))
+        await add_people(
+            session, assembly, "syrian", "ar", 4, SECOND_WEEK.start + timedelta(days=3)
+        )
         await session.commit()
         ids = [assembly.id]
         # The hole's numbers, as the database has them.
@@ -170,4 +172,3 @@ def test_a_total_under_k_reads_under_k_and_the_rest_a_multiple_of_k() -> None:
         "<5", "<5", "5", "5", "30", "30", "35", "65"
     ]  # fmt: skip
     assert [rounded_total(n, 7) for n in (6, 7, 13, 14, 41)] == ["<7", "7", "7", "14", "35"]
-
