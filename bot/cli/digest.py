@@ -130,7 +130,7 @@ def _unscheduled(
             "counts under K; do not share it",
             file=sys.stderr,
         )
-        log.warning("digest of %s for an unscheduled window, %s (--unsafe-period)", subject, window)
+        log.warning("digest of an unscheduled window (--unsafe-period): %s, %s", window, subject)
     return period
 
 
@@ -147,6 +147,7 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
         await session.commit()
         schedule = Schedule(setting.frequency, setting.weekday, timezone)
         subject = args.municipality or f"union {args.union}"
+        subject += f" written to {args.out}" if args.out else " printed"
         period = (
             _unscheduled(schedule, days, args.through, now, subject)
             if args.unsafe_period
