@@ -22,6 +22,7 @@ from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
 from bot.send_errors import SendError
 from handlers.digest_content import municipality_digest
 from handlers.digest_failures import Undelivered, failure_report, failure_subject
+from handlers.digest_period import Schedule
 from handlers.digest_report import Digest, Period
 from handlers.digest_rollup import union_digest
 from handlers.digest_text_parts import period_text
@@ -124,6 +125,9 @@ async def run_digest(
 ) -> RunResult:
     """Send the period's digest to every recipient not yet sent it, once; what happened.
 
+    Only a period the setting's schedule produces is ever sent: one overlapping another would
+    give away, by difference, the counts under K that differ between them.
+
     A recipient whose server could not be reached is tried again by a later call (the
     scheduler's next rounds), ``RETRY_DELAYS`` apart; the run closes, and the recipients
     reached hear of the others, once none is left to retry.
@@ -134,6 +138,14 @@ async def run_digest(
         setting = await session.get(DigestSetting, setting_id)
         if setting is None:
             raise DigestRunError(f"there is no digest setting {setting_id}")
+        schedule = Schedule(
+            setting.frequency, setting.weekday, await subject_timezone(session, setting)
+        )
+        if not schedule.produces(period):
+            raise DigestRunError(
+                f"{period.days} days from {period.start:%Y-%m-%d %H:%M} UTC is not a period of "
+                f"this digest ({schedule.describe()}); only those are ever sent"
+            )
         addresses = [
             DigestAddress(r.id, r.kind, r.address, cipher.lookup_hash(r.kind, r.address))
             for r in await list_recipients(session, cipher, setting)

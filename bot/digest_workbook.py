@@ -20,7 +20,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from slugify import slugify
 
 from handlers.digest_report import Digest, MunicipalityDigest, PollSection, RollupDigest
-from handlers.digest_text_parts import heading, label, language_name, legend, period_line
+from handlers.digest_text_parts import (
+    heading,
+    label,
+    language_name,
+    legend,
+    period_line,
+    rounding_note,
+)
 from handlers.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, _, use_language
 from handlers.results import ResultRow
 from handlers.results_by_profile import ProfileResults, ProfileRow
@@ -138,7 +145,11 @@ def write_summary(sheet: Worksheet, digest: Digest) -> None:
         return
     members = digest.members
     row = put_row(sheet, row, [_("New members")], bold=True)
-    row = put_row(sheet, row, [_("Members in all"), members.total_members])
+    row = put_row(
+        sheet,
+        row,
+        [_("Members in all"), members.total_members, rounding_note(members.total_base)],
+    )
     row = write_table(
         sheet, row, members.joined, members.community_question or _("Joined in this period")
     )

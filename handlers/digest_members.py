@@ -5,6 +5,10 @@ municipality's assemblies, labelled from the first assembly that asks it), then 
 to say" and "no answer"; columns are the languages. A member whose language is not one the
 bot speaks is counted under the default language; a community answer that is no longer an
 option counts as no answer, as in ``handlers.results_by_profile``.
+
+The members in all, a running total every later digest repeats, is rounded down to a multiple
+of K (``rounded_total``): two digests' exact totals would differ by the people who joined, a
+count the digest may hide.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from handlers.digest_report import Change, MembersSection
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, localized, use_language
-from handlers.suppression import CountTable, SafeTable, suppress, suppress_counts
+from handlers.suppression import CountTable, SafeTable, small, suppress, suppress_counts
 from storage.digest_queries import COMMUNITY, JoinedCount
 from storage.models import Assembly
 
@@ -100,6 +104,17 @@ def single_figure(label: str, count: int, k: int) -> str:
     return suppress_counts([(label, [count])], [label], k, column_totals=False).row_totals[0]
 
 
+def rounded_total(count: int, k: int) -> str:
+    """A running total of people as shown: rounded down to a multiple of K, so ``<K`` under K.
+
+    Every figure then stands for K consecutive counts (30 for 30 to 34 at K=5), the first of
+    them ``<K`` itself: two consecutive totals differ by 0 or K, which leaves a count under K
+    that joined in between at least two possible values. (Rounded to the nearest 5 instead,
+    "<5" and then "10" would leave 4 alone: from 4 members to 8.)
+    """
+    return small(k) if count < k else str(count // k * k)
+
+
 def change(current: str, previous: str) -> Change:
     """The figure beside the previous one; the difference only where both are exact."""
     difference = int(current) - int(previous) if current.isdigit() and previous.isdigit() else None
@@ -122,7 +137,8 @@ def members_section(
     section = MembersSection(
         joined=joined,
         previous=before,
-        total_members=single_figure("members", total, k),
+        total_members=rounded_total(total, k),
+        total_base=k,
         new_members=change(joined.grand_total, before.grand_total),
         community_question=rows.question,
     )

@@ -54,11 +54,13 @@ class MembersSection:
     columns the languages; its row totals are the communities, its column totals the languages,
     its grand total everyone who joined. ``community_question`` is None when no assembly of the
     subject asks the community question: then the table has the one row "everyone".
+    ``total_members`` is rounded down to a multiple of ``total_base`` (K), so under K it reads ``<K``.
     """
 
     joined: SafeTable
     previous: SafeTable
     total_members: str
+    total_base: int
     new_members: Change
     community_question: str | None
 

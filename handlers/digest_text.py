@@ -31,6 +31,7 @@ from handlers.digest_text_parts import (
     mark,
     nothing_happened,
     period_line,
+    rounding_note,
 )
 from handlers.digest_text_rollup import rollup_sections
 from handlers.i18n import (
@@ -111,6 +112,7 @@ def members_section(members: MembersSection) -> Section:
     if change := change_text(new):
         lines.append(esc(_("Change: {change}").format(change=change)))
     lines.append(esc(_("Members in all: {count}").format(count=mark(members.total_members))))
+    lines.append(f"<i>{esc(rounding_note(members.total_base))}</i>")
     if members.community_question is not None:
         lines.append(
             esc(_("By community ({question}):").format(question=iso(members.community_question)))

@@ -110,6 +110,13 @@ def legend(k: int) -> str:
     )
 
 
+def rounding_note(base: int) -> str:
+    """What is said beside a total of members: it is rounded."""
+    return _("Totals of members are rounded down to a multiple of {base}.").format(
+        base=mark(str(base))
+    )
+
+
 def nothing_happened() -> str:
     """What an empty digest says."""
     return _(

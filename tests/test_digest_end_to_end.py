@@ -6,15 +6,17 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.digest_delivery import DigestChannels
-from bot.digest_job import run_digest
+from bot.digest_job import DigestRunError, run_digest
 from bot.digest_scheduler import send_due_digests
 from bot.settings import SmtpSettings, smtp_settings
+from handlers.digest_report import Period
 from storage.crypto import AddressCipher
 from storage.digest_runs import claim_delivery, claim_run
 from storage.digest_settings import add_recipient, setting_for
@@ -192,3 +194,24 @@ async def test_an_unreachable_mail_server_is_tried_again_later_and_the_digest_go
             )
         ).scalar_one()
         assert attempts == 2
+
+
+async def test_a_period_the_schedule_does_not_produce_is_never_sent(
+    sessions: async_sessionmaker[AsyncSession], cipher: AddressCipher
+) -> None:
+    """The week shifted by a day overlaps two of the Tuesday digest's weeks (hole B)."""
+    setting_id, cohort = await configure(sessions, cipher, GROUP)
+    shifted = Period(
+        cohort.period.start + timedelta(days=1),
+        cohort.period.end + timedelta(days=1),
+        cohort.period.timezone,
+    )
+    async with FakeBotApi() as fake, Bot(fake.token, base_url=fake.base_url) as bot:
+        fake.group(GROUP)
+        channels = DigestChannels(bot=bot, smtp=None, telegram_interval=PAUSE)
+        now = shifted.end + timedelta(hours=8)
+        with pytest.raises(DigestRunError, match="is not a period of this digest"):
+            await run_digest(sessions, cipher, setting_id, shifted, channels, now, "command")
+        assert texts(fake, GROUP) == []
+    async with sessions() as session:
+        assert (await session.execute(select(DigestRun))).first() is None

@@ -1,14 +1,18 @@
-"""Digest periods: whole local days, named the same by the command line and the scheduler."""
+"""Digest periods: whole local days, named the same by the command line and the scheduler, and
+only those a digest's schedule produces (hole B: overlapping windows give counts away)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from handlers.digest_period import (
     PeriodError,
+    Schedule,
+    days_before,
     due_period,
+    last_day,
     last_days,
     parse_period,
     parse_send_time,
@@ -78,3 +82,66 @@ def test_the_command_line_and_the_scheduler_name_the_same_day_the_same_way() -> 
     due = due_period("daily", 0, "08:00", ISTANBUL, now)
     assert due is not None
     assert due[0] == last_days(now, 1, ISTANBUL)
+
+
+def test_a_weekly_schedule_has_weeks_ending_the_day_before_its_weekday() -> None:
+    mondays = Schedule("weekly", 0, ISTANBUL)
+    assert [mondays.ends_period(date(2026, 11, day)) for day in (28, 29, 30)] == [
+        False,
+        True,
+        False,
+    ]
+    week = mondays.through(date(2026, 11, 29))
+    assert (week.start, week.end) == (
+        datetime(2026, 11, 22, 21, 0, tzinfo=UTC),
+        datetime(2026, 11, 29, 21, 0, tzinfo=UTC),
+    )
+    assert mondays.produces(week) and mondays.produces(week.previous)
+    assert last_day(week) == date(2026, 11, 29)
+    overlapping = days_before(date(2026, 12, 1), 7, ISTANBUL)  # 24 to 30 November
+    assert not mondays.produces(overlapping)
+    assert not mondays.produces(days_before(date(2026, 11, 30), 14, ISTANBUL))
+    assert mondays.neighbours(date(2026, 11, 30)) == (date(2026, 11, 29), date(2026, 12, 6))
+    assert "weeks ending on Sundays" in mondays.describe()
+
+
+def test_a_digest_that_is_off_has_the_weeks_of_its_weekday_for_the_command_line() -> None:
+    off = Schedule("off", 4, ISTANBUL)  # Fridays, as it may have been set before it was off
+    assert off.days == 7 and off.ends_period(date(2026, 11, 26))  # a Thursday
+    assert "off" in off.describe() and "Fridays" in off.describe()
+    assert Schedule("off", 0, ISTANBUL).produces(days_before(date(2026, 11, 30), 7, ISTANBUL))
+
+
+def test_a_daily_schedule_has_every_whole_day_and_nothing_longer() -> None:
+    daily = Schedule("daily", 3, ISTANBUL)
+    assert all(daily.ends_period(date(2026, 11, day)) for day in range(1, 31))
+    assert daily.produces(days_before(date(2026, 12, 1), 1, ISTANBUL))
+    assert not daily.produces(days_before(date(2026, 12, 1), 7, ISTANBUL))
+    assert not daily.produces(days_before(date(2026, 12, 1), 1, "UTC"))  # another clock's day
+
+
+def test_the_latest_period_is_the_last_that_has_ended() -> None:
+    thursday = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    assert Schedule("weekly", 0, ISTANBUL).latest(thursday) == days_before(
+        date(2026, 11, 30), 7, ISTANBUL
+    )
+    monday_night = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # 03:30 on Monday in Istanbul
+    assert last_day(Schedule("weekly", 0, ISTANBUL).latest(monday_night)) == date(2026, 11, 29)
+    assert last_day(Schedule("daily", 0, ISTANBUL).latest(thursday)) == date(2026, 12, 2)
+
+
+@pytest.mark.parametrize("timezone", [ISTANBUL, "Europe/Berlin"])
+@pytest.mark.parametrize("frequency", ["daily", "weekly"])
+@pytest.mark.parametrize("weekday", range(7))
+def test_every_period_the_scheduler_sends_is_one_the_command_line_accepts(
+    timezone: str, frequency: str, weekday: int
+) -> None:
+    schedule = Schedule(frequency, weekday, timezone)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for hours in range(0, 24 * 60, 7):  # two months, across Berlin's change to summer time
+        now = start + timedelta(hours=hours)
+        due = due_period(frequency, weekday, "08:00", timezone, now)
+        assert due is not None
+        assert schedule.produces(due[0])
+        assert schedule.through(last_day(due[0])) == due[0]
+        assert due[0].end <= now

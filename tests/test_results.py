@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.export import defuse, export_responses
 from handlers.i18n import gettext, localized, use_language
 from handlers.poll_lifecycle import close_poll
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, median
@@ -21,7 +20,7 @@ from handlers.results import poll_results as compute_results
 from storage.crypto import AddressCipher
 from storage.models import Municipality, Notice, OutboxMessage, Poll, Response
 from tests.support.chat import Chat
-from tests.support.cohort import COHORT, FORMULA, SECRET_WORDS, answer_demo_poll
+from tests.support.cohort import COHORT, SECRET_WORDS, answer_demo_poll
 from tests.support.staff import add_staff
 
 LESS = "<5"
@@ -197,85 +196,6 @@ async def _labels_come_in_the_chosen_language(
         await _results(sessions, answered, "de")
 
 
-async def _export_has_one_row_per_response_no_ids_and_a_random_order(
-    sessions: async_sessionmaker[AsyncSession], answered: Poll
-) -> None:
-    async with sessions() as session:
-        export = await export_responses(session, answered, language="en")
-        orders = [export.rows] + [
-            (await export_responses(session, answered, language="en")).rows for _ in range(3)
-        ]
-    assert export.header[0] == "language"
-    assert export.header[1] == "1. Which service should the municipality improve first?"
-    assert len(export.header) == 1 + len(answered.questions)
-    expected = [
-        [
-            "ar",
-            "Cleaning and waste collection",
-            "Turkish course; Vocational training",
-            "4",
-            "Yes",
-            "5",
-            SECRET_WORDS,
-        ],
-        [
-            "ar",
-            "Cleaning and waste collection",
-            "Turkish course; Neighbourhood picnic",
-            "5",
-            "Yes",
-            "4",
-            "إنارة الشارع",
-        ],
-        [
-            "ar",
-            "Cleaning and waste collection",
-            "Turkish course; Vocational training",
-            "3",
-            "Yes",
-            "7",
-            "'" + FORMULA,
-        ],
-        [
-            "withheld",
-            "Parks and playgrounds",
-            "Neighbourhood picnic; Vocational training",
-            "3",
-            "No",
-            "2",
-            "Otobüs",
-        ],
-        [
-            "withheld",
-            "Parks and playgrounds",
-            "Arabic course; Neighbourhood picnic",
-            "3",
-            "Yes",
-            "2",
-            "Kurs",
-        ],
-        ["withheld", "Public transport", "", "", "", "", ""],
-        ["withheld", "Public transport", "Turkish course", "4", "Yes", "2", "Bins"],
-    ]
-    for row in expected:
-        assert row in export.rows
-    assert len(export.rows) == len(COHORT) == 15
-    # English has 2 responses, under K=5, so its rows do not name it; and Turkish, the next
-    # smallest, does not either, or 15 - 7 - 6 would give the English count away.
-    assert sorted(r[0] for r in export.rows) == ["ar"] * 7 + ["withheld"] * 8
-    assert all(len(row) == len(export.header) for row in export.rows)
-    assert any(order != orders[0] for order in orders[1:])
-
-
-async def _export_refuses_a_poll_with_fewer_than_k_responses(
-    sessions: async_sessionmaker[AsyncSession], answered: Poll
-) -> None:
-    await _set_municipality_k(sessions, 16)
-    async with sessions() as session:
-        with pytest.raises(ResultsError, match="has 15 responses; fewer than K=16"):
-            await export_responses(session, answered, language="tr")
-
-
 def test_median_of_counted_values() -> None:
     assert median([(3, 1)]) == 3
     assert median([(1, 1), (2, 1)]) == 1.5
@@ -283,22 +203,6 @@ def test_median_of_counted_values() -> None:
     assert median([(2, 2), (7, 2)]) == 4.5
     with pytest.raises(ValueError):
         median([])
-
-
-@pytest.mark.parametrize(
-    ("text", "written"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+90 555", "'+90 555"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("-5", "-5"),
-        ("- a list", "'- a list"),
-        ("حديقة", "حديقة"),
-        ("", ""),
-    ],
-)
-def test_formulas_are_defused_in_the_export(text: str, written: str) -> None:
-    assert defuse(text) == written
 
 
 async def test_results_count_each_person_exactly_and_show_only_safe_figures(
@@ -313,22 +217,12 @@ async def test_results_count_each_person_exactly_and_show_only_safe_figures(
     await _k_can_be_raised_but_never_lowered_below_the_municipalitys(sessions, answered)
 
 
-async def test_export_writes_every_response_unlinked_but_not_for_fewer_than_k(
-    sessions: async_sessionmaker[AsyncSession], answered: Poll
-) -> None:
-    """One cohort, both export checks."""
-    await _export_has_one_row_per_response_no_ids_and_a_random_order(sessions, answered)
-    await _export_refuses_a_poll_with_fewer_than_k_responses(sessions, answered)
-
-
-async def test_a_poll_nobody_answered_shows_only_under_k_and_is_not_exported(
+async def test_a_poll_nobody_answered_shows_only_under_k(
     sessions: async_sessionmaker[AsyncSession], demo: str
 ) -> None:
     async with sessions() as session:
         poll = (await session.execute(select(Poll))).scalar_one()
         results = await compute_results(session, poll, language="tr")
-        with pytest.raises(ResultsError, match="has 0 responses"):
-            await export_responses(session, poll, language="tr")
     assert _row(results.respondents) == ["respondents", LESS, LESS, LESS, LESS]
     for question in results.questions:
         assert all(set(row[1:]) <= {LESS, ""} for row in _table(question)), question

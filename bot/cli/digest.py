@@ -4,11 +4,17 @@ Without ``--send`` or ``--out`` the digest's messages are printed as plain text.
 writes every format (messages, charts, workbook, the e-mail) into a folder and sends nothing.
 ``--send`` sends it to the digest's recipients, recorded as the scheduler's digests are: a
 period already sent is not sent again.
+
+The period is one the digest's schedule produces (``handlers.digest_period.Schedule``): the
+latest that has ended, or the one ``--through`` ends. Any other window needs
+``--unsafe-period``, is warned about and logged, and is never sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +26,14 @@ from bot.cli.common import CliError, database, run_async
 from bot.cli.union import require_union
 from bot.settings import Settings
 from handlers.digest_failures import reason_text, recipient_name
-from handlers.digest_period import PeriodError, days_before, last_days, parse_period
+from handlers.digest_period import (
+    PeriodError,
+    Schedule,
+    days_before,
+    last_day,
+    last_days,
+    parse_period,
+)
 from handlers.digest_report import Period
 from handlers.i18n import LANGUAGES, use_language
 from handlers.results import ResultsError
@@ -33,6 +46,9 @@ if TYPE_CHECKING:  # the digest's formats load matplotlib and openpyxl: only whe
     from telegram import Bot
 
     from bot.digest_job import RunResult
+
+log = logging.getLogger(__name__)
+UNSAFE_DEFAULT = "7d"
 
 
 async def _setting(session: AsyncSession, args: argparse.Namespace) -> tuple[DigestSetting, str]:
@@ -52,17 +68,70 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-30") from None
 
 
-def _check_arguments(args: argparse.Namespace) -> int:
-    """The period in days; a CliError for options that do not go together."""
+def _check_arguments(args: argparse.Namespace) -> int | None:
+    """The period's length in days, if given; a CliError for options that do not go together."""
     if args.send and (args.language or args.k):
         raise CliError(
             "--language and --k apply to printing and --out; a digest sent goes as its "
             "settings say (reslog digest-settings)"
         )
+    if args.send and args.unsafe_period:
+        raise CliError(
+            "a digest of an --unsafe-period window is never sent; print it or write it with --out"
+        )
     try:
-        return parse_period(args.period)
+        return parse_period(args.period) if args.period is not None else None
     except PeriodError as exc:
         raise CliError(str(exc)) from None
+
+
+def _scheduled(schedule: Schedule, days: int | None, through: date | None, now: datetime) -> Period:
+    """The period the options name among the schedule's; a CliError naming the right ones."""
+    unsafe = "; --unsafe-period allows any other window, printed or written only"
+    if days is not None and days != schedule.days:
+        raise CliError(
+            f"--period {days}d is not the length of this digest's periods, "
+            f"{schedule.describe()}: {schedule.days}d{unsafe}"
+        )
+    if through is None:
+        return schedule.latest(now)
+    if not schedule.ends_period(through):
+        before, after = schedule.neighbours(through)
+        raise CliError(
+            f"{through} does not end a period of this digest: its periods are "
+            f"{schedule.describe()}, such as through {before} or {after}{unsafe}"
+        )
+    period = schedule.through(through)
+    if period.end > now:
+        latest = last_day(schedule.latest(now))
+        raise CliError(
+            f"the period through {through} has not ended yet; the latest that has "
+            f"ends on {latest}{unsafe}"
+        )
+    return period
+
+
+def _unscheduled(
+    schedule: Schedule, days: int | None, through: date | None, now: datetime, subject: str
+) -> Period:
+    """Any window (--unsafe-period): warned about on stderr and logged when the schedule would
+    not produce it."""
+    length = days if days is not None else parse_period(UNSAFE_DEFAULT)
+    period = (
+        days_before(through + timedelta(days=1), length, schedule.timezone)
+        if through is not None
+        else last_days(now, length, schedule.timezone)
+    )
+    if not schedule.produces(period):
+        window = f"{length} days through {last_day(period)}"
+        print(
+            f"reslog: warning: {window} is not a period of this digest ({schedule.describe()}): "
+            "set beside a digest of an overlapping period it gives away, by difference, "
+            "counts under K; do not share it",
+            file=sys.stderr,
+        )
+        log.warning("digest of an unscheduled window (--unsafe-period): %s, %s", window, subject)
+    return period
 
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,10 +145,13 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings) as session:
         setting, timezone = await _setting(session, args)
         await session.commit()
+        schedule = Schedule(setting.frequency, setting.weekday, timezone)
+        subject = args.municipality or f"union {args.union}"
+        subject += f" written to {args.out}" if args.out else " printed"
         period = (
-            days_before(args.through + timedelta(days=1), days, timezone)
-            if args.through
-            else last_days(now, days, timezone)
+            _unscheduled(schedule, days, args.through, now, subject)
+            if args.unsafe_period
+            else _scheduled(schedule, days, args.through, now)
         )
         if args.send:
             setting_id = setting.id
@@ -168,19 +240,37 @@ def _print_result(result: RunResult) -> int:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `reslog digest`."""
     parser = commands.add_parser(
-        "digest", help="print, write (--out) or send (--send) a digest for a period"
+        "digest",
+        help="print, write (--out) or send (--send) a digest for a period",
+        description=(
+            "A digest covers one of the periods its schedule produces (reslog digest-settings): "
+            "whole local days when it is daily, weeks ending the day before its weekday when it "
+            "is weekly or off (off: weekly on Mondays unless a weekday is set). Without "
+            "--through it is the latest that has ended. Two digests of overlapping windows give "
+            "away, by difference, the counts under K that differ between them, so any other "
+            "window needs --unsafe-period and is never sent."
+        ),
     )
     subject = parser.add_mutually_exclusive_group(required=True)
     subject.add_argument("--municipality", help="the municipality's slug")
     subject.add_argument("--union", help="the union's slug")
     parser.add_argument(
-        "--period", default="7d", help="how many whole local days: 7d (default), 1d, 2w"
+        "--period",
+        help="the period's length, which must be the digest's own (1d daily, 7d weekly); "
+        "with --unsafe-period any, like 1d or 2w (default 7d)",
     )
     parser.add_argument(
         "--through",
         type=_day,
         metavar="YYYY-MM-DD",
-        help="the period's last day (default: yesterday, local time)",
+        help="the period's last day: one that ends a period of the digest "
+        "(default: the latest period that has ended)",
+    )
+    parser.add_argument(
+        "--unsafe-period",
+        action="store_true",
+        help="allow any window (--period, --through; default the 7 days before today): "
+        "warned about, logged, never sent",
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--send", action="store_true", help="send it to the digest's recipients")

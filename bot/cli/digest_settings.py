@@ -210,7 +210,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     subject.add_argument("--municipality", help="the municipality's slug")
     subject.add_argument("--union", help="the union's slug")
     parser.add_argument("--frequency", choices=FREQUENCIES, help="off, daily or weekly")
-    parser.add_argument("--weekday", help="the day a weekly digest goes: mon..sun or 0-6")
+    parser.add_argument(
+        "--weekday",
+        help="the day a weekly digest goes: mon..sun or 0-6; its weeks end the day before, "
+        "and `reslog digest` uses them while the digest is off too",
+    )
     parser.add_argument("--time", help="local time it goes, like 08:00")
     parser.add_argument("--language", choices=LANGUAGES, help="the digest's language")
     parser.add_argument("--k", type=int, help=f"suppression threshold K (at least {MIN_K})")

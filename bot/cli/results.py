@@ -1,18 +1,26 @@
-"""`reslog results` and `reslog export`: aggregates only, small counts suppressed."""
+"""`reslog results` and `reslog export`: aggregates only, small counts suppressed.
+
+`reslog export` writes the same tables as `reslog results`, figure by figure as shown; the
+row-level file (``--row-level``) is for the municipality's own analyst, warned about and logged.
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import logging
 import os
+import sys
 from dataclasses import asdict
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import CliError, database, print_table, run_async
 from bot.cli.poll import require_poll
 from bot.settings import Settings
-from handlers.export import Export, export_responses
+from handlers.export import Export, response_rows, result_rows
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from handlers.poll_tallies import NO_ANSWER
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, poll_results
@@ -24,6 +32,7 @@ from handlers.results_by_profile import (
     results_by_profile,
 )
 from handlers.suppression import HIDDEN, WITHHELD
+from storage.models import Poll
 
 KIND_NAMES = {
     "single": "single choice",
@@ -31,11 +40,13 @@ KIND_NAMES = {
     "scale": "scale 1-5",
     "yesno": "yes or no",
     "number": "number",
-    "text": "free text: only the number of answers is shown; `reslog export` writes the words",
+    "text": "free text: only the number of answers is shown, here and in every export",
 }
 FIRST_COLUMN = {"single": "option", "multi": "option", "scale": "value", "yesno": "answer"}
 EXPORT_MODE = 0o600
 BY_LANGUAGE = "language"
+
+log = logging.getLogger(__name__)
 
 
 def legend(k: int, withheld: bool) -> str:
@@ -110,21 +121,23 @@ def print_profile_results(results: ProfileResults) -> None:
         _print_profile_question(question, keys)
 
 
+async def _poll_results(
+    session: AsyncSession, poll: Poll, args: argparse.Namespace
+) -> PollResults | ProfileResults:
+    """The poll's results as `reslog results` shows them: by language or by ``--by``."""
+    try:
+        if args.by == BY_LANGUAGE:
+            return await poll_results(session, poll, language=args.language, k=args.k)
+        return await results_by_profile(session, poll, args.by, language=args.language, k=args.k)
+    except ResultsError as exc:
+        raise CliError(str(exc)) from None
+
+
 async def _results(args: argparse.Namespace, settings: Settings) -> int:
     """Print a poll's results, small counts suppressed, by language or by a profile question."""
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
-        try:
-            if args.by == BY_LANGUAGE:
-                results: PollResults | ProfileResults = await poll_results(
-                    session, poll, language=args.language, k=args.k
-                )
-            else:
-                results = await results_by_profile(
-                    session, poll, args.by, language=args.language, k=args.k
-                )
-        except ResultsError as exc:
-            raise CliError(str(exc)) from None
+        results = await _poll_results(session, poll, args)
     if args.json:
         print(json.dumps(asdict(results), ensure_ascii=False, indent=2))
     elif isinstance(results, ProfileResults):
@@ -146,21 +159,47 @@ def write_csv(path: Path, export: Export) -> None:
         raise CliError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def _warn_row_level(out: Path, poll: Poll, code: str, rows: int) -> None:
+    """Say on stderr that the row-level file must not be shared, and log where it went."""
+    print(
+        f"reslog: warning: {out} has one row per response: it is for the municipality's "
+        "own analyst and must not be shared (counting its rows finds groups under K)",
+        file=sys.stderr,
+    )
+    log.warning(
+        "row-level export of poll %s of assembly %s written to %s (%d rows)",
+        poll.slug,
+        code,
+        out.resolve(),
+        rows,
+    )
+
+
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    """Write one row per response to a CSV file."""
+    """Write the results' tables, or with --row-level one row per response, to a CSV file."""
+    if args.row_level and (args.by != BY_LANGUAGE or args.k is not None):
+        raise CliError(
+            "--by and --k choose the tables; the row-level file has no language or profile column"
+        )
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
-        try:
-            export = await export_responses(session, poll, language=args.language)
-        except ResultsError as exc:
-            raise CliError(str(exc)) from None
-    write_csv(Path(args.out), export)
-    print(f"wrote {len(export.rows)} rows to {args.out}")
+        if not args.row_level:
+            export = result_rows(await _poll_results(session, poll, args))
+        else:
+            try:
+                export = await response_rows(session, poll, language=args.language)
+            except ResultsError as exc:
+                raise CliError(str(exc)) from None
+    out = Path(args.out)
+    write_csv(out, export)
+    print(f"wrote {len(export.rows)} rows to {out}")
+    if args.row_level:
+        _warn_row_level(out, poll, args.code, len(export.rows))
     return 0
 
 
 def _add_poll_arguments(parser: argparse.ArgumentParser) -> None:
-    """The poll and the language of labels, which both commands take."""
+    """The poll, the language of labels, K and the breakdown, which both commands take."""
     parser.add_argument("code", help="the assembly's join code")
     parser.add_argument("slug", help="the poll's slug (`reslog poll list CODE` shows them)")
     parser.add_argument(
@@ -168,6 +207,18 @@ def _add_poll_arguments(parser: argparse.ArgumentParser) -> None:
         choices=LANGUAGES,
         default=DEFAULT_LANGUAGE,
         help=f"language of titles, questions and options (default {DEFAULT_LANGUAGE})",
+    )
+    parser.add_argument(
+        "--k",
+        type=int,
+        help="suppress counts under K; defaults to the municipality's K and can only raise it",
+    )
+    parser.add_argument(
+        "--by",
+        default=BY_LANGUAGE,
+        metavar="KEY",
+        help="break the results down by a profile question's key "
+        "(a wrong one lists them), or by language (the default)",
     )
 
 
@@ -184,34 +235,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ),
     )
     _add_poll_arguments(results)
-    results.add_argument(
-        "--k",
-        type=int,
-        help="suppress counts under K; defaults to the municipality's K and can only raise it",
-    )
-    results.add_argument(
-        "--by",
-        default=BY_LANGUAGE,
-        metavar="KEY",
-        help="break the results down by a profile question's key "
-        "(a wrong one lists them), or by language (the default)",
-    )
     results.add_argument("--json", action="store_true", help="print JSON instead of tables")
     results.set_defaults(func=run_async(_results))
     export = commands.add_parser(
         "export",
-        help="write a poll's responses to a CSV file",
+        help="write a poll's results (or, with --row-level, its responses) to a CSV file",
         description=(
-            "Write one row per response to a CSV file (UTF-8 with a byte-order mark, so "
-            "spreadsheets show Arabic): the response's language, then one column per "
-            "question, with options joined by '; ' and free text as written (text a "
-            "spreadsheet would run as a formula starts with an apostrophe). No participant "
-            "id and no time are written, and the rows are shuffled. The file is readable by "
-            "its owner only; polls with fewer than K responses are not exported."
+            "Write the tables `reslog results` shows to a CSV file (UTF-8 with a byte-order "
+            "mark, so spreadsheets show Arabic, readable by its owner only): one row per "
+            "question, option or value, and column (total, then each language, or with --by "
+            "each answer to that profile question), with the figure as the results show it: "
+            f"a number, <K for fewer than K, {HIDDEN} where a small count could be worked out, "
+            f"{WITHHELD} for a table too small to show. Nothing is counted again, so the file "
+            "never shows more than the results. With --row-level it writes instead one row "
+            "per response of a closed poll with at least K responses, for the municipality's "
+            "own analyst only: one column per question except free text (whose answers are "
+            "never exported), options joined by '; ', no language or profile column, no "
+            "participant id, no time, the rows shuffled; since its rows can be counted down "
+            "to groups under K, it must not be shared, and writing it is logged as a warning."
         ),
     )
     _add_poll_arguments(export)
     export.add_argument(
         "--out", required=True, help="the CSV file to write (replaced if it exists)"
+    )
+    export.add_argument(
+        "--row-level",
+        action="store_true",
+        help="one row per response instead, for the municipality's own analyst: never share it",
     )
     export.set_defaults(func=run_async(_export))

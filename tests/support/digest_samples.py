@@ -203,7 +203,8 @@ def members(labels: dict[str, str], k: int = K) -> MembersSection:
     return MembersSection(
         joined=joined,
         previous=previous,
-        total_members="212",
+        total_members="210",
+        total_base=5,
         new_members=Change(joined.grand_total, previous.grand_total, 35 - 20),
         community_question=labels["community"],
     )
@@ -379,7 +380,7 @@ def empty_digest(language: str = "tr") -> MunicipalityDigest:
         k=K,
         generated_at=GENERATED,
         members=MembersSection(
-            nobody, nobody, "212", Change(nobody.grand_total, nobody.grand_total, None), None
+            nobody, nobody, "210", 5, Change(nobody.grand_total, nobody.grand_total, None), None
         ),
         polls=(),
         feedback=(),
