@@ -20,8 +20,8 @@ from handlers.digest_members import members_section
 from handlers.digest_notices import notices_section
 from handlers.digest_report import MunicipalityDigest, Period, PollSection
 from handlers.i18n import LANGUAGES, localized
-from handlers.poll_tallies import LANGUAGE, tally_poll
-from handlers.results import ResultsError, poll_results, threshold
+from handlers.poll_tallies import tally_poll
+from handlers.results import ResultsError, poll_disclosure, poll_results, threshold
 from handlers.results_by_profile import results_by_profile
 from storage import digest_queries as queries
 from storage.digest_queries import Window
@@ -50,10 +50,11 @@ async def poll_section(
     counted in one pass (``tally_poll``)."""
     keys = [str(question["key"]) for question in assembly.profile or []]
     tallies = await tally_poll(session, poll, assembly.profile or [])
+    plan = await poll_disclosure(session, poll, k, tallies)
     by_profile = tuple(
         [
             await results_by_profile(
-                session, poll, key, language=language, k=k, tallies=tallies[key]
+                session, poll, key, language=language, k=k, tallies=tallies, disclosure=plan
             )
             for key in keys
         ]
@@ -67,7 +68,7 @@ async def poll_section(
         opened_at=poll.opened_at,
         closed_at=poll.closed_at,
         by_language=await poll_results(
-            session, poll, language=language, k=k, tallies=tallies[LANGUAGE]
+            session, poll, language=language, k=k, tallies=tallies, disclosure=plan
         ),
         by_profile=by_profile,
     )

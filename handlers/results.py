@@ -17,13 +17,22 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES, gettext, localized, use_language
-from handlers.poll_tallies import LANGUAGE, Counts, Tallies, tally_poll
-from handlers.suppression import SafeTable, suppress_counts
+from handlers.poll_disclosure import (
+    ANSWERED,
+    NOT_ANSWERED,
+    ONE_ANSWER_KINDS,
+    RESPONDENTS,
+    Dimension,
+    ShownDimension,
+    disclose,
+    profile_columns,
+    values_of,
+)
+from handlers.poll_tallies import LANGUAGE, Tallies, tally_poll
+from handlers.suppression import WITHHELD, SafeTable
 from storage.models import Assembly, Municipality, Poll, Question
 
-SCALE_VALUES = (1, 2, 3, 4, 5)
-YESNO_VALUES = (1, 0)
-RESPONDENTS, ANSWERED, MEDIAN = "respondents", "answered", "median"
+MEDIAN = "median"
 
 
 class ResultsError(ValueError):
@@ -50,6 +59,7 @@ class QuestionResult:
     rows: tuple[ResultRow, ...]
     median: ResultRow | None
     withheld: bool
+    not_answered: ResultRow | None = None
 
 
 @dataclass(frozen=True)
@@ -98,25 +108,52 @@ def value_label(question: Question, value: int, language: str) -> str:
     return str(value)
 
 
+async def poll_disclosure(
+    session: AsyncSession,
+    poll: Poll,
+    k: int,
+    tallies: dict[str, Tallies] | None = None,
+) -> dict[str, ShownDimension]:
+    """Every breakdown of the poll (by language, by each profile question of its assembly),
+    suppressed together (``handlers.poll_disclosure``); ``tallies`` when already counted."""
+    assembly = await session.get(Assembly, poll.assembly_id)
+    assert assembly is not None
+    profile = list(assembly.profile or [])
+    if tallies is None:
+        tallies = await tally_poll(session, poll, profile)
+    dimensions = [Dimension(LANGUAGE, LANGUAGES, tallies[LANGUAGE])]
+    dimensions += [
+        Dimension(str(q["key"]), profile_columns(q), tallies[str(q["key"])]) for q in profile
+    ]
+    return disclose(poll.questions, dimensions, k)
+
+
 async def poll_results(
     session: AsyncSession,
     poll: Poll,
     *,
     language: str,
     k: int | None = None,
-    tallies: Tallies | None = None,
+    tallies: dict[str, Tallies] | None = None,
+    disclosure: dict[str, ShownDimension] | None = None,
 ) -> PollResults:
     """Every question's results, by language, with labels in ``language``; K only raised.
 
-    ``tallies`` are the poll's by language, when already counted (``tally_poll``)."""
+    ``tallies`` are the poll's (``tally_poll``) and ``disclosure`` its plan
+    (``poll_disclosure``, at the same K), when already at hand."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     used_k = threshold(await municipality_k(session, poll), k)
     if tallies is None:
-        tallies = (await tally_poll(session, poll))[LANGUAGE]
-    respondents, _withheld = _single_row(RESPONDENTS, tallies.respondents, used_k)
+        assembly = await session.get(Assembly, poll.assembly_id)
+        assert assembly is not None
+        tallies = await tally_poll(session, poll, list(assembly.profile or []))
+    if disclosure is None:
+        disclosure = await poll_disclosure(session, poll, used_k, tallies)
+    shown = disclosure[LANGUAGE]
+    respondents = _row(shown.respondents, 0, RESPONDENTS)
     questions = tuple(
-        _question_result(number, question, tallies, used_k, language)
+        _question_result(number, question, shown, tallies[LANGUAGE], used_k, language)
         for number, question in enumerate(poll.questions, start=1)
     )
     return PollResults(
@@ -131,73 +168,74 @@ async def poll_results(
     )
 
 
-def _by_language(counts: Counts) -> list[int]:
-    """Counts in the order of LANGUAGES, zero where nobody answered."""
-    return [counts.get(lang, 0) for lang in LANGUAGES]
-
-
-def _rows(table: SafeTable) -> tuple[ResultRow, ...]:
-    """The body of a suppressed table as result rows."""
-    return tuple(
-        ResultRow(label, total, dict(zip(LANGUAGES, cells, strict=True)))
-        for label, total, cells in zip(table.row_labels, table.row_totals, table.cells, strict=True)
-    )
-
-
-def _column_totals(table: SafeTable, label: str) -> ResultRow:
-    """The column totals of a suppressed table as one result row."""
-    assert table.column_totals is not None and table.grand_total is not None
+def _row(table: SafeTable, index: int, label: str) -> ResultRow:
+    """One row of a suppressed table as a result row."""
     return ResultRow(
-        label, table.grand_total, dict(zip(LANGUAGES, table.column_totals, strict=True))
+        label, table.row_totals[index], dict(zip(LANGUAGES, table.cells[index], strict=True))
     )
 
 
-def _single_row(label: str, counts: Counts, k: int) -> tuple[ResultRow, bool]:
-    """One row of counts by language with its total, suppressed; and whether it was withheld."""
-    table = suppress_counts([(label, _by_language(counts))], LANGUAGES, k, column_totals=False)
-    return _rows(table)[0], table.withheld
+def _derived(respondents: ResultRow, skipped: ResultRow) -> ResultRow:
+    """Those who answered, as respondents less those who did not: exact only where both are."""
+
+    def less(whole: str, part: str) -> str:
+        return str(int(whole) - int(part)) if whole.isdigit() and part.isdigit() else WITHHELD
+
+    return ResultRow(
+        ANSWERED,
+        less(respondents.total, skipped.total),
+        {
+            lang: less(respondents.by_language[lang], skipped.by_language[lang])
+            for lang in LANGUAGES
+        },
+    )
 
 
 def _question_result(
-    number: int, question: Question, tallies: Tallies, k: int, language: str
+    number: int,
+    question: Question,
+    shown: ShownDimension,
+    tallies: Tallies,
+    k: int,
+    language: str,
 ) -> QuestionResult:
-    """One question's suppressed results."""
+    """One question's suppressed results, from the poll's disclosure plan."""
     text = localized(question.text, language)
-    if question.kind in ("number", "text"):
-        answered, withheld = _single_row(ANSWERED, tallies.answered.get(question.id, {}), k)
-        median = _median_row(question, tallies, k, withheld) if question.kind == "number" else None
-        return QuestionResult(number, question.kind, text, answered, (), median, withheld)
-    labelled = _labelled_counts(question, tallies, language)
-    if question.kind == "multi":
-        table = suppress_counts(labelled, LANGUAGES, k, column_totals=False)
-        answered, withheld = _single_row(ANSWERED, tallies.answered.get(question.id, {}), k)
-        return QuestionResult(
-            number, question.kind, text, answered, _rows(table), None, withheld or table.withheld
-        )
-    table = suppress_counts(labelled, LANGUAGES, k)
-    answered_row = _column_totals(table, ANSWERED)
+    head = _row(shown.respondents, 0, RESPONDENTS)
+    linked = shown.linked.get(question.id)
+    withheld = bool(linked and linked.withheld)
+    labels = _labels(question, language)
+    if question.kind in ONE_ANSWER_KINDS:
+        count = len(labels)
+        if linked is None:  # one option, and everyone chose it
+            rows = tuple(ResultRow(label, head.total, head.by_language) for label in labels)
+            return QuestionResult(number, question.kind, text, head, rows, None, False)
+        rows = tuple(_row(linked, i, labels[i]) for i in range(count))
+        skipped = _row(linked, count, NOT_ANSWERED) if len(linked.cells) > count else None
+        answered = head if skipped is None else _derived(head, skipped)
+        return QuestionResult(number, question.kind, text, answered, rows, None, withheld, skipped)
+    answered = _row(linked, 0, ANSWERED) if linked is not None else head
+    skipped = (
+        _row(linked, 1, NOT_ANSWERED) if linked is not None and len(linked.cells) > 1 else None
+    )
+    option_rows: tuple[ResultRow, ...] = ()
+    if question.kind == "multi" and question.id in shown.options:
+        options = shown.options[question.id]
+        option_rows = tuple(_row(options, i, labels[i]) for i in range(len(labels)))
+        withheld = withheld or options.withheld
+    median = _median_row(question, tallies, k, withheld) if question.kind == "number" else None
     return QuestionResult(
-        number, question.kind, text, answered_row, _rows(table), None, table.withheld
+        number, question.kind, text, answered, option_rows, median, withheld, skipped
     )
 
 
-def _labelled_counts(
-    question: Question, tallies: Tallies, language: str
-) -> list[tuple[str, list[int]]]:
-    """Each option or value of a question with its counts by language."""
+def _labels(question: Question, language: str) -> list[str]:
+    """The labels of a question's rows: its options, or its scale or yes/no values."""
     if question.kind in ("single", "multi"):
-        return [
-            (localized(option.text, language), _by_language(tallies.options.get(option.id, {})))
-            for option in question.options
-        ]
-    values = SCALE_VALUES if question.kind == "scale" else YESNO_VALUES
-    return [
-        (
-            value_label(question, value, language),
-            _by_language(tallies.values.get((question.id, value), {})),
-        )
-        for value in values
-    ]
+        return [localized(option.text, language) for option in question.options]
+    if question.kind in ("scale", "yesno"):
+        return [value_label(question, value, language) for value in values_of(question)]
+    return []
 
 
 def _median_row(question: Question, tallies: Tallies, k: int, withheld: bool) -> ResultRow:

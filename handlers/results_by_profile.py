@@ -26,34 +26,28 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES, _, isolate, localized, use_language
-from handlers.poll_tallies import NO_ANSWER, Counts, Tallies, tally_poll
+from handlers.poll_disclosure import (
+    ANSWERED,
+    DECLINED,
+    NOT_ANSWERED,
+    ONE_ANSWER_KINDS,
+    RESPONDENTS,
+    Dimension,
+    ShownDimension,
+    values_of,
+)
+from handlers.poll_tallies import NO_ANSWER, Tallies, tally_poll
 from handlers.results import (
     MEDIAN,
-    RESPONDENTS,
-    SCALE_VALUES,
-    YESNO_VALUES,
     ResultsError,
     municipality_k,
+    poll_disclosure,
     shown_median,
     threshold,
     value_label,
 )
-from handlers.suppression import (
-    HIDDEN,
-    UNBOUNDED,
-    WITHHELD,
-    Bounds,
-    CountTable,
-    SafeTable,
-    small,
-    suppress,
-)
-from handlers.suppression_linked import suppress_linked
+from handlers.suppression import WITHHELD, SafeTable
 from storage.models import Assembly, Poll, Question
-
-DECLINED = "(declined)"
-ANSWERED, NOT_ANSWERED = "answered", "did not answer"
-ONE_ANSWER_KINDS = ("single", "scale", "yesno")
 
 
 class UnknownProfileKeyError(ResultsError):
@@ -148,11 +142,13 @@ async def results_by_profile(
     *,
     language: str,
     k: int | None = None,
-    tallies: Tallies | None = None,
+    tallies: dict[str, Tallies] | None = None,
+    disclosure: dict[str, ShownDimension] | None = None,
 ) -> ProfileResults:
     """Every question's results by the answers to one profile question; labels in ``language``.
 
-    ``tallies`` are the poll's by this question, when already counted (``tally_poll``)."""
+    ``tallies`` are the poll's (``tally_poll``) and ``disclosure`` its plan
+    (``poll_disclosure``, at the same K), when already at hand."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     assembly = await session.get(Assembly, poll.assembly_id)
@@ -160,9 +156,12 @@ async def results_by_profile(
     profile_question = find_profile_question(assembly, key)
     used_k = threshold(await municipality_k(session, poll), k)
     if tallies is None:
-        tallies = (await tally_poll(session, poll, [profile_question]))[key]
+        tallies = await tally_poll(session, poll, list(assembly.profile or []))
+    if disclosure is None:
+        disclosure = await poll_disclosure(session, poll, used_k, tallies)
     columns = _columns(profile_question, language)
-    builder = _Builder(tuple(c.key for c in columns), tallies, used_k, language)
+    dimension = Dimension(key, tuple(c.key for c in columns), tallies[key])
+    builder = _Builder(dimension, disclosure[key], used_k, language)
     respondents, questions = builder.build(poll.questions)
     return ProfileResults(
         slug=poll.slug,
@@ -194,99 +193,33 @@ def _columns(question: dict[str, Any], language: str) -> tuple[ProfileColumn, ..
 
 @dataclass
 class _Builder:
-    """Turns the raw tallies of one poll into suppressed rows, all questions linked."""
+    """Turns one breakdown of the poll's disclosure plan into labelled result rows."""
 
-    keys: tuple[str, ...]
-    tallies: Tallies
+    dimension: Dimension
+    shown: ShownDimension
     k: int
     language: str
 
-    def vector(self, counts: Counts) -> list[int]:
-        """Counts by column; "" is "prefer not to say", an answer no longer offered is no answer."""
-        found = dict.fromkeys(self.keys, 0)
-        for stored, count in counts.items():
-            column = DECLINED if stored == "" else stored if stored in found else NO_ANSWER
-            found[column] += count
-        return list(found.values())
-
-    def respondents(self) -> list[int]:
-        """The respondents per column."""
-        return self.vector(self.tallies.respondents)
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The columns' keys."""
+        return self.dimension.columns
 
     def build(
         self, questions: Sequence[Question]
     ) -> tuple[ProfileRow, tuple[ProfileQuestionResult, ...]]:
-        """The respondents row and every question's results, the linked tables suppressed together."""
-        owned = [(q.id, table) for q in questions if (table := self._linked_table(q)) is not None]
-        linked = suppress_linked(
-            self.keys, self.respondents(), [table for _id, table in owned], self.k, RESPONDENTS
-        )
-        head = self._row(linked.respondents, 0, RESPONDENTS)
-        tables = {qid: shown for (qid, _t), shown in zip(owned, linked.tables, strict=True)}
+        """The respondents row and every question's results."""
+        head = self._row(self.shown.respondents, 0, RESPONDENTS)
         return head, tuple(
-            self._question(number, question, tables.get(question.id), head)
+            self._question(number, question, self.shown.linked.get(question.id), head)
             for number, question in enumerate(questions, start=1)
         )
 
-    def _rows_of(self, question: Question) -> list[tuple[str, list[int]]]:
-        """The labelled count vectors of a question's options or values."""
+    def _labels(self, question: Question) -> list[str]:
+        """The labels of a question's options or values."""
         if question.kind in ("single", "multi"):
-            return [
-                (
-                    localized(option.text, self.language),
-                    self.vector(self.tallies.options.get(option.id, {})),
-                )
-                for option in question.options
-            ]
-        values = SCALE_VALUES if question.kind == "scale" else YESNO_VALUES
-        return [
-            (
-                value_label(question, value, self.language),
-                self.vector(self.tallies.values.get((question.id, value), {})),
-            )
-            for value in values
-        ]
-
-    def _answered(self, question: Question) -> list[int]:
-        """Those who answered a question, by column."""
-        return self.vector(self.tallies.answered.get(question.id, {}))
-
-    def _linked_table(self, question: Question) -> CountTable | None:
-        """The table of a question that shares the respondents row; None where it is that row."""
-        respondents = self.respondents()
-        if question.kind in ONE_ANSWER_KINDS:
-            rows = self._rows_of(question)
-            answered = [sum(column) for column in zip(*(c for _l, c in rows), strict=True)]
-        else:
-            answered = self._answered(question)
-            rows = [(ANSWERED, answered)]
-        skipped = [r - a for r, a in zip(respondents, answered, strict=True)]
-        if any(skipped):
-            rows = [*rows, (NOT_ANSWERED, skipped)]
-        if len(rows) == 1:
-            return None
-        bounds = self._answered_bounds(question, rows) if question.kind == "multi" else None
-        return CountTable(
-            tuple(label for label, _c in rows),
-            self.keys,
-            tuple(tuple(c) for _l, c in rows),
-            bounds=bounds,
-        )
-
-    def _answered_bounds(
-        self, question: Question, rows: list[tuple[str, list[int]]]
-    ) -> tuple[tuple[Bounds, ...], ...]:
-        """What the options table, as shown, tells of those who answered a multiple choice.
-
-        At least the most any option is shown to have, at most what its options can add up to
-        (each person chose one at least), column by column.
-        """
-        shown = self._options_table(question)
-        answered = tuple(
-            _column_bounds([row[b] for row in shown.cells], self.k, shown.withheld)
-            for b in range(len(self.keys))
-        )
-        return (answered, *((UNBOUNDED,) * len(self.keys) for _row in rows[1:]))
+            return [localized(option.text, self.language) for option in question.options]
+        return [value_label(question, v, self.language) for v in values_of(question)]
 
     def _row(self, table: SafeTable, index: int, label: str | None = None) -> ProfileRow:
         """One row of a suppressed table."""
@@ -301,49 +234,45 @@ class _Builder:
     ) -> ProfileQuestionResult:
         """One question's suppressed results."""
         text = localized(question.text, self.language)
-        shown = [self._row(table, i) for i in range(len(table.cells))] if table else []
         withheld = bool(table and table.withheld)
         if question.kind in ONE_ANSWER_KINDS:
-            count = len(self._rows_of(question))
-            skipped = shown[count] if len(shown) > count else None
+            labels = self._labels(question)
+            count = len(labels)
+            if table is None:  # one option, and everyone chose it
+                alone = tuple(ProfileRow(label, head.total, head.by_option) for label in labels)
+                return ProfileQuestionResult(
+                    number, question.kind, text, head, alone, None, None, False
+                )
+            shown = [self._row(table, i, labels[i]) for i in range(count)]
+            skipped = self._row(table, count, NOT_ANSWERED) if len(table.cells) > count else None
             answered = None if skipped else head
             return ProfileQuestionResult(
-                number, question.kind, text, answered, tuple(shown[:count]), skipped, None, withheld
+                number, question.kind, text, answered, tuple(shown), skipped, None, withheld
             )
-        first = shown[0] if shown else head
+        first = self._row(table, 0, ANSWERED) if table else head
         answered_row = ProfileRow(ANSWERED, first.total, first.by_option)
-        not_answered = shown[1] if len(shown) > 1 else None
+        not_answered = (
+            self._row(table, 1, NOT_ANSWERED)
+            if table is not None and len(table.cells) > 1
+            else None
+        )
         rows: tuple[ProfileRow, ...] = ()
-        if question.kind == "multi":
-            options = self._options_table(question)
-            rows = tuple(self._row(options, i) for i in range(len(options.cells)))
+        if question.kind == "multi" and question.id in self.shown.options:
+            options = self.shown.options[question.id]
+            labels = self._labels(question)
+            rows = tuple(self._row(options, i, labels[i]) for i in range(len(labels)))
             withheld = options.withheld  # the answered row alone may read "-"
         median = self._median(question, answered_row) if question.kind == "number" else None
         return ProfileQuestionResult(
             number, question.kind, text, answered_row, rows, not_answered, median, withheld
         )
 
-    def _options_table(self, question: Question) -> SafeTable:
-        """A multiple choice's options: each count at most the answered count of its column."""
-        answered = self._answered(question)
-        rows = self._rows_of(question)
-        return suppress(
-            CountTable(
-                tuple(label for label, _c in rows),
-                self.keys,
-                tuple(tuple(c) for _l, c in rows),
-                bounds=tuple(tuple((0, a) for a in answered) for _row in rows),
-                unpublished_column_totals=tuple((a, a * len(rows)) for a in answered),
-            ),
-            self.k,
-        )
-
     def _median(self, question: Question, answered: ProfileRow) -> ProfileRow:
         """The median answer per column and overall, only where the answered count is shown."""
         histograms: dict[str, dict[int, int]] = {key: defaultdict(int) for key in self.keys}
-        for (question_id, value), counts in self.tallies.values.items():
+        for (question_id, value), counts in self.dimension.tallies.values.items():
             if question_id == question.id:
-                for key, count in zip(self.keys, self.vector(counts), strict=True):
+                for key, count in zip(self.keys, self.dimension.vector(counts), strict=True):
                     histograms[key][value] += count
         overall: dict[int, int] = defaultdict(int)
         for histogram in histograms.values():
@@ -358,12 +287,3 @@ class _Builder:
             shown(overall, answered.total),
             {key: shown(histograms[key], answered.by_option[key]) for key in self.keys},
         )
-
-
-def _column_bounds(texts: list[str], k: int, withheld: bool) -> Bounds:
-    """The least and most a column of shown option counts says its answered count can be."""
-    if withheld:
-        return UNBOUNDED
-    lows = [k if t == HIDDEN else 0 if t == small(k) else int(t) for t in texts]
-    highs = [None if t == HIDDEN else k - 1 if t == small(k) else int(t) for t in texts]
-    return max(lows, default=0), None if None in highs else sum(h or 0 for h in highs)

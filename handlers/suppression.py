@@ -128,6 +128,16 @@ def suppress(table: CountTable, k: int) -> SafeTable:
     return grid.display(table)
 
 
+def suppress_with(table: CountTable, k: int, extra: Iterable[Entry] = ()) -> SafeTable:
+    """The table suppressed as ``suppress`` does, with some entries hidden from the start
+    (entries another output hides, which this one must hide too)."""
+    check_threshold(k)
+    grid = Grid.of(table, k)
+    grid.hidden |= set(extra)
+    grid.protect()
+    return grid.display(table)
+
+
 def check_threshold(k: int) -> None:
     """Refuse a threshold too low to protect anyone."""
     if k < MIN_K:

@@ -27,7 +27,7 @@ A table whose line could only be protected by hiding a locked total is withheld 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from handlers.suppression import (
@@ -59,8 +59,14 @@ def suppress_linked(
     tables: Sequence[CountTable],
     k: int,
     label: str = "respondents",
+    *,
+    extras: Sequence[Iterable[Entry]] | None = None,
+    respondents_extra: Iterable[Entry] = (),
 ) -> LinkedSafeTables:
-    """Suppress tables whose column totals are all ``respondents``, and that row itself."""
+    """Suppress tables whose column totals are all ``respondents``, and that row itself.
+
+    ``extras`` (one set per table) and ``respondents_extra`` are entries to hide from the
+    start: what other outputs of the same figures hide (``handlers.poll_disclosure``)."""
     check_threshold(k)
     row = CountTable((label,), tuple(column_labels), (tuple(respondents),), column_totals=False)
     for table in tables:
@@ -69,14 +75,18 @@ def suppress_linked(
         if [sum(column) for column in zip(*table.counts, strict=True)] != list(respondents):
             raise ValueError("a linked table's column totals are not the respondents row")
     head = Grid.of(row, k)
+    head.hidden |= set(respondents_extra)
     head.protect()
     if head.withheld:
         return _all_withheld(head, row, tables, k)
-    extras: list[set[Entry]] = [set() for _table in tables]
+    extras_of = extras if extras is not None else [() for _table in tables]
+    if len(extras_of) != len(tables):
+        raise ValueError("linked tables need one set of extra hidden entries each")
+    hide: list[set[Entry]] = [set(entries) for entries in extras_of]
     forced: set[int] = set()
     while True:
         grids = [
-            _linked_grid(table, k, head, extras[index], index in forced)
+            _linked_grid(table, k, head, hide[index], index in forced)
             for index, table in enumerate(tables)
         ]
         failure = _first_failure(head, grids)
@@ -90,7 +100,7 @@ def suppress_linked(
         near = [entry for entry in grid.values if entry[1] in columns]
         extra = grid.smallest_shown(near) or grid.smallest_shown(grid.values)
         if extra is not None:
-            extras[index].add(extra)
+            hide[index].add(extra)
         elif index not in forced:
             forced.add(index)
         else:

@@ -18,10 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.i18n import use_language
+from handlers.poll_disclosure import DECLINED
 from handlers.poll_tallies import NO_ANSWER
 from handlers.results import ResultsError
 from handlers.results_by_profile import (
-    DECLINED,
     ProfileResults,
     ProfileRow,
     UnknownProfileKeyError,

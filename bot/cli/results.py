@@ -22,10 +22,10 @@ from bot.cli.poll import require_poll
 from bot.settings import Settings
 from handlers.export import Export, response_rows, result_rows
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from handlers.poll_disclosure import DECLINED
 from handlers.poll_tallies import NO_ANSWER
 from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, poll_results
 from handlers.results_by_profile import (
-    DECLINED,
     ProfileQuestionResult,
     ProfileResults,
     ProfileRow,
