@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES, localized
 from handlers.results import PollResults, ResultRow, ResultsError, municipality_k, value_label
-from handlers.results_by_profile import ProfileQuestionResult, ProfileResults, ProfileRow
+from handlers.results_by_profile import ProfileResults, ProfileRow
 from storage.models import Answer, Poll, Question, Response
 
 TABLE_HEADER = ["question", "row", "column", "shown"]
@@ -65,9 +65,7 @@ def _result_rows(results: PollResults | ProfileResults) -> Iterator[list[str]]:
     yield from _figures(results, "", results.respondents)
     for question in results.questions:
         title = f"{question.number}. {question.text}"
-        lines: list[ResultRow | ProfileRow | None] = [*question.rows]
-        if isinstance(question, ProfileQuestionResult):
-            lines.append(question.not_answered)
+        lines: list[ResultRow | ProfileRow | None] = [*question.rows, question.not_answered]
         lines += [question.answered, question.median]
         for line in lines:
             if line is not None:

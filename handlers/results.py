@@ -209,12 +209,18 @@ def _question_result(
         count = len(labels)
         if linked is None:  # one option, and everyone chose it
             rows = tuple(ResultRow(label, head.total, head.by_language) for label in labels)
-            return QuestionResult(number, question.kind, text, head, rows, None, False)
+            everyone = ResultRow(ANSWERED, head.total, head.by_language)
+            return QuestionResult(number, question.kind, text, everyone, rows, None, False)
         rows = tuple(_row(linked, i, labels[i]) for i in range(count))
         skipped = _row(linked, count, NOT_ANSWERED) if len(linked.cells) > count else None
-        answered = head if skipped is None else _derived(head, skipped)
+        everyone = ResultRow(ANSWERED, head.total, head.by_language)
+        answered = everyone if skipped is None else _derived(head, skipped)
         return QuestionResult(number, question.kind, text, answered, rows, None, withheld, skipped)
-    answered = _row(linked, 0, ANSWERED) if linked is not None else head
+    answered = (
+        _row(linked, 0, ANSWERED)
+        if linked is not None
+        else ResultRow(ANSWERED, head.total, head.by_language)
+    )
     skipped = (
         _row(linked, 1, NOT_ANSWERED) if linked is not None and len(linked.cells) > 1 else None
     )

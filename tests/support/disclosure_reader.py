@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.results import PollResults
-from handlers.results_by_profile import ProfileResults, ProfileRow
-from storage.models import Question
+from handlers.results import PollResults, poll_results
+from handlers.results_by_profile import ProfileResults, ProfileRow, results_by_profile
+from storage.models import Assembly, Poll, Question
 
 Expr = dict[int, int]
 ONE_ANSWER = ("single", "scale", "yesno")
@@ -72,6 +73,25 @@ def _one(index: int) -> Expr:
     return {index: 1}
 
 
+async def pinned_in_outputs(
+    sessions: async_sessionmaker[AsyncSession], poll_id: int, k: int | None = None
+) -> list[str]:
+    """What a reader of a poll's results by language and by every profile question, as the
+    product shows them now, can pin."""
+    async with sessions() as session:
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None
+        assembly = await session.get(Assembly, poll.assembly_id)
+        assert assembly is not None
+        by_language = await poll_results(session, poll, language="en", k=k)
+        by_profile = [
+            await results_by_profile(session, poll, str(q["key"]), language="en", k=k)
+            for q in assembly.profile or []
+        ]
+        questions = list(poll.questions)
+    return pinned_figures(questions, by_language, by_profile, by_language.k)
+
+
 def pinned_figures(
     questions: Sequence[Question],
     by_language: PollResults,
@@ -91,7 +111,10 @@ def _model(
     by_profile: Sequence[ProfileResults],
 ) -> None:
     """The joint unknowns of every (language, profile question) pair, and every figure."""
-    pairs = [(p, [c.key for c in p.columns]) for p in by_profile] or [(None, ["all"])]
+    pairs: list[tuple[ProfileResults | None, list[str]]] = [
+        (p, [c.key for c in p.columns]) for p in by_profile
+    ]
+    pairs = pairs or [(None, ["all"])]
     language_sums: dict[tuple[str, int, int, str], list[Expr]] = {}
     for profile, columns in pairs:
         joint = {(lang, c): program.unknowns(1)[0] for lang in LANGS for c in columns}
