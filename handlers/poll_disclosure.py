@@ -292,13 +292,7 @@ class _Plan:
         answered_cells: dict[int, list[int]] = {}
         for question_id, safe in shown.linked.items():
             table = self.tables[key, ("linked", question_id)]
-            cells = [[model.unknown(v) for v in row] for row in table.counts]
-            totals = [
-                shared.setdefault((("linked", question_id), r), model.unknown(sum(row)))
-                for r, row in enumerate(table.counts)
-            ]
-            for row_cells, row_total in zip(cells, totals, strict=True):
-                model.equal({**{u: 1 for u in row_cells}, row_total: -1})
+            cells, totals = _rows_adding_up(model, table, ("linked", question_id), shared)
             for b in range(width):
                 model.equal({**{row[b]: 1 for row in cells}, by_column[b]: -1})
             if table.row_labels[0] == ANSWERED:
@@ -308,13 +302,8 @@ class _Plan:
         for question_id, safe in shown.options.items():
             table = self.tables[key, ("options", question_id)]
             answered = answered_cells.get(question_id, by_column)
-            cells = [[model.unknown(v) for v in row] for row in table.counts]
-            totals = [
-                shared.setdefault((("options", question_id), r), model.unknown(sum(row)))
-                for r, row in enumerate(table.counts)
-            ]
-            for row_cells, row_total in zip(cells, totals, strict=True):
-                model.equal({**{u: 1 for u in row_cells}, row_total: -1})
+            cells, totals = _rows_adding_up(model, table, ("options", question_id), shared)
+            for row_cells in cells:
                 for cell, whole in zip(row_cells, answered, strict=True):
                     model.between({cell: 1, whole: -1}, None, 0)
             for b in range(width):
@@ -441,6 +430,25 @@ class _Plan:
             )
             for key, shown in self.shown.items()
         }
+
+
+def _rows_adding_up(
+    model: LinearModel,
+    table: CountTable,
+    table_id: TableId,
+    shared: dict[tuple[TableId, int], int],
+) -> tuple[list[list[int]], list[int]]:
+    """A table's cells as unknowns, each row adding up to its total; a row's total is one
+    unknown shared by every breakdown (made by the first that needs it)."""
+    cells = [[model.unknown(v) for v in row] for row in table.counts]
+    totals = []
+    for r, row in enumerate(table.counts):
+        if (table_id, r) not in shared:
+            shared[table_id, r] = model.unknown(sum(row))
+        totals.append(shared[table_id, r])
+    for row_cells, row_total in zip(cells, totals, strict=True):
+        model.equal({**{u: 1 for u in row_cells}, row_total: -1})
+    return cells, totals
 
 
 def _hidden(text: str, k: int) -> bool:

@@ -204,7 +204,7 @@ def _question_result(
     head = _row(shown.respondents, 0, RESPONDENTS)
     linked = shown.linked.get(question.id)
     withheld = bool(linked and linked.withheld)
-    labels = _labels(question, language)
+    labels = row_labels(question, language)
     if question.kind in ONE_ANSWER_KINDS:
         count = len(labels)
         if linked is None:  # one option, and everyone chose it
@@ -235,7 +235,7 @@ def _question_result(
     )
 
 
-def _labels(question: Question, language: str) -> list[str]:
+def row_labels(question: Question, language: str) -> list[str]:
     """The labels of a question's rows: its options, or its scale or yes/no values."""
     if question.kind in ("single", "multi"):
         return [localized(option.text, language) for option in question.options]

@@ -34,7 +34,6 @@ from handlers.poll_disclosure import (
     RESPONDENTS,
     Dimension,
     ShownDimension,
-    values_of,
 )
 from handlers.poll_tallies import NO_ANSWER, Tallies, tally_poll
 from handlers.results import (
@@ -42,9 +41,9 @@ from handlers.results import (
     ResultsError,
     municipality_k,
     poll_disclosure,
+    row_labels,
     shown_median,
     threshold,
-    value_label,
 )
 from handlers.suppression import WITHHELD, SafeTable
 from storage.models import Assembly, Poll, Question
@@ -215,12 +214,6 @@ class _Builder:
             for number, question in enumerate(questions, start=1)
         )
 
-    def _labels(self, question: Question) -> list[str]:
-        """The labels of a question's options or values."""
-        if question.kind in ("single", "multi"):
-            return [localized(option.text, self.language) for option in question.options]
-        return [value_label(question, v, self.language) for v in values_of(question)]
-
     def _row(self, table: SafeTable, index: int, label: str | None = None) -> ProfileRow:
         """One row of a suppressed table."""
         return ProfileRow(
@@ -236,7 +229,7 @@ class _Builder:
         text = localized(question.text, self.language)
         withheld = bool(table and table.withheld)
         if question.kind in ONE_ANSWER_KINDS:
-            labels = self._labels(question)
+            labels = row_labels(question, self.language)
             count = len(labels)
             if table is None:  # one option, and everyone chose it
                 alone = tuple(ProfileRow(label, head.total, head.by_option) for label in labels)
@@ -259,7 +252,7 @@ class _Builder:
         rows: tuple[ProfileRow, ...] = ()
         if question.kind == "multi" and question.id in self.shown.options:
             options = self.shown.options[question.id]
-            labels = self._labels(question)
+            labels = row_labels(question, self.language)
             rows = tuple(self._row(options, i, labels[i]) for i in range(len(labels)))
             withheld = options.withheld  # the answered row alone may read "-"
         median = self._median(question, answered_row) if question.kind == "number" else None
