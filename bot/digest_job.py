@@ -23,6 +23,7 @@ from bot.send_errors import SendError
 from handlers.digest_content import municipality_digest
 from handlers.digest_failures import Undelivered, failure_report, failure_subject
 from handlers.digest_period import Schedule
+from handlers.digest_published import published_digest
 from handlers.digest_report import Digest, Period
 from handlers.digest_rollup import union_digest
 from handlers.digest_text_parts import period_text
@@ -105,13 +106,28 @@ async def build_digest(
     *,
     language: str | None = None,
     k: int | None = None,
+    audience: str | None = None,
 ) -> Digest:
-    """The digest of the setting's subject for the period, in its language (or ``language``)."""
+    """The digest of the setting's subject for the period, in its language (or ``language``).
+
+    With an ``audience``, the period's figures are the published ones (fixed the first time,
+    ``handlers.digest_published``) and this output is logged; without one (an unscheduled
+    period, never sent) they are counted afresh and nothing is recorded."""
     subject = await _subject(session, setting)
     used = language or setting.language
-    if isinstance(subject, Municipality):
-        return await municipality_digest(session, subject, period, language=used, now=now, k=k)
-    return await union_digest(session, subject, period, language=used, now=now)
+
+    async def build(language: str, k: int | None) -> Digest:
+        if isinstance(subject, Municipality):
+            return await municipality_digest(
+                session, subject, period, language=language, now=now, k=k
+            )
+        return await union_digest(session, subject, period, language=language, now=now)
+
+    if audience is None:
+        return await build(used, k)
+    return await published_digest(
+        session, setting, period, language=used, k=k, audience=audience, now=now, build=build
+    )
 
 
 async def run_digest(
@@ -161,7 +177,8 @@ async def run_digest(
         if not claim.new:
             await mark_interrupted(session, run_id)
         await session.commit()
-        digest = await build_digest(session, setting, period, now)
+        digest = await build_digest(session, setting, period, now, audience=f"digest run {run_id}")
+        await session.commit()
     files = write_formats(digest)
     for address in addresses:
         await _send_one(sessions, files, run_id, address, channels, now)

@@ -20,8 +20,8 @@ from handlers.digest_members import members_section
 from handlers.digest_notices import notices_section
 from handlers.digest_report import MunicipalityDigest, Period, PollSection
 from handlers.i18n import LANGUAGES, localized
-from handlers.poll_tallies import tally_poll
-from handlers.results import ResultsError, poll_disclosure, poll_results, threshold
+from handlers.poll_figures import ResultsError, poll_figures, threshold
+from handlers.results import poll_results
 from handlers.results_by_profile import results_by_profile
 from storage import digest_queries as queries
 from storage.digest_queries import Window
@@ -46,16 +46,14 @@ async def municipality_assemblies(session: AsyncSession, municipality_id: int) -
 async def poll_section(
     session: AsyncSession, poll: Poll, assembly: Assembly, language: str, k: int
 ) -> PollSection:
-    """One poll's results by language and by every profile question of its assembly, all
-    counted in one pass (``tally_poll``)."""
-    keys = [str(question["key"]) for question in assembly.profile or []]
-    tallies = await tally_poll(session, poll, assembly.profile or [])
-    plan = await poll_disclosure(session, poll, k, tallies)
+    """One poll's results by language and by every profile question of its assembly, from the
+    poll's published figures (``handlers.poll_figures``): at the K they were first published
+    at, whatever the digest's own K."""
+    figures = await poll_figures(session, poll, audience="digest", first_k=k)
+    keys = [str(q["key"]) for q in assembly.profile or [] if str(q["key"]) in figures.dimensions]
     by_profile = tuple(
         [
-            await results_by_profile(
-                session, poll, key, language=language, k=k, tallies=tallies, disclosure=plan
-            )
+            await results_by_profile(session, poll, key, language=language, figures=figures)
             for key in keys
         ]
     )
@@ -67,9 +65,7 @@ async def poll_section(
         status=poll.status,
         opened_at=poll.opened_at,
         closed_at=poll.closed_at,
-        by_language=await poll_results(
-            session, poll, language=language, k=k, tallies=tallies, disclosure=plan
-        ),
+        by_language=await poll_results(session, poll, language=language, figures=figures),
         by_profile=by_profile,
     )
 

@@ -28,7 +28,7 @@ def feedback_sections(
     with use_language(language):
         items = {
             assembly.id: tuple(
-                FeedbackItem(row.created_at, row.language, scrub_personal_data(row.text))
+                FeedbackItem(row.created_at, row.language, scrub_personal_data(row.text), row.id)
                 for row in rows
                 if row.assembly_id == assembly.id
             )

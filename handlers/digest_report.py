@@ -82,11 +82,14 @@ class PollSection:
 
 @dataclass(frozen=True)
 class FeedbackItem:
-    """One piece of feedback, personal data scrubbed; ``language`` is the language it was sent in."""
+    """One piece of feedback, personal data scrubbed; ``language`` is the language it was sent
+    in; ``feedback_id`` the stored row it came from (so an erased person's words leave a digest
+    fixed before the erasure)."""
 
     received_at: datetime
     language: str
     text: str
+    feedback_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from handlers.i18n import (
     use_language,
 )
 from handlers.results import QuestionResult, ResultRow
-from handlers.results_text import MESSAGE_LIMIT, split_messages, status_text
+from handlers.results_text import MESSAGE_LIMIT, open_poll_note, split_messages, status_text
 from handlers.suppression import SafeTable
 
 LIMIT = MESSAGE_LIMIT - 96  # room for what Telegram counts differently
@@ -158,6 +158,8 @@ def poll_section(poll: PollSection) -> Section:
     if not is_shown(results.respondents.total):
         lines.append(esc(_("Too few people answered this poll to show any of its results.")))
         return lines
+    if results.rounding > 1:
+        lines.append(f"<i>{esc(open_poll_note(results.rounding))}</i>")
     for question in results.questions:
         if question.kind != "text":
             lines.append(

@@ -40,7 +40,9 @@ async def outcome_texts(session: AsyncSession, poll: Poll, assembly: Assembly) -
     """The results message in each language of the assembly."""
     texts = {}
     for language in assembly.languages:
-        results = await poll_results(session, poll, language=language)
+        results = await poll_results(
+            session, poll, language=language, audience="results message to those who answered"
+        )
         with use_language(language):
             texts[language] = outcome_text(results)
     return texts

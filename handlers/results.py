@@ -1,19 +1,16 @@
 """Poll results as safe aggregates: counted in SQL, broken down by language, suppressed.
 
-Nothing this module returns is a raw count or anyone's words. Every figure passes through
-``handlers.suppression``, so counts under K read ``<K``; free-text answers are only
-counted; a number question shows its median only where at least K people answered and
-that count is shown. A response counts once it has at least one answer.
+Nothing this module returns is a raw count or anyone's words. Every figure is the poll's
+published one (``handlers.poll_figures``, through ``handlers.suppression``), so counts under K
+read ``<K``; free-text answers are only counted; a number question shows its median only where
+at least K people answered and that count is shown. A response counts once it has at least
+one answer.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n import LANGUAGES, gettext, localized, use_language
@@ -22,21 +19,19 @@ from handlers.poll_disclosure import (
     NOT_ANSWERED,
     ONE_ANSWER_KINDS,
     RESPONDENTS,
-    Dimension,
     ShownDimension,
-    disclose,
-    profile_columns,
     values_of,
 )
-from handlers.poll_tallies import LANGUAGE, Tallies, tally_poll
-from handlers.suppression import WITHHELD, SafeTable
-from storage.models import Assembly, Municipality, Poll, Question
+from handlers.poll_figures import FigureRow, PollFigures, poll_figures
+from handlers.poll_figures import ResultsError as ResultsError
+from handlers.poll_figures import median as median
+from handlers.poll_figures import municipality_k as municipality_k
+from handlers.poll_figures import threshold as threshold
+from handlers.poll_tallies import LANGUAGE
+from handlers.suppression import SafeTable
+from storage.models import Poll, Question
 
 MEDIAN = "median"
-
-
-class ResultsError(ValueError):
-    """Results cannot be given as asked; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,8 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class PollResults:
-    """The results of a poll, every figure already suppressed."""
+    """The results of a poll, every figure already suppressed; ``rounding`` is 1 when the
+    counts are exact, else the base they are rounded to (an open poll)."""
 
     slug: str
     title: str
@@ -74,30 +70,7 @@ class PollResults:
     languages: tuple[str, ...]
     respondents: ResultRow
     questions: tuple[QuestionResult, ...]
-
-
-Query = Select[*tuple[Any, ...]]
-
-
-def threshold(municipality_k: int, requested: int | None) -> int:
-    """The K to use: the municipality's, or a higher one asked for; never a lower one."""
-    if requested is None:
-        return municipality_k
-    if requested < municipality_k:
-        raise ResultsError(
-            f"K {requested} is below the municipality's K of {municipality_k}; K can only be raised"
-        )
-    return requested
-
-
-async def municipality_k(session: AsyncSession, poll: Poll) -> int:
-    """The suppression threshold of the municipality running the poll's assembly."""
-    query = (
-        select(Municipality.suppression_k)
-        .join(Assembly, Assembly.municipality_id == Municipality.id)
-        .where(Assembly.id == poll.assembly_id)
-    )
-    return int((await session.execute(query)).scalar_one())
+    rounding: int = 1
 
 
 def value_label(question: Question, value: int, language: str) -> str:
@@ -108,63 +81,40 @@ def value_label(question: Question, value: int, language: str) -> str:
     return str(value)
 
 
-async def poll_disclosure(
-    session: AsyncSession,
-    poll: Poll,
-    k: int,
-    tallies: dict[str, Tallies] | None = None,
-) -> dict[str, ShownDimension]:
-    """Every breakdown of the poll (by language, by each profile question of its assembly),
-    suppressed together (``handlers.poll_disclosure``); ``tallies`` when already counted."""
-    assembly = await session.get(Assembly, poll.assembly_id)
-    assert assembly is not None
-    profile = list(assembly.profile or [])
-    if tallies is None:
-        tallies = await tally_poll(session, poll, profile)
-    dimensions = [Dimension(LANGUAGE, LANGUAGES, tallies[LANGUAGE])]
-    dimensions += [
-        Dimension(str(q["key"]), profile_columns(q), tallies[str(q["key"])]) for q in profile
-    ]
-    return disclose(poll.questions, dimensions, k)
-
-
 async def poll_results(
     session: AsyncSession,
     poll: Poll,
     *,
     language: str,
     k: int | None = None,
-    tallies: dict[str, Tallies] | None = None,
-    disclosure: dict[str, ShownDimension] | None = None,
+    figures: PollFigures | None = None,
+    audience: str = "results",
 ) -> PollResults:
-    """Every question's results, by language, with labels in ``language``; K only raised.
+    """Every question's results, by language, with labels in ``language``.
 
-    ``tallies`` are the poll's (``tally_poll``) and ``disclosure`` its plan
-    (``poll_disclosure``, at the same K), when already at hand."""
+    The figures are the poll's published ones (``handlers.poll_figures``: K fixed at first
+    publication and only ever raised before it, fixed at closing, rounded while open), or
+    ``figures`` when already at hand; the output is logged as published to ``audience``."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    used_k = threshold(await municipality_k(session, poll), k)
-    if tallies is None:
-        assembly = await session.get(Assembly, poll.assembly_id)
-        assert assembly is not None
-        tallies = await tally_poll(session, poll, list(assembly.profile or []))
-    if disclosure is None:
-        disclosure = await poll_disclosure(session, poll, used_k, tallies)
-    shown = disclosure[LANGUAGE]
+    if figures is None:
+        figures = await poll_figures(session, poll, audience=audience, k=k)
+    shown = figures.dimensions[LANGUAGE]
     respondents = _row(shown.respondents, 0, RESPONDENTS)
     questions = tuple(
-        _question_result(number, question, shown, tallies[LANGUAGE], used_k, language)
+        _question_result(number, question, shown, figures, language)
         for number, question in enumerate(poll.questions, start=1)
     )
     return PollResults(
         slug=poll.slug,
         title=localized(poll.title, language),
         status=poll.status,
-        k=used_k,
+        k=figures.k,
         language=language,
         languages=LANGUAGES,
         respondents=respondents,
         questions=questions,
+        rounding=figures.rounding,
     )
 
 
@@ -175,28 +125,16 @@ def _row(table: SafeTable, index: int, label: str) -> ResultRow:
     )
 
 
-def _derived(respondents: ResultRow, skipped: ResultRow) -> ResultRow:
-    """Those who answered, as respondents less those who did not: exact only where both are."""
-
-    def less(whole: str, part: str) -> str:
-        return str(int(whole) - int(part)) if whole.isdigit() and part.isdigit() else WITHHELD
-
-    return ResultRow(
-        ANSWERED,
-        less(respondents.total, skipped.total),
-        {
-            lang: less(respondents.by_language[lang], skipped.by_language[lang])
-            for lang in LANGUAGES
-        },
-    )
+def _figure_row(row: FigureRow, label: str) -> ResultRow:
+    """A row of figures by language as a result row."""
+    return ResultRow(label, row.total, dict(zip(LANGUAGES, row.by_column, strict=True)))
 
 
 def _question_result(
     number: int,
     question: Question,
     shown: ShownDimension,
-    tallies: Tallies,
-    k: int,
+    figures: PollFigures,
     language: str,
 ) -> QuestionResult:
     """One question's suppressed results, from the poll's disclosure plan."""
@@ -214,7 +152,8 @@ def _question_result(
         rows = tuple(_row(linked, i, labels[i]) for i in range(count))
         skipped = _row(linked, count, NOT_ANSWERED) if len(linked.cells) > count else None
         everyone = ResultRow(ANSWERED, head.total, head.by_language)
-        answered = everyone if skipped is None else _derived(head, skipped)
+        derived = figures.answered[LANGUAGE].get(question.id)
+        answered = everyone if derived is None else _figure_row(derived, ANSWERED)
         return QuestionResult(number, question.kind, text, answered, rows, None, withheld, skipped)
     answered = (
         _row(linked, 0, ANSWERED)
@@ -229,7 +168,11 @@ def _question_result(
         options = shown.options[question.id]
         option_rows = tuple(_row(options, i, labels[i]) for i in range(len(labels)))
         withheld = withheld or options.withheld
-    median = _median_row(question, tallies, k, withheld) if question.kind == "number" else None
+    median = (
+        _figure_row(figures.medians[LANGUAGE][question.id], MEDIAN)
+        if question.kind == "number"
+        else None
+    )
     return QuestionResult(
         number, question.kind, text, answered, option_rows, median, withheld, skipped
     )
@@ -242,50 +185,3 @@ def row_labels(question: Question, language: str) -> list[str]:
     if question.kind in ("scale", "yesno"):
         return [value_label(question, value, language) for value in values_of(question)]
     return []
-
-
-def _median_row(question: Question, tallies: Tallies, k: int, withheld: bool) -> ResultRow:
-    """The median answer per language and overall, only where at least K answered."""
-    histograms: dict[str, dict[int, int]] = {lang: {} for lang in LANGUAGES}
-    for (question_id, value), counts in tallies.values.items():
-        if question_id == question.id:
-            for lang, count in counts.items():
-                histograms[lang][value] = count
-    overall: dict[int, int] = defaultdict(int)
-    for histogram in histograms.values():
-        for value, count in histogram.items():
-            overall[value] += count
-    shown = {lang: shown_median(histograms[lang], k, withheld) for lang in LANGUAGES}
-    return ResultRow(MEDIAN, shown_median(overall, k, withheld), shown)
-
-
-def shown_median(histogram: dict[int, int], k: int, withheld: bool) -> str:
-    """The median of a histogram, or "" when fewer than K answered or the counts are withheld."""
-    if withheld or sum(histogram.values()) < k:
-        return ""
-    return _format(median(histogram.items()))
-
-
-def median(histogram: Iterable[tuple[int, int]]) -> float:
-    """The median of values given as (value, how many) pairs."""
-    pairs = sorted((value, count) for value, count in histogram if count > 0)
-    size = sum(count for _value, count in pairs)
-    if size == 0:
-        raise ValueError("the median of nothing")
-    middle = (_nth(pairs, (size - 1) // 2) + _nth(pairs, size // 2)) / 2
-    return middle
-
-
-def _nth(pairs: Sequence[tuple[int, int]], index: int) -> int:
-    """The value at a 0-based position of sorted (value, count) pairs."""
-    seen = 0
-    for value, count in pairs:
-        seen += count
-        if index < seen:
-            return value
-    raise IndexError(index)
-
-
-def _format(number: float) -> str:
-    """A median as shown: whole, or with one decimal."""
-    return str(int(number)) if number.is_integer() else f"{number:.1f}"

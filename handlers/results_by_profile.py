@@ -18,7 +18,6 @@ table is not withheld, as in the breakdown by language.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,20 +31,12 @@ from handlers.poll_disclosure import (
     NOT_ANSWERED,
     ONE_ANSWER_KINDS,
     RESPONDENTS,
-    Dimension,
     ShownDimension,
 )
-from handlers.poll_tallies import NO_ANSWER, Tallies, tally_poll
-from handlers.results import (
-    MEDIAN,
-    ResultsError,
-    municipality_k,
-    poll_disclosure,
-    row_labels,
-    shown_median,
-    threshold,
-)
-from handlers.suppression import WITHHELD, SafeTable
+from handlers.poll_figures import FigureRow, PollFigures, poll_figures
+from handlers.poll_tallies import NO_ANSWER
+from handlers.results import MEDIAN, ResultsError, row_labels
+from handlers.suppression import SafeTable
 from storage.models import Assembly, Poll, Question
 
 
@@ -124,6 +115,7 @@ class ProfileResults:
     columns: tuple[ProfileColumn, ...]
     respondents: ProfileRow
     questions: tuple[ProfileQuestionResult, ...]
+    rounding: int = 1
 
 
 def find_profile_question(assembly: Assembly, key: str) -> dict[str, Any]:
@@ -141,38 +133,42 @@ async def results_by_profile(
     *,
     language: str,
     k: int | None = None,
-    tallies: dict[str, Tallies] | None = None,
-    disclosure: dict[str, ShownDimension] | None = None,
+    figures: PollFigures | None = None,
+    audience: str = "results",
 ) -> ProfileResults:
     """Every question's results by the answers to one profile question; labels in ``language``.
 
-    ``tallies`` are the poll's (``tally_poll``) and ``disclosure`` its plan
-    (``poll_disclosure``, at the same K), when already at hand."""
+    The figures are the poll's published ones (``handlers.poll_figures``), or ``figures`` when
+    already at hand; the output is logged as published to ``audience``."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     assembly = await session.get(Assembly, poll.assembly_id)
     assert assembly is not None
     profile_question = find_profile_question(assembly, key)
-    used_k = threshold(await municipality_k(session, poll), k)
-    if tallies is None:
-        tallies = await tally_poll(session, poll, list(assembly.profile or []))
-    if disclosure is None:
-        disclosure = await poll_disclosure(session, poll, used_k, tallies)
-    columns = _columns(profile_question, language)
-    dimension = Dimension(key, tuple(c.key for c in columns), tallies[key])
-    builder = _Builder(dimension, disclosure[key], used_k, language)
+    if figures is None:
+        figures = await poll_figures(session, poll, audience=audience, k=k)
+    if key not in figures.dimensions:
+        raise ResultsError(
+            f"the results of poll {poll.slug} were published before the profile question "
+            f"{key!r} was asked; they are not broken down by it"
+        )
+    shown = figures.dimensions[key]
+    labelled = {column.key: column for column in _columns(profile_question, language)}
+    columns = tuple(labelled.get(c, ProfileColumn(c, c)) for c in shown.columns)
+    builder = _Builder(shown.columns, shown, figures, key, language)
     respondents, questions = builder.build(poll.questions)
     return ProfileResults(
         slug=poll.slug,
         title=localized(poll.title, language),
         status=poll.status,
-        k=used_k,
+        k=figures.k,
         language=language,
         by=key,
         question=localized(profile_question["text"], language),
         columns=columns,
         respondents=respondents,
         questions=questions,
+        rounding=figures.rounding,
     )
 
 
@@ -194,15 +190,11 @@ def _columns(question: dict[str, Any], language: str) -> tuple[ProfileColumn, ..
 class _Builder:
     """Turns one breakdown of the poll's disclosure plan into labelled result rows."""
 
-    dimension: Dimension
+    keys: tuple[str, ...]
     shown: ShownDimension
-    k: int
+    figures: PollFigures
+    key: str
     language: str
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """The columns' keys."""
-        return self.dimension.columns
 
     def build(
         self, questions: Sequence[Question]
@@ -255,28 +247,12 @@ class _Builder:
             labels = row_labels(question, self.language)
             rows = tuple(self._row(options, i, labels[i]) for i in range(len(labels)))
             withheld = options.withheld  # the answered row alone may read "-"
-        median = self._median(question, answered_row) if question.kind == "number" else None
+        median = self._median(question) if question.kind == "number" else None
         return ProfileQuestionResult(
             number, question.kind, text, answered_row, rows, not_answered, median, withheld
         )
 
-    def _median(self, question: Question, answered: ProfileRow) -> ProfileRow:
-        """The median answer per column and overall, only where the answered count is shown."""
-        histograms: dict[str, dict[int, int]] = {key: defaultdict(int) for key in self.keys}
-        for (question_id, value), counts in self.dimension.tallies.values.items():
-            if question_id == question.id:
-                for key, count in zip(self.keys, self.dimension.vector(counts), strict=True):
-                    histograms[key][value] += count
-        overall: dict[int, int] = defaultdict(int)
-        for histogram in histograms.values():
-            for value, count in histogram.items():
-                overall[value] += count
-
-        def shown(histogram: dict[int, int], figure: str) -> str:
-            return shown_median(histogram, self.k, figure == WITHHELD)
-
-        return ProfileRow(
-            MEDIAN,
-            shown(overall, answered.total),
-            {key: shown(histograms[key], answered.by_option[key]) for key in self.keys},
-        )
+    def _median(self, question: Question) -> ProfileRow:
+        """The median answer per column and overall, as the poll's figures give it."""
+        row: FigureRow = self.figures.medians[self.key][question.id]
+        return ProfileRow(MEDIAN, row.total, dict(zip(self.keys, row.by_column, strict=True)))

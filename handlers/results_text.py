@@ -22,6 +22,13 @@ from handlers.suppression import HIDDEN, WITHHELD
 MESSAGE_LIMIT = 4096  # Telegram's longest text message
 
 
+def open_poll_note(base: int) -> str:
+    """What is said of an open poll's counts: they are rounded."""
+    return _("While the poll is open, its counts are rounded to the nearest {base}.").format(
+        base=localize_digits(str(base))
+    )
+
+
 def figure(shown: str) -> str:
     """A suppressed figure: a number or "<K" in the reader's digits, else "hidden"."""
     if shown in (HIDDEN, WITHHELD):
@@ -73,6 +80,8 @@ def profile_lines(results: ProfileResults) -> list[str]:
         _("People who answered: {count}").format(count=figure(results.respondents.total))
         + _by_column(results.respondents, results.columns),
     ]
+    if results.rounding > 1:
+        lines.append(open_poll_note(results.rounding))
     for question in results.questions:
         if question.kind == "text":
             continue

@@ -28,6 +28,7 @@ from handlers.results_by_profile import (
 )
 from handlers.results_text import (
     figure,
+    open_poll_note,
     profile_lines,
     questions_lines,
     split_messages,
@@ -40,6 +41,12 @@ from storage.models import Assembly, Poll
 LATEST = 3
 OPENED = ("open", "closed")
 BY_LANGUAGE = "language"
+
+
+def _audience(turn: Turn) -> str:
+    """Who the results go to, as the published-figures log records it."""
+    who = turn.participant.id if turn.participant else "unknown"
+    return f"/results in chat, participant {who}"
 
 
 async def show_results(turn: Turn, args: str) -> list[Outgoing]:
@@ -59,10 +66,14 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
     assembly = next(a for a in managed if a.id == poll.assembly_id)
     key = words[1] if len(words) == 2 else BY_LANGUAGE
     if key == BY_LANGUAGE and not _has_question(assembly, key):
-        results = await poll_results(turn.session, poll, language=current_language())
+        results = await poll_results(
+            turn.session, poll, language=current_language(), audience=_audience(turn)
+        )
         return _messages(results_lines(results))
     try:
-        by_profile = await results_by_profile(turn.session, poll, key, language=current_language())
+        by_profile = await results_by_profile(
+            turn.session, poll, key, language=current_language(), audience=_audience(turn)
+        )
     except UnknownProfileKeyError as exc:
         return [Outgoing(exc.chat_message())]
     return _messages(profile_lines(by_profile))
@@ -83,7 +94,11 @@ async def _latest(turn: Turn, managed: list[Assembly]) -> list[Outgoing]:
     if not polls:
         return [Outgoing(_("No poll has been opened yet."))]
     blocks = [
-        results_lines(await poll_results(turn.session, poll, language=current_language()))
+        results_lines(
+            await poll_results(
+                turn.session, poll, language=current_language(), audience=_audience(turn)
+            )
+        )
         for poll in polls
     ]
     assemblies = {a.id: a for a in managed}
@@ -104,6 +119,8 @@ def results_lines(results: PollResults) -> list[str]:
         ),
         _("People who answered: {count}").format(count=figure(results.respondents.total)),
     ]
+    if results.rounding > 1:
+        lines.append(open_poll_note(results.rounding))
     return [*lines, *questions_lines(results, by_language=True)]
 
 

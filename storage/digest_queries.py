@@ -72,6 +72,7 @@ class FeedbackRow:
     created_at: datetime
     language: str
     text: str
+    id: int
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,13 @@ async def feedback_rows(
 ) -> list[FeedbackRow]:
     """The feedback received in the window, by assembly, oldest first."""
     query = (
-        select(Feedback.assembly_id, Feedback.created_at, Feedback.language, Feedback.text)
+        select(
+            Feedback.assembly_id,
+            Feedback.created_at,
+            Feedback.language,
+            Feedback.text,
+            Feedback.id,
+        )
         .where(
             Feedback.assembly_id.in_(_ids(assembly_ids)),
             Feedback.created_at >= window.start,
@@ -327,3 +334,11 @@ async def feedback_by_municipality(
         .group_by(Assembly.municipality_id)
     )
     return {int(m): int(n) for m, n in (await session.execute(query)).all()}
+
+
+async def existing_feedback(session: AsyncSession, feedback_ids: Sequence[int]) -> set[int]:
+    """Which of these feedback rows are still stored (the others were erased with their writer)."""
+    if not feedback_ids:
+        return set()
+    query = select(Feedback.id).where(Feedback.id.in_(list(feedback_ids)))
+    return set((await session.execute(query)).scalars())

@@ -466,3 +466,41 @@ class DigestDelivery(Base):
     not_before: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None]
+
+
+class PublishedFigures(Base):
+    """Figures that have left the system for one subject: a poll's results, or one period's
+    digest of a municipality or union in every language.
+
+    ``subject`` names it (``poll 12``, ``digest 3 2026-11-23T21:00/2026-11-30T21:00``). ``k`` is
+    the K they were first published at: every later output shows them at that K only, so that
+    two thresholds cannot be differenced. ``figures`` holds the display strings once they are
+    fixed (a closed poll's results at closing, a digest when first printed or sent); every
+    later output shows exactly these, whoever joins or is erased afterwards.
+    """
+
+    __tablename__ = "published_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), unique=True)
+    poll_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    setting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digest_settings.id", ondelete="CASCADE")
+    )
+    k: Mapped[int]
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    first_published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    frozen_at: Mapped[datetime | None]
+
+
+class Publication(Base):
+    """One time published figures left the system: to whom (``audience``) and when."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figures_id: Mapped[int] = mapped_column(
+        ForeignKey("published_figures.id", ondelete="CASCADE"), index=True
+    )
+    audience: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)

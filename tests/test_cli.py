@@ -31,6 +31,7 @@ from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Option, Poll, Question, Staff
 from tests.conftest import TEST_SECRET
 from tests.support.cli import TIMEOUT, reslog, reslog_all
+from tests.support.closing import close_as_facilitator
 from tests.support.cohort import COHORT, answer_demo_poll
 from tests.support.schedule import draft_poll
 
@@ -374,9 +375,13 @@ async def test_results_show_small_counts_as_under_k_and_export_writes_an_unlinke
     demo: str,
     tmp_path: Path,
 ) -> None:
-    # 5 Arabic, 1 Turkish and 1 English speaker answer the open demo poll.
+    # 5 Arabic, 1 Turkish and 1 English speaker answer the demo poll, which then closes (its
+    # figures fixed at K 5; while open they are rounded, tests/test_published_figures.py).
     cohort = (*COHORT[:5], COHORT[7], COHORT[13])
     await answer_demo_poll(sessions, cipher, demo, cohort)
+    async with sessions() as session:
+        poll_id = (await session.execute(select(Poll.id))).scalar_one()
+    await close_as_facilitator(sessions, poll_id)
     out, out_ar = tmp_path / "services.csv", tmp_path / "services-ar.csv"
     (
         table,
@@ -404,7 +409,7 @@ async def test_results_show_small_counts_as_under_k_and_export_writes_an_unlinke
     )
     text = table.ok()
     assert text.startswith(
-        "Services in our neighbourhood 2026 (services-2026, open)\n<5: fewer than 5"
+        "Services in our neighbourhood 2026 (services-2026, closed)\n<5: fewer than 5"
     )
     results = json.loads(as_json.ok())
     assert results["k"] == 5
@@ -429,8 +434,9 @@ async def test_results_show_small_counts_as_under_k_and_export_writes_an_unlinke
         assert person.text not in text and person.text not in as_json.ok()
     assert "Mahallemizde hizmetler 2026" in results["title"]
     assert "الخدمات في حيّنا 2026" in arabic.ok() and "النقل العام" in arabic.ok()
-    lowered.refused("K 4 is below the municipality's K of 5; K can only be raised")
-    assert re.search(r"respondents\s+7\s+<6\s+<6\s+<6\n", raised.ok())
+    # Published at K 5 when it closed: no other K, lower or higher, is shown (case 8).
+    lowered.refused("were first published at K=5")
+    raised.refused("were first published at K=5", "two thresholds cannot be compared")
     unknown.refused(f"assembly {demo} has no poll 'services-2025'")
     unwritable.refused("cannot write", "such.csv")
 

@@ -20,6 +20,7 @@ from handlers.results import poll_results as compute_results
 from storage.crypto import AddressCipher
 from storage.models import Municipality, Notice, OutboxMessage, Poll, Response
 from tests.support.chat import Chat
+from tests.support.closing import close_unfixed
 from tests.support.cohort import COHORT, SECRET_WORDS, answer_demo_poll
 from tests.support.disclosure_reader import pinned_in_outputs
 from tests.support.staff import add_staff
@@ -189,7 +190,9 @@ def test_median_of_counted_values() -> None:
 async def test_results_count_each_person_exactly_and_show_only_safe_figures(
     sessions: async_sessionmaker[AsyncSession], answered: Poll
 ) -> None:
-    """One cohort, several checks (answering through the core takes a few seconds)."""
+    """One cohort, several checks (answering through the core takes a few seconds), on exact
+    figures: the poll is closed (an open poll's are rounded, tests/test_published_figures.py)."""
+    await close_unfixed(sessions, answered)
     await _small_counts_read_under_k_and_the_totals_do_not_give_them_away(sessions, answered)
     await _labels_come_in_the_chosen_language(sessions, answered)
     await _counts_are_exact_per_language_where_k_lets_them_show(sessions, answered)
@@ -259,12 +262,17 @@ async def test_staff_see_live_results_by_language_in_chat_and_others_are_refused
     text = facilitator.text
     assert text.startswith("\u2068Services in our neighbourhood 2026\u2069 (open)")
     assert "People who answered: 15" in text
-    turkish_course = "• Turkish course: 7 (\u2068Türkçe\u2069 <5 · \u2068العربية\u2069 6 · \u2068English\u2069 <5)"
+    assert "While the poll is open, its counts are rounded to the nearest 5." in text
+    # Open: 7 took the Turkish course (0 Turkish, 6 Arabic, 1 English speaker), rounded to 5.
+    turkish_course = (
+        "• Turkish course: 5 (\u2068Türkçe\u2069 0 · \u2068العربية\u2069 5 · \u2068English\u2069 0)"
+    )
     assert turkish_course in text
     assert SECRET_WORDS not in text and "Bins" not in text
     arabic = Chat(sessions, cipher, "840001", client_language="ar")
     await arabic.say("/results")
     assert "(مفتوح)" in arabic.text and "عدد من أجابوا: ١٥" in arabic.text
+    assert "تُقرَّب أعداده إلى أقرب مضاعف للعدد ٥" in arabic.text
     resident = Chat(sessions, cipher, "7000", client_language="ar")  # answered, but no staff
     await resident.say("/results")
     assert resident.text == "هذا الأمر مخصّص لميسّري المجلس."

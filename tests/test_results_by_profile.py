@@ -33,6 +33,7 @@ from storage.models import Assembly, Municipality, Poll
 from storage.staff import MUNICIPAL
 from tests.support.chat import Chat
 from tests.support.cli import reslog_all
+from tests.support.closing import close_as_facilitator, close_unfixed
 from tests.support.cohort import COHORT, SECRET_WORDS, answer_demo_poll
 from tests.support.disclosure_reader import pinned_in_outputs
 from tests.support.staff import add_staff
@@ -150,7 +151,9 @@ async def _an_unknown_key_is_a_clear_error_in_every_language(
 async def test_results_by_profile_count_each_person_once_and_show_only_safe_figures(
     sessions: async_sessionmaker[AsyncSession], answered: Poll
 ) -> None:
-    """One cohort, several checks (answering through the core takes a few seconds)."""
+    """One cohort, several checks (answering through the core takes a few seconds), on exact
+    figures: the poll is closed (an open poll's are rounded, tests/test_published_figures.py)."""
+    await close_unfixed(sessions, answered)
     await _exact_where_k_lets_them_show(sessions, answered)
     await _small_counts_and_their_partners_are_hidden_at_k(sessions, answered)
     await _an_unknown_key_is_a_clear_error_in_every_language(sessions, answered)
@@ -163,9 +166,10 @@ async def test_staff_break_results_down_in_chat_and_are_told_what_exists(
     demo: str,
 ) -> None:
     await _set_k(sessions, 2)
+    await close_unfixed(sessions, answered)  # exact figures, fixed at K 2 by the first /results
     turkish = Chat(sessions, cipher, FACILITATOR, client_language="tr")
     await turkish.say("/results")
-    assert turkish.text.startswith("\u2068Mahallemizde hizmetler 2026\u2069 (açık)")
+    assert turkish.text.startswith("\u2068Mahallemizde hizmetler 2026\u2069 (kapalı)")
     assert turkish.text.endswith(
         "Yalnızca bir anket için: /results ANKET; bir profil sorusuna göre dağılım için: "
         "/results ANKET SORU. Profil soruları:\n"
@@ -241,8 +245,12 @@ async def test_the_same_slug_in_two_assemblies_needs_the_assemblys_code(
 
 
 async def test_reslog_results_by_a_profile_question(
-    cli_env: dict[str, str], answered: Poll, demo: str
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    answered: Poll,
+    demo: str,
 ) -> None:
+    await close_as_facilitator(sessions, answered.id)
     table, as_json, by_language, unknown = await reslog_all(
         cli_env,
         [
@@ -253,7 +261,7 @@ async def test_reslog_results_by_a_profile_question(
         ],
     )
     text = table.ok()
-    assert text.startswith("Services in our neighbourhood 2026 (services-2026, open)\n")
+    assert text.startswith("Services in our neighbourhood 2026 (services-2026, closed)\n")
     assert "by community: Which community do you belong to?" in text
     assert re.search(r"\s+total\s+host\s+syrian\s+other\s+\(declined\)\s+\(no answer\)\n", text)
     assert re.search(r"respondents\s+15\s+\S+\s+\S+\s+<5\s+<5\s+<5\n", text)

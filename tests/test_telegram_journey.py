@@ -16,6 +16,7 @@ from storage.crypto import AddressCipher
 from storage.models import Answer, Feedback, Poll, ProfileAnswer, Response
 from tests.fakes.bot_api import Button, Json, UploadedFile, buttons_of
 from tests.support.cli import reslog_all
+from tests.support.closing import close_as_facilitator
 from tests.support.cohort import COHORT, answer_demo_poll
 from tests.support.telegram import Step, TelegramRig, telegram_rig
 
@@ -146,6 +147,9 @@ async def _results_count_her_with_others(
     """Amal's answers, with five other Arabic speakers', as `reslog results` and `export` show them."""
     others = COHORT[:5]
     await answer_demo_poll(sessions, cipher, demo, others)
+    async with sessions() as session:
+        poll_id = (await session.execute(select(Poll.id))).scalar_one()
+    await close_as_facilitator(sessions, poll_id)  # exact once closed; rounded while open
     out = tmp_path / "services.csv"
     shown, exported = await reslog_all(
         cli_env,

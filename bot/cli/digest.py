@@ -158,10 +158,17 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
         else:
             try:
                 digest = await build_digest(
-                    session, setting, period, now, language=args.language, k=args.k
+                    session,
+                    setting,
+                    period,
+                    now,
+                    language=args.language,
+                    k=args.k,
+                    audience=None if args.unsafe_period else f"reslog digest, {subject}",
                 )
             except ResultsError as exc:
                 raise CliError(str(exc)) from None
+            await session.commit()
     if args.send:
         return await _send(settings, setting_id, period, now)
     files = write_formats(digest)

@@ -49,13 +49,18 @@ BY_LANGUAGE = "language"
 log = logging.getLogger(__name__)
 
 
-def legend(k: int, withheld: bool) -> str:
+def legend(k: int, withheld: bool, rounding: int = 1) -> str:
     """What the marks in a results table mean."""
     lines = [
         f"<{k}: fewer than {k} (K={k}); {HIDDEN}: hidden so that a count under {k} "
         "cannot be worked out from the totals",
         f"a median shows only where at least {k} answered",
     ]
+    if rounding > 1:
+        lines.append(
+            f"the poll is open: every count is rounded to the nearest {rounding} "
+            f"(never below {rounding}; 0 is 0); its exact figures are fixed when it closes"
+        )
     if withheld:
         lines.append(f"{WITHHELD}: the table is withheld, as any figure of it would give one away")
     return "\n".join(lines)
@@ -81,7 +86,7 @@ def print_results(results: PollResults) -> None:
     """Results as plain tables, one per question."""
     print(f"{results.title} ({results.slug}, {results.status})")
     withheld = results.respondents.total == WITHHELD or any(q.withheld for q in results.questions)
-    print(legend(results.k, withheld))
+    print(legend(results.k, withheld, results.rounding))
     print()
     print_table([_line(results.respondents)], ["", "total", *LANGUAGES])
     for question in results.questions:
@@ -109,7 +114,7 @@ def print_profile_results(results: ProfileResults) -> None:
     print(f"{results.title} ({results.slug}, {results.status})")
     print(f"by {results.by}: {results.question}")
     withheld = results.respondents.total == WITHHELD or any(q.withheld for q in results.questions)
-    print(legend(results.k, withheld))
+    print(legend(results.k, withheld, results.rounding))
     print(
         f"{DECLINED}: chose 'prefer not to say'; {NO_ANSWER}: never answered {results.by}, "
         "or erased themselves; did not answer: answered the poll but not this question"
@@ -122,22 +127,30 @@ def print_profile_results(results: ProfileResults) -> None:
 
 
 async def _poll_results(
-    session: AsyncSession, poll: Poll, args: argparse.Namespace
+    session: AsyncSession, poll: Poll, args: argparse.Namespace, audience: str
 ) -> PollResults | ProfileResults:
-    """The poll's results as `reslog results` shows them: by language or by ``--by``."""
+    """The poll's results as `reslog results` shows them: by language or by ``--by``; their
+    publication to ``audience`` recorded."""
     try:
         if args.by == BY_LANGUAGE:
-            return await poll_results(session, poll, language=args.language, k=args.k)
-        return await results_by_profile(session, poll, args.by, language=args.language, k=args.k)
+            results: PollResults | ProfileResults = await poll_results(
+                session, poll, language=args.language, k=args.k, audience=audience
+            )
+        else:
+            results = await results_by_profile(
+                session, poll, args.by, language=args.language, k=args.k, audience=audience
+            )
     except ResultsError as exc:
         raise CliError(str(exc)) from None
+    await session.commit()
+    return results
 
 
 async def _results(args: argparse.Namespace, settings: Settings) -> int:
     """Print a poll's results, small counts suppressed, by language or by a profile question."""
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
-        results = await _poll_results(session, poll, args)
+        results = await _poll_results(session, poll, args, "reslog results")
     if args.json:
         print(json.dumps(asdict(results), ensure_ascii=False, indent=2))
     elif isinstance(results, ProfileResults):
@@ -184,7 +197,9 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
         if not args.row_level:
-            export = result_rows(await _poll_results(session, poll, args))
+            export = result_rows(
+                await _poll_results(session, poll, args, f"reslog export to {args.out}")
+            )
         else:
             try:
                 export = await response_rows(session, poll, language=args.language)

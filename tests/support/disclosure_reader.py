@@ -14,18 +14,20 @@ SciPy); a figure whose least and greatest agree is pinned: given away.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.results import PollResults, poll_results
+from handlers.results import PollResults, ResultRow, poll_results
 from handlers.results_by_profile import ProfileResults, ProfileRow, results_by_profile
 from storage.models import Assembly, Poll, Question
 
 Expr = dict[int, int]
+R = TypeVar("R", PollResults, ProfileResults)
 ONE_ANSWER = ("single", "scale", "yesno")
 LANGS = ("tr", "ar", "en")
 
@@ -38,6 +40,7 @@ class _Program:
     equations: list[Expr] = field(default_factory=list)
     inequalities: list[tuple[Expr, float, float]] = field(default_factory=list)
     figures: dict[str, tuple[Expr, list[str]]] = field(default_factory=dict)
+    prefix: str = ""  # names the moment the figures being added were shown at
 
     def unknowns(self, count: int) -> list[int]:
         """``count`` new unknowns, each at least zero."""
@@ -55,6 +58,7 @@ class _Program:
     def figure(self, name: str, expr: Expr, shown: str) -> None:
         """A figure as one output shows it. A total every output shows (an option's count
         overall, the respondents) has one name, so all its statements hold together."""
+        name = self.prefix + name
         if name in self.figures:
             self.figures[name][1].append(shown)
         else:
@@ -280,6 +284,80 @@ def _language_figures(
             show(f"{label} skipped", skipped, "0", dict.fromkeys(LANGS, "0"))
 
 
+def rounded_low(value: int, base: int) -> int:
+    """The least count that reads ``value`` once rounded to the nearest ``base`` (halves up),
+    as the product documents it: 0 to 2 read 0, 3 to 7 read 5 for a base of 5."""
+    return max(0, value - base // 2)
+
+
+def rounded_high(value: int, base: int) -> int:
+    """The greatest count that reads ``value`` once rounded to the nearest ``base``."""
+    return value + (base - base // 2) - 1
+
+
+Outputs = tuple[PollResults, Sequence[ProfileResults]]
+
+
+def pinned_across_moments(
+    questions: Sequence[Question],
+    first: Outputs,
+    second: Outputs,
+    k: int,
+    *,
+    first_rounding: int,
+) -> list[str]:
+    """What a reader of a poll's outputs at two moments, solved together, can pin, knowing that
+    in between one person joined and answered and one respondent erased themselves: a figure
+    by language grew by 0 or 1; a figure by profile answer moved by -1 to 2 (the erased
+    response moves to "no answer"). The first moment's numbers are read as rounded to
+    ``first_rounding`` (1: exact)."""
+    program = _Program()
+    program.prefix = "m1 "
+    _model(
+        program,
+        questions,
+        _as_rounded(first[0], first_rounding),
+        [_as_rounded(p, first_rounding) for p in first[1]],
+    )
+    program.prefix = "m2 "
+    _model(program, questions, second[0], second[1])
+    for name, (expr, _shown) in list(program.figures.items()):
+        if not name.startswith("m2 ") or f"m1 {name[3:]}" not in program.figures:
+            continue
+        before = program.figures[f"m1 {name[3:]}"][0]
+        by_language = name[3:].startswith("by language") or name.endswith(" total")
+        low, high = (0, 1) if by_language else (-1, 2)
+        program.inequalities.append((_sum(expr, {i: -w for i, w in before.items()}), low, high))
+    return _solve(program, k)
+
+
+def _as_rounded(results: R, base: int) -> R:
+    """The results with every number marked as rounded to ``base`` (as the reader reads them)."""
+    if base == 1:
+        return results
+
+    def one(text: str) -> str:
+        return f"~{base}:{text}" if text.isdigit() else text
+
+    def mark(row: Any) -> Any:
+        if row is None:
+            return None
+        by = "by_language" if isinstance(row, ResultRow) else "by_option"
+        marked = {key: one(value) for key, value in getattr(row, by).items()}
+        return replace(row, total=one(row.total), **{by: marked})
+
+    questions = tuple(
+        replace(
+            q,
+            answered=mark(q.answered),
+            rows=tuple(mark(r) for r in q.rows),
+            not_answered=mark(q.not_answered),
+        )
+        for q in results.questions
+    )
+    return replace(results, respondents=mark(results.respondents), questions=questions)
+
+
 def _solve(program: _Program, k: int) -> list[str]:
     """Every figure not shown as a number whose least and greatest possible values agree."""
     size = program.size + len(program.figures)
@@ -292,7 +370,11 @@ def _solve(program: _Program, k: int) -> list[str]:
         index = program.size + offset
         rows.append((_sum(expr, {index: -1}), 0.0, 0.0))
         for shown in statements:
-            if shown.isdigit():
+            if shown.startswith("~"):  # rounded to a base: "~5:10" is 10 to the nearest 5
+                base, value = map(int, shown[1:].split(":"))
+                low[index] = max(low[index], rounded_low(value, base))
+                high[index] = min(high[index], rounded_high(value, base))
+            elif shown.isdigit():
                 low[index] = max(low[index], int(shown))
                 high[index] = min(high[index], int(shown))
             elif shown == f"<{k}":
@@ -301,7 +383,8 @@ def _solve(program: _Program, k: int) -> list[str]:
                 low[index] = max(low[index], k)
             elif shown not in ("-", ""):
                 raise AssertionError(f"{name} is shown as {shown!r}")
-        if not any(shown.isdigit() for shown in statements) and set(statements) != {""}:
+        numbers = [t for t in statements if t.isdigit() or t.startswith("~")]
+        if not numbers and set(statements) != {""}:
             hidden.append((name, index))
     data, row_ids, col_ids = [], [], []
     for number, (expr, _lo, _hi) in enumerate(rows):
