@@ -1,9 +1,12 @@
 """/delivery: for staff, how far each recent notice of the assemblies they run has gone.
 
 Returns one message: for each notice, its assembly, when it was queued, its first words, and
-how many were sent, are waiting, failed, or went to people who blocked the bot (and how many a
-stopped dispatcher could not confirm). Someone without a staff role is told, in their language,
-that the command is for facilitators; the refusal is logged by participant row id only.
+how many it went to and were delivered, failed, went to people who blocked the bot or opted
+out, or are waiting (and whether a stopped dispatcher left some unconfirmed). The figures are
+the digest's (``handlers.notice_reach``): suppressed with the K of the notice's municipality,
+written with the digest's marks ("<5", "x", "-") and its legend; a recipient count under K
+reads "fewer than K". Someone without a staff role is told, in their language, that the
+command is for facilitators; the refusal is logged by participant row id only.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from sqlalchemy import select
 
+from handlers.digest_text_parts import is_shown, legend, mark, reach_text
 from handlers.events import Outgoing
-from handlers.i18n import _, current_language, format_number, isolate, localized
+from handlers.i18n import _, current_language, isolate, localized, ngettext
+from handlers.notice_reach import notice_reach
+from handlers.suppression import small
 from handlers.turn import Turn
+from storage.digest_queries import REACH
 from storage.models import Assembly, Notice
 from storage.outbox import delivery_counts
 from storage.staff import managed_assemblies
@@ -76,9 +83,11 @@ async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:
         return [Outgoing(_("No notice has been sent yet."))]
     counts = await delivery_counts(turn.session, [n.id for n in notices])
     lines = [_("Recent notices:")]
+    marked: set[int] = set()
     for notice in notices:
         assembly = assemblies[notice.assembly_id]
-        count = counts[notice.id]
+        k = assembly.municipality.suppression_k
+        shown = notice_reach(counts[notice.id], k)
         lines.append(
             "• "
             + _("{assembly}, {when}: {text}").format(
@@ -87,23 +96,30 @@ async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:
                 text=isolate(_preview(notice)),
             )
         )
-        lines.append(
-            _(
-                "sent {sent} · waiting {waiting} · failed {failed} · blocked or opted out {blocked}"
-            ).format(
-                sent=format_number(count["sent"]),
-                waiting=format_number(count["pending"] + count["sending"]),
-                failed=format_number(count["failed"]),
-                blocked=format_number(count["blocked"] + count["skipped"]),
-            )
-        )
-        if count["unconfirmed"]:
+        lines.append(f"{_recipients(shown.recipients, k)} · {reach_text(REACH, shown.cells)}")
+        if shown.unconfirmed:
             lines.append(
-                _("not confirmed {count} (the sender stopped while sending them)").format(
-                    count=format_number(count["unconfirmed"])
+                _(
+                    "Some were not confirmed (the sender stopped while sending them): counted as failed."
                 )
             )
+        if not all(map(is_shown, (shown.recipients, *shown.cells))):
+            marked.add(k)
+    lines += [legend(k) for k in sorted(marked)]
     return [Outgoing("\n".join(lines))]
+
+
+def _recipients(shown: str, k: int) -> str:
+    """How many a notice went to, as shown: "to 12 people", "to fewer than 5 people", "recipients x"."""
+    if shown == small(k):
+        return ngettext("to fewer than {count} person", "to fewer than {count} people", k).format(
+            count=mark(str(k))
+        )
+    if is_shown(shown):
+        return ngettext("to {count} person", "to {count} people", int(shown)).format(
+            count=mark(shown)
+        )
+    return _("recipients {count}").format(count=mark(shown))
 
 
 def _when(notice: Notice, assembly: Assembly) -> str:

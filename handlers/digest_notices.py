@@ -1,8 +1,8 @@
 """Notices sent in a period and how far they reached: one row per notice, suppressed.
 
-A notice's reach counts its outbox rows: delivered (sent), failed (failed, or unconfirmed:
-under way when the dispatcher stopped), blocked (the person blocked the bot or opted out) and
-waiting (not sent yet). The column totals are the period's totals.
+A notice's reach counts its outbox rows as ``handlers.notice_reach`` does for /delivery and
+``reslog notice list``: delivered, failed, blocked and waiting. Here the notices of the period
+are one table, and its column totals are the period's totals.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from handlers.digest_report import NoticeLine, NoticesSection
 from handlers.i18n import LANGUAGES, _, localized, use_language
-from handlers.suppression import CountTable, suppress
+from handlers.notice_reach import reach_table
+from handlers.suppression import suppress
 from storage.digest_queries import REACH, NoticeReach
 from storage.models import Assembly
 
@@ -59,9 +60,8 @@ def notices_section(
     )
     if not notices:
         return NoticesSection(lines, None)
-    table = CountTable(
-        tuple(line.summary for line in lines),
+    table = reach_table(
+        [(line.summary, notice.reach) for line, notice in zip(lines, notices, strict=True)],
         reach_labels(language),
-        tuple(tuple(notice.reach[column] for column in REACH) for notice in notices),
     )
     return NoticesSection(lines, suppress(table, k))

@@ -31,6 +31,7 @@ from handlers.digest_text_parts import (
     mark,
     nothing_happened,
     period_line,
+    reach_text,
     rounding_note,
 )
 from handlers.digest_text_rollup import rollup_sections
@@ -231,10 +232,3 @@ def notices_section(notices: NoticesSection) -> Section:
             esc(_("In all: {figures}").format(figures=reach_text(reach.column_labels, totals)))
         )
     return lines
-
-
-def reach_text(columns: tuple[str, ...], figures: tuple[str, ...]) -> str:
-    """ "delivered 180 · failed <5 · ..." """
-    return " · ".join(
-        f"{label(column)} {mark(shown)}" for column, shown in zip(columns, figures, strict=True)
-    )

@@ -56,6 +56,13 @@ def label(text: str) -> str:
     return text
 
 
+def reach_text(columns: tuple[str, ...], figures: tuple[str, ...]) -> str:
+    """ "delivered 180 · failed <5 · ..." """
+    return " · ".join(
+        f"{label(column)} {mark(shown)}" for column, shown in zip(columns, figures, strict=True)
+    )
+
+
 def language_name(code: str) -> str:
     """A language's name in the current language ("ar" in a Turkish digest: "Arapça")."""
     return str(Locale.parse(current_language()).languages.get(code, code))

@@ -203,9 +203,7 @@ def figures_of(
         return PollFigures(k, rounding, shown, answered, medians)
     shown = disclose(questions, dimensions, k)
     answered = {
-        d.key: {
-            q.id: row for q in questions if (row := _answered(q, shown[d.key])) is not None
-        }
+        d.key: {q.id: row for q in questions if (row := _answered(q, shown[d.key])) is not None}
         for d in dimensions
     }
     medians = {

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.commands import STAFF_COMMAND_DESCRIPTIONS
+from handlers.i18n import isolate
 from handlers.notice_queue import queue_notice
 from handlers.router import STAFF_COMMANDS
 from storage.assemblies import assembly_by_code
@@ -33,7 +34,8 @@ from storage.staff import (
     create_invite,
 )
 from tests.support.chat import Chat
-from tests.support.cli import reslog_all
+from tests.support.cli import reslog, reslog_all
+from tests.support.delivery_reader import chat_figures, cli_figures, pinned, possible
 from tests.support.members import Member, add_members, draft_notice
 from tests.support.staff import add_staff
 
@@ -46,20 +48,28 @@ FACILITATOR_ID, MUNICIPAL_ID, ADMIN_ID, OUTSIDER_ID, RESIDENT_ID = (
 )
 
 
-async def _sent_notice(sessions: async_sessionmaker[AsyncSession], demo: str) -> None:
-    """A notice queued to five members: 2 sent, 1 waiting, 1 failed, 1 blocked."""
+FIVE = ("sent", "sent", "pending", "failed", "blocked")
+
+
+async def _sent_notice(
+    sessions: async_sessionmaker[AsyncSession], demo: str, statuses: tuple[str, ...] = FIVE
+) -> int:
+    """A notice queued to the members, its outbox rows then given these statuses; its id.
+
+    By default five members: 2 sent, 1 waiting, 1 failed, 1 blocked."""
     async with sessions() as session:
         notice = await session.get(Notice, await draft_notice(sessions, demo, urgent=True))
         assert notice is not None
-        assert await queue_notice(session, notice, utcnow()) == 5
+        assert await queue_notice(session, notice, utcnow()) == len(statuses)
         await session.commit()
-        ids = list((await session.execute(select(OutboxMessage.id))).scalars())
-        statuses = ("sent", "sent", "pending", "failed", "blocked")
+        rows = select(OutboxMessage.id).where(OutboxMessage.notice_id == notice.id)
+        ids = list((await session.execute(rows)).scalars())
         for row_id, status in zip(sorted(ids), statuses, strict=True):
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row_id).values(status=status)
             )
         await session.commit()
+        return notice.id
 
 
 @pytest.fixture
@@ -87,11 +97,92 @@ async def test_a_facilitator_sees_how_far_each_notice_went_in_their_language(
     assert "آخر الإشعارات:" in text
     assert "مجلس الانسجام في زيتين بورنو" in text
     assert "الاجتماع يوم الثلاثاء" in text
-    assert "أُرسل: ٢ · ينتظر: ١ · فشل: ١ · حظر البوت أو أوقف الإشعارات: ١" in text
+    # Five people: the total is K, each of the four figures under K (the digest's marks).
+    small = isolate("<٥")
+    assert (
+        f"إلى {isolate('٥')} أشخاص · وصل {small} · فشل {small} · محظور {small}"
+        f" · قيد الانتظار {small}"
+    ) in text
+    assert f"{small}: أقل من {isolate('٥')} أشخاص" in text  # the digest's legend
 
     english = Chat(sessions, cipher, FACILITATOR_ID, client_language="en")
     await english.say("/delivery")
-    assert "sent 2 · waiting 1 · failed 1 · blocked or opted out 1" in english.text
+    assert "to 5 people · delivered <5 · failed <5 · blocked <5 · waiting <5" in english.text
+    assert english.text.endswith(
+        "<5: fewer than 5 people · x: hidden so that a small count cannot be worked out"
+        " · -: too few to show anything"
+    )
+    turkish = Chat(sessions, cipher, FACILITATOR_ID, client_language="tr")
+    await turkish.say("/delivery")
+    assert (
+        "5 kişiye · teslim edildi <5 · başarısız <5 · engellendi <5 · bekliyor <5" in turkish.text
+    )
+
+
+# Labelled case "issue 21: delivery counts": a notice to seven members, two of whom it failed.
+ISSUE_21 = ("sent",) * 5 + ("failed",) * 2
+
+
+async def test_issue_21_delivery_counts_neither_show_nor_give_away_a_small_count(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    await add_members(sessions, cipher, None, demo, [Member(6_400_000 + i, "tr") for i in range(7)])
+    notice_id = await _sent_notice(sessions, demo, ISSUE_21)
+    await add_staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, assembly_id=demo_assembly.id)
+    for k in (5, 3):  # the K of the notice's municipality, whatever it is set to
+        await _set_k(sessions, demo_assembly.municipality_id, k)
+        chat = Chat(sessions, cipher, FACILITATOR_ID, client_language="en")
+        await chat.say("/delivery")
+        [in_chat] = chat_figures(chat.text)
+        in_cli = cli_figures((await reslog(cli_env, "notice", "list", demo)).ok(), notice_id)
+        assert in_chat == in_cli  # the notice reads the same in chat and on the command line
+        assert in_chat["failed"] == f"<{k}" and "2" not in in_chat.values()
+        assert all(int(t) >= k or t == "0" for t in in_chat.values() if t.isdigit())
+        assert pinned(in_chat, k) == []  # nothing hidden follows from the shown figures
+        failed = {notice["failed"] for notice in possible(in_chat, k)}
+        assert 2 in failed and len(failed) > 1
+        assert f"<{k}: fewer than {k} people" in chat.text
+
+    for language, failed_mark in (("tr", "başarısız <3"), ("ar", f"فشل {isolate('<٣')}")):
+        other = Chat(sessions, cipher, FACILITATOR_ID, client_language=language)
+        await other.say("/delivery")
+        assert failed_mark in other.text
+
+
+async def test_unconfirmed_rows_are_said_without_a_count_and_counted_as_failed(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    await add_members(sessions, cipher, None, demo, [Member(6_500_000 + i, "tr") for i in range(6)])
+    notice_id = await _sent_notice(sessions, demo, ("sent",) * 5 + ("unconfirmed",))
+    await add_staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, assembly_id=demo_assembly.id)
+    chat = Chat(sessions, cipher, FACILITATOR_ID, client_language="en")
+    await chat.say("/delivery")
+    assert (
+        "Some were not confirmed (the sender stopped while sending them): counted as failed."
+        in chat.text
+    )
+    listed = (await reslog(cli_env, "notice", "list", demo)).ok()
+    assert f"notice {notice_id}: some not confirmed" in listed
+    [in_chat] = chat_figures(chat.text)
+    assert in_chat == cli_figures(listed, notice_id)
+    # The reader is told some failed: even so, nothing hidden can be worked out.
+    assert pinned(in_chat, 5, known={"failed": range(1, 100)}) == []
+
+
+async def _set_k(sessions: async_sessionmaker[AsyncSession], municipality_id: int, k: int) -> None:
+    async with sessions() as session:
+        await session.execute(
+            update(Municipality).where(Municipality.id == municipality_id).values(suppression_k=k)
+        )
+        await session.commit()
 
 
 async def test_delivery_is_refused_politely_to_someone_without_a_role_and_logged_by_row_id(
@@ -146,7 +237,7 @@ async def test_municipal_staff_and_administrators_see_their_assemblies_and_no_ot
         await chat.say("/delivery")
         seen[telegram_id] = chat.text
     assert "Zeytinburnu Harmony Assembly" in seen[MUNICIPAL_ID]
-    assert "sent 2 · waiting 1" in seen[ADMIN_ID]
+    assert "to 5 people · delivered <5 · failed <5" in seen[ADMIN_ID]
     assert seen[OUTSIDER_ID] == "No notice has been sent yet."
 
 

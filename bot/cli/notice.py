@@ -3,11 +3,13 @@
     reslog notice draft CODE --text tr=... --text ar=... --text en=... [--language ar]
                              [--profile community=syrian] [--at "2026-12-02 10:00"] [--urgent]
     reslog notice send ID          # confirm: one outbox row per recipient, sent by `reslog worker`
-    reslog notice list CODE        # each notice: recipients, sent, pending, failed, blocked
+    reslog notice list CODE        # each notice: recipients, delivered, failed, blocked, waiting
 
 A draft shows who it would reach and how it reads in every language before anything is sent;
 ``send`` confirms it once (a second ``send`` changes nothing). How many it reaches is printed
-as staff may see it (``handlers.headcount``): under the municipality's K only ``<K``.
+as staff may see it (``handlers.headcount``): under the municipality's K only ``<K``. ``list``
+prints each notice's delivery as the digest and /delivery show it (``handlers.notice_reach``):
+suppressed with the municipality's K, ``<K``, ``x`` or ``-`` explained below the table.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, run_async
 from bot.cli.poll import parse_option
 from bot.settings import Settings
+from handlers.digest_text_parts import is_shown, legend
 from handlers.headcount import Headcount
 from handlers.i18n import LANGUAGE_NAMES, use_language
 from handlers.notice_queue import (
@@ -31,13 +34,13 @@ from handlers.notice_queue import (
     check_texts,
     queue_notice,
 )
+from handlers.notice_reach import notice_reach
 from handlers.poll_schedule import parse_local_time
 from handlers.profile import PREFER_NOT_TO_SAY
 from storage.base import utcnow
+from storage.digest_queries import REACH
 from storage.models import Assembly, Notice
 from storage.outbox import delivery_counts
-
-STATUSES = ("sent", "pending", "sending", "failed", "blocked", "skipped", "unconfirmed")
 
 
 def parse_texts(values: list[str] | None) -> dict[str, str]:
@@ -165,19 +168,29 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
             ).scalars()
         )
         counts = await delivery_counts(session, [n.id for n in notices])
+        k = assembly.municipality.suppression_k
+    shown = {n.id: notice_reach(counts[n.id], k) for n in notices}
     rows = [
         [
             n.id,
             n.kind,
             n.status,
             f"{n.created_at:%Y-%m-%d %H:%M}",
-            sum(counts[n.id].values()),
-            *(counts[n.id].get(status, 0) for status in STATUSES),
+            shown[n.id].recipients,
+            *shown[n.id].cells,
             _preview(n),
         ]
         for n in notices
     ]
-    print_table(rows, ["id", "kind", "status", "created (UTC)", "to", *STATUSES, "text"])
+    print_table(rows, ["id", "kind", "status", "created (UTC)", "to", *REACH, "text"])
+    unconfirmed = [str(n.id) for n in notices if shown[n.id].unconfirmed]
+    if unconfirmed:
+        which = ("notice " if len(unconfirmed) == 1 else "notices ") + ", ".join(unconfirmed)
+        print(f"{which}: some not confirmed (the sender stopped while sending them), as failed")
+    figures = [figure for reach in shown.values() for figure in (reach.recipients, *reach.cells)]
+    if not all(map(is_shown, figures)):
+        with use_language("en"):
+            print(legend(k))
     return 0
 
 
@@ -232,7 +245,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing = n_commands.add_parser(
         "list",
         help="an assembly's notices and their delivery",
-        description="An assembly's latest notices: recipients, sent, pending, failed, blocked.",
+        description="An assembly's latest notices: recipients, delivered, failed, blocked, "
+        "waiting, each under the municipality's K shown only as <K.",
     )
     listing.add_argument("code", help="the assembly's join code")
     listing.add_argument("--last", type=int, default=20, help="how many (default 20)")
