@@ -6,12 +6,20 @@ Every cohort here is written through the project's own storage (``import_poll`` 
 community (host, syrian, other), age_band and neighbourhood. The outputs are the product's
 own: ``poll_results`` (by language), ``results_by_profile`` for each profile question, and
 the results message sent at closing (``close_poll``, rendered by ``handlers.poll_outcome``).
-The independent reader (tests/support/disclosure_reader.py) solves the figures together and
-lists every figure not shown as a number that only one value fits; nothing may be listed.
+
+The figures checked are the suppressed ones of a closed poll (``handlers.poll_figures``): the
+poll is closed as staff close it (``close_poll``, which fixes its figures and sends the
+results message), and every output taken afterwards shows exactly those. The independent
+reader (tests/support/disclosure_reader.py) solves them together and lists every figure not
+shown as a number that only one value fits; nothing may be listed. The results message is
+checked to be the results by language as ``outcome_text`` writes them, in each language, and
+the reader solves it too.
 
 Besides, every figure is checked against the true counts of the cohort: a shown number is
 the true count and is 0 or at least K, ``<5`` is only ever a count under K, ``x`` only a count
 of K or more, and every count from 1 to K-1 reads ``<5`` (or ``-``, in a withheld table).
+While a fixed case's poll is still open, its results by language show every count rounded to
+the nearest 5 from its true value (0 to 2 read 0, 3 to 7 read 5), nothing marked.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +38,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.i18n import LANGUAGES, gettext, use_language
 from handlers.poll_disclosure import DECLINED
+from handlers.poll_figures import poll_figures
 from handlers.poll_file import import_poll
 from handlers.poll_lifecycle import close_poll, open_poll
 from handlers.poll_outcome import outcome_text
-from handlers.poll_tallies import NO_ANSWER, tally_poll
-from handlers.results import PollResults, QuestionResult, ResultRow, poll_disclosure, poll_results
+from handlers.poll_tallies import NO_ANSWER
+from handlers.results import PollResults, QuestionResult, ResultRow, poll_results
 from handlers.results_by_profile import ProfileResults, results_by_profile
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, Participant, Question
@@ -44,6 +53,8 @@ from tests.support.members import Member, add_members
 
 K = 5
 LESS = "<5"
+ROUNDING = 5  # an open poll's counts are shown rounded to the nearest multiple of 5
+AUDIENCE = "test"
 PROFILE_KEYS = ("community", "age_band", "neighbourhood")
 AGES = ("18-29", "30-44", "45-64", "65+")
 PLACES = ("merkezefendi", "seyitnizam", "yesiltepe")
@@ -179,18 +190,16 @@ async def _outputs(
 ) -> Outputs:
     """The results by language (in Turkish, Arabic and English) and by every profile
     question (in English): each asked for on its own, as staff would, or with
-    ``one_plan`` from the poll's one disclosure plan made once (the product's own
-    ``tally_poll`` and ``poll_disclosure``, as its callers that show several outputs do)."""
+    ``one_plan`` from the poll's figures taken once (the product's own ``poll_figures``, as
+    its callers that show several outputs do). Each output is logged as published."""
     async with sessions() as session:
         poll = await poll_with_questions(session, poll_id)
         assert poll is not None
         assembly = await session.get(Assembly, poll.assembly_id)
         assert assembly is not None
-        plan: dict[str, Any] = {}
+        plan: dict[str, Any] = {"audience": AUDIENCE}
         if one_plan:
-            tallies = await tally_poll(session, poll, list(assembly.profile))
-            disclosure = await poll_disclosure(session, poll, K, tallies)
-            plan = {"tallies": tallies, "disclosure": disclosure}
+            plan["figures"] = await poll_figures(session, poll, audience=AUDIENCE)
         localized = {
             language: await poll_results(session, poll, language=language, **plan)
             for language in ("tr", "ar", "en")
@@ -201,8 +210,25 @@ async def _outputs(
             )
             for q in assembly.profile
         }
+        await session.commit()
         assert tuple(by_profile) == PROFILE_KEYS
         return Outputs(list(poll.questions), localized["en"], by_profile, localized)
+
+
+async def _check_open(
+    sessions: async_sessionmaker[AsyncSession], poll_id: int, voters: Sequence[Voter]
+) -> None:
+    """While the poll is open, its results by language (as staff would ask for them) show
+    every count rounded to the nearest 5 from its true value, nothing marked, no median."""
+    async with sessions() as session:
+        poll = await poll_with_questions(session, poll_id)
+        assert poll is not None and poll.status == "open", poll_id
+        results = await poll_results(session, poll, language="en", audience=AUDIENCE)
+        await session.commit()
+        questions = list(poll.questions)
+    assert results.status == "open" and results.rounding == ROUNDING, results.rounding
+    _check_by_language(results, questions, voters, _check_rounded)
+    assert all(q.median is None or not q.median.total for q in results.questions)
 
 
 # The true counts ------------------------------------------------------------------------------
@@ -263,20 +289,42 @@ def _check_figure(where: str, shown: str, truth: int) -> None:
         assert shown == "-", f"{where} is shown as {shown!r}"
 
 
+def _check_rounded(where: str, shown: str, truth: int) -> None:
+    """A figure of an open poll: the true count rounded to the nearest 5, nothing marked."""
+    assert shown.isdigit(), f"{where} of the open poll reads {shown!r}, not a number"
+    assert int(shown) % ROUNDING == 0, f"{where} of the open poll shows {shown}, not rounded"
+    rounded = ROUNDING * ((truth + ROUNDING // 2) // ROUNDING)
+    assert int(shown) == rounded, f"{where} of the open poll shows {shown}, the count is {truth}"
+
+
 def _check_row(
-    where: str, total: str, cells: dict[str, str], truth: Counter[str], columns: Sequence[str]
+    where: str,
+    total: str,
+    cells: dict[str, str],
+    truth: Counter[str],
+    columns: Sequence[str],
+    check: Callable[[str, str, int], None] = _check_figure,
 ) -> None:
-    _check_figure(f"{where} total", total, sum(truth.values()))
+    check(f"{where} total", total, sum(truth.values()))
     for column in columns:
-        _check_figure(f"{where} [{column}]", cells[column], truth[column])
+        check(f"{where} [{column}]", cells[column], truth[column])
 
 
 def _check_against_truth(outputs: Outputs, voters: Sequence[Voter]) -> None:
     """Every figure of every output, against the cohort's true counts."""
-    questions = outputs.questions
+    _check_by_language(outputs.by_language, outputs.questions, voters)
+    _check_by_profile(outputs, voters)
+
+
+def _check_by_language(
+    results: PollResults,
+    questions: Sequence[Question],
+    voters: Sequence[Voter],
+    check: Callable[[str, str, int], None] = _check_figure,
+) -> None:
+    """Every figure of the results by language, against the cohort's true counts."""
     truth = _truth(voters, questions, "language")
     empty: Counter[str] = Counter()
-    results = outputs.by_language
     head = results.respondents
     _check_row(
         "by language: respondents",
@@ -284,6 +332,7 @@ def _check_against_truth(outputs: Outputs, voters: Sequence[Voter]) -> None:
         head.by_language,
         truth[-1, "respondents"],
         LANGUAGES,
+        check,
     )
     for number, (question, shown) in enumerate(zip(questions, results.questions, strict=True)):
         where = f"by language: q{number + 1}"
@@ -291,7 +340,7 @@ def _check_against_truth(outputs: Outputs, voters: Sequence[Voter]) -> None:
         assert len(shown.rows) == len(keys), where
         for key, row in zip(keys, shown.rows, strict=True):
             count = truth.get((number, key), empty)
-            _check_row(f"{where} {key}", row.total, row.by_language, count, LANGUAGES)
+            _check_row(f"{where} {key}", row.total, row.by_language, count, LANGUAGES, check)
         answered = truth.get((number, "answered"), empty)
         _check_row(
             f"{where} answered",
@@ -299,13 +348,20 @@ def _check_against_truth(outputs: Outputs, voters: Sequence[Voter]) -> None:
             shown.answered.by_language,
             answered,
             LANGUAGES,
+            check,
         )
         skipped = truth.get((number, "skipped"), empty)
         if shown.not_answered is None:
             assert not skipped, f"{where}: the did-not-answer row is left out, but {skipped}"
         else:
             row = shown.not_answered
-            _check_row(f"{where} skipped", row.total, row.by_language, skipped, LANGUAGES)
+            _check_row(f"{where} skipped", row.total, row.by_language, skipped, LANGUAGES, check)
+
+
+def _check_by_profile(outputs: Outputs, voters: Sequence[Voter]) -> None:
+    """Every figure of every breakdown by a profile question, against the true counts."""
+    questions = outputs.questions
+    empty: Counter[str] = Counter()
     for by, profile in outputs.by_profile.items():
         truth = _truth(voters, questions, by)
         columns = [c.key for c in profile.columns]
@@ -432,12 +488,9 @@ def _known(row: ResultRow) -> ResultRow:
     return ResultRow(row.label, row.total if row.total.isdigit() else "-", NOTHING)
 
 
-async def _close_and_read_message(
-    sessions: async_sessionmaker[AsyncSession], poll_id: int, outputs: Outputs
-) -> dict[str, str]:
-    """Close the poll as staff would; the results message it sent, by language, each checked:
-    the reader of the message (with the results by language in hand for what nobody
-    skipped) pins nothing."""
+async def _close(sessions: async_sessionmaker[AsyncSession], poll_id: int) -> dict[str, str]:
+    """Close the poll as staff would (its figures are fixed, and the results message goes to
+    those who answered); the message it sent, by language."""
     async with sessions() as session:
         poll = await poll_with_questions(session, poll_id)
         assert poll is not None
@@ -448,15 +501,20 @@ async def _close_and_read_message(
                 select(Notice).where(Notice.kind == "results", Notice.poll_id == poll_id)
             )
         ).scalar_one()
-        texts = dict(notice.text)
         assert reached > 0
+        return dict(notice.text)
+
+
+def _check_message(texts: dict[str, str], outputs: Outputs) -> None:
+    """The results message sent at closing, in each language: the results by language (the
+    closed poll's fixed figures) as ``outcome_text`` writes them, and its reader (with the
+    results by language in hand for what nobody skipped) pins nothing."""
     for language in ("tr", "ar", "en"):
-        # Closing changes only the poll's status; the figures are those of the open poll.
-        localized = dataclasses.replace(outputs.localized[language], status="closed")
+        localized = outputs.localized[language]
+        assert localized.status == "closed" and localized.rounding == 1, language
         assert texts[language] == _render(localized, language)
         read = _message_results(texts[language], language, localized)
         assert pinned_figures(outputs.questions, read, [], K) == [], texts[language]
-    return texts
 
 
 def _render(results: PollResults, language: str) -> str:
@@ -538,13 +596,15 @@ async def test_issue21_case1a_cleaning_7_with_turkish_small_pins_nothing(
         (2, Voter("ar", (0,), "syrian", "30-44", "yesiltepe")),
     )
     poll_id = await _build(sessions, cipher, "case-1a", [SERVICES], voters, 100)
+    await _check_open(sessions, poll_id, voters)
+    texts = await _close(sessions, poll_id)
     outputs = await _outputs(sessions, poll_id)
     _check_against_truth(outputs, voters)
     # The two cells that were given away are not shown as numbers, and nothing pins them.
     assert not _cell(outputs, 0, 0, "tr").isdigit() and not _cell(outputs, 0, 0, "ar").isdigit()
     assert not _pcell(outputs, "community", 0, 0, "syrian").isdigit()
     _assert_nothing_pinned(outputs)
-    await _close_and_read_message(sessions, poll_id, outputs)
+    _check_message(texts, outputs)
     # The table as it was (English shown as 0): the reader finds both cells, so it would
     # have caught the leak.
     before = _table_before(
@@ -573,11 +633,13 @@ async def test_issue21_case1b_all_5_said_yes_pins_nothing(
         (2, Voter("ar", (1,), "syrian", "30-44", "yesiltepe")),
     )
     poll_id = await _build(sessions, cipher, "case-1b", [USED_SERVICE], voters, 200)
+    await _check_open(sessions, poll_id, voters)
+    texts = await _close(sessions, poll_id)
     outputs = await _outputs(sessions, poll_id)
     _check_against_truth(outputs, voters)
     assert not _cell(outputs, 0, 1, "total").isdigit() or _cell(outputs, 0, 1, "total") == "0"
     _assert_nothing_pinned(outputs)
-    texts = await _close_and_read_message(sessions, poll_id, outputs)
+    _check_message(texts, outputs)
     before = ("People who answered: 5", "• Yes: hidden", "• No: <5")  # the message that leaked
     assert not all(line in texts["en"].split("\n") for line in before), texts["en"]
     # The message as it was, read with "hidden" as x (K or more, beside a small count): the
@@ -642,11 +704,13 @@ async def test_issue21_case1c_40_random_small_polls_pin_nothing(
     yes/no, scale and multi, random languages and profiles (``_random_cohort``).
 
     Before the fix, in 11 of 40 such polls the results by language alone pinned a hidden
-    count, and in 34 of 40 with the breakdown by community added. Now none does: the reader
-    solves the results by language alone, then with the community breakdown, and (every 5th
+    count, and in 34 of 40 with the breakdown by community added. Now none does: each poll is
+    closed as staff close it (its figures fixed, the results message sent), and the reader
+    solves its results by language alone, then with the community breakdown, and (every 5th
     poll, to stay within two minutes a backend) with all three profile breakdowns; it also
-    solves the results message as sent at closing. Every figure is the true count or honestly
-    hidden. All polls are checked before anything is reported.
+    solves the results message sent at closing, which must be the results by language as
+    ``outcome_text`` writes them. Every figure is the true count or honestly hidden. All
+    polls are checked before anything is reported.
     """
     failures: list[str] = []
     started = time.monotonic()
@@ -655,6 +719,7 @@ async def test_issue21_case1c_40_random_small_polls_pin_nothing(
         questions, voters = _random_cohort(random.Random(seed))
         slug = f"random-{seed}"
         poll_id = await _build(sessions, cipher, slug, questions, voters, 1000 + 100 * number)
+        texts = await _close(sessions, poll_id)
         outputs = await _outputs(sessions, poll_id, one_plan=True)
         try:
             _check_against_truth(outputs, voters)
@@ -666,8 +731,11 @@ async def test_issue21_case1c_40_random_small_polls_pin_nothing(
         for keys in readers:
             if found := outputs.pinned(*keys):
                 failures.append(f"{slug}, by language and by {keys or 'nothing else'}: {found}")
+        for language, results in outputs.localized.items():
+            if texts[language] != _render(results, language):
+                failures.append(f"{slug}, the results message in {language}: {texts[language]!r}")
         read = {
-            language: _message_results(_render(results, language), language, results)
+            language: _message_results(texts[language], language, results)
             for language, results in outputs.localized.items()
         }
         # The message states the same figures in every language: one reading solves them all.
@@ -730,6 +798,8 @@ async def test_issue21_case2a_skipped_2_of_29_is_not_recoverable(
     assert Counter(v.answers[0] for v in voters) == Counter({0: 15, 1: 9, 2: 5})
     assert Counter(v.answers[1] for v in voters) == Counter({1: 17, 0: 10, None: 2})
     poll_id = await _build(sessions, cipher, "case-2a", [SERVICES, USED_SERVICE], voters, 300)
+    await _check_open(sessions, poll_id, voters)
+    texts = await _close(sessions, poll_id)
     outputs = await _outputs(sessions, poll_id)
     _check_against_truth(outputs, voters)
     skipped = outputs.by_language.questions[1].not_answered
@@ -741,7 +811,7 @@ async def test_issue21_case2a_skipped_2_of_29_is_not_recoverable(
     assert not [p for p in pinned if p.startswith("q2 skipped total")]  # was 29 - 27 = 2
     assert pinned == []
     assert outputs.pinned() == [] and outputs.pinned("community") == []
-    await _close_and_read_message(sessions, poll_id, outputs)
+    _check_message(texts, outputs)
 
 
 async def test_issue21_case2b_cleaning_7_by_age_where_community_hides_it_pins_nothing(
@@ -767,9 +837,11 @@ async def test_issue21_case2b_cleaning_7_by_age_where_community_hides_it_pins_no
         (1, Voter("ar", (0,), "syrian", "45-64", "yesiltepe")),
     )
     poll_id = await _build(sessions, cipher, "case-2b", [SERVICES], voters, 400)
+    await _check_open(sessions, poll_id, voters)
+    texts = await _close(sessions, poll_id)
     outputs = await _outputs(sessions, poll_id)
     _check_against_truth(outputs, voters)
     assert not _pcell(outputs, "community", 0, 0, "host").isdigit()
     assert not _pcell(outputs, "community", 0, 0, "syrian").isdigit()
     _assert_nothing_pinned(outputs)
-    await _close_and_read_message(sessions, poll_id, outputs)
+    _check_message(texts, outputs)
