@@ -151,16 +151,20 @@ def poll_section(poll: PollSection) -> Section:
         esc(
             _("Assembly: {name} ({code})").format(name=iso(poll.assembly), code=iso(poll.join_code))
         ),
+    ]
+    if results.rounding > 1:
+        count = mark(results.respondents.total)
+        lines.append(esc(_("People who answered: {count}").format(count=count)))
+        return [*lines, f"<i>{esc(open_poll_note(results.rounding))}</i>"]
+    lines.append(
         esc(
             _("People who answered: {count}").format(count=mark(results.respondents.total))
             + by_language(results.respondents)
-        ),
-    ]
+        )
+    )
     if not is_shown(results.respondents.total):
         lines.append(esc(_("Too few people answered this poll to show any of its results.")))
         return lines
-    if results.rounding > 1:
-        lines.append(f"<i>{esc(open_poll_note(results.rounding))}</i>")
     for question in results.questions:
         if question.kind != "text":
             lines.append(

@@ -474,16 +474,7 @@ class _Plan:
 
     def withhold_all(self) -> None:
         """Nothing safe is left to show: every table of every breakdown is withheld."""
-        self.shown = {
-            key: ShownDimension(
-                key,
-                shown.columns,
-                _withheld(shown.respondents),
-                {q: _withheld(t) for q, t in shown.linked.items()},
-                {q: _withheld(t) for q, t in shown.options.items()},
-            )
-            for key, shown in self.shown.items()
-        }
+        self.shown = {key: withheld_dimension(shown) for key, shown in self.shown.items()}
 
 
 def _rows_adding_up(
@@ -508,6 +499,17 @@ def _rows_adding_up(
 def _hidden(text: str, k: int) -> bool:
     """Whether a figure is shown hidden (but not withheld)."""
     return text in (small(k), HIDDEN)
+
+
+def withheld_dimension(shown: ShownDimension) -> ShownDimension:
+    """A breakdown with every figure of every table withheld."""
+    return ShownDimension(
+        shown.key,
+        shown.columns,
+        _withheld(shown.respondents),
+        {q: _withheld(t) for q, t in shown.linked.items()},
+        {q: _withheld(t) for q, t in shown.options.items()},
+    )
 
 
 def _withheld(table: SafeTable) -> SafeTable:

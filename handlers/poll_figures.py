@@ -12,12 +12,13 @@ moments, can be differenced:
   message sent at closing, in the same transaction) computes them and stores their display
   strings; every later output reads exactly those. An erasure or a late change to the
   assembly's profile after closing changes nothing that is shown.
-- *An open poll's figures are rounded.* While answers still arrive, every count is shown
-  rounded to the nearest multiple of 5 (of K where K is larger) from its true value, small
-  ones included (0 to 2 read 0, 3 to 7 read 5), and no median is shown. Nothing is marked
-  ``<K``: a mark that later turns into an exact K would give away the count it hid (``<5``
-  one day, 5 the next with one more answer: it was 4). Two looks at an open poll, or one
-  before and one after closing, differ by multiples of 5, not by one person.
+- *An open poll shows only how many have answered,* rounded to the nearest multiple of 5 (of
+  K where K is larger; 3 to 7 read 5, and while fewer than 3 have answered nothing is
+  shown). Every breakdown and every question waits for the closing. Any figure of a group
+  shown while answers still arrive would be differenced against a later one by a reader who
+  knows one more person answered in between: ``<5`` one day and 5 the next gives 4 away,
+  and so does rounding (0 then 5 with one more answer: it was 2, then 3), as the two-moment
+  property test (tests/test_disclosure_property.py) found with per-cell rounding.
 - *Every output is logged*: to whom the figures went and when (``storage.published``).
 
 A draft poll has no answers: its (empty) figures are not recorded.
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ from handlers.poll_disclosure import (
     disclose,
     profile_columns,
     rounded_breakdowns,
+    withheld_dimension,
 )
 from handlers.poll_tallies import LANGUAGE, Tallies, tally_poll
 from handlers.suppression import WITHHELD, SafeTable
@@ -187,20 +189,7 @@ def figures_of(
     answered rows and the medians; or, with ``rounding`` above 1 (an open poll), every count
     rounded from its true value and no median."""
     if rounding > 1:
-        shown, derived = rounded_breakdowns(
-            questions, dimensions, k, lambda count: str(round_to(count, rounding))
-        )
-        answered = {
-            key: {q: FigureRow(total, by) for q, (total, by) in rows.items()}
-            for key, rows in derived.items()
-        }
-        medians = {
-            d.key: {
-                q.id: FigureRow("", ("",) * len(d.columns)) for q in questions if q.kind == "number"
-            }
-            for d in dimensions
-        }
-        return PollFigures(k, rounding, shown, answered, medians)
+        return _open_figures(questions, dimensions, k, rounding)
     shown = disclose(questions, dimensions, k)
     answered = {
         d.key: {q.id: row for q in questions if (row := _answered(q, shown[d.key])) is not None}
@@ -211,6 +200,28 @@ def figures_of(
         for d in dimensions
     }
     return PollFigures(k, 1, shown, answered, medians)
+
+
+def _open_figures(
+    questions: Sequence[Question], dimensions: Sequence[Dimension], k: int, rounding: int
+) -> PollFigures:
+    """An open poll's figures: only how many answered overall, rounded (withheld while it reads
+    0); every breakdown and every question withheld until the poll closes."""
+    shown, _answered_rows = rounded_breakdowns(questions, dimensions, k, str)
+    everyone = round_to(sum(dimensions[0].vector(dimensions[0].tallies.respondents)), rounding)
+    total = str(everyone) if everyone else WITHHELD
+    dimensions_shown = {}
+    for key, dimension in shown.items():
+        hidden = withheld_dimension(dimension)
+        respondents = replace(hidden.respondents, row_totals=(total,), withheld=not everyone)
+        dimensions_shown[key] = replace(hidden, respondents=respondents)
+    medians = {
+        d.key: {
+            q.id: FigureRow("", ("",) * len(d.columns)) for q in questions if q.kind == "number"
+        }
+        for d in dimensions
+    }
+    return PollFigures(k, rounding, dimensions_shown, {d.key: {} for d in dimensions}, medians)
 
 
 def round_to(count: int, base: int) -> int:

@@ -23,10 +23,11 @@ MESSAGE_LIMIT = 4096  # Telegram's longest text message
 
 
 def open_poll_note(base: int) -> str:
-    """What is said of an open poll's counts: they are rounded."""
-    return _("While the poll is open, its counts are rounded to the nearest {base}.").format(
-        base=localize_digits(str(base))
-    )
+    """What is said of an open poll's figures: only the number who answered, rounded."""
+    return _(
+        "While the poll is open, only the number of people who answered is shown, rounded to "
+        "the nearest {base}; its results are shown once it closes."
+    ).format(base=localize_digits(str(base)))
 
 
 def figure(shown: str) -> str:
@@ -77,11 +78,15 @@ def profile_lines(results: ProfileResults) -> list[str]:
             title=isolate(results.title), status=status_text(results.status)
         ),
         _("Broken down by: {question}").format(question=isolate(results.question)),
-        _("People who answered: {count}").format(count=figure(results.respondents.total))
-        + _by_column(results.respondents, results.columns),
     ]
     if results.rounding > 1:
-        lines.append(open_poll_note(results.rounding))
+        count = figure(results.respondents.total)
+        people = _("People who answered: {count}").format(count=count)
+        return [*lines, people, open_poll_note(results.rounding)]
+    lines.append(
+        _("People who answered: {count}").format(count=figure(results.respondents.total))
+        + _by_column(results.respondents, results.columns)
+    )
     for question in results.questions:
         if question.kind == "text":
             continue

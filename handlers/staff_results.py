@@ -120,7 +120,7 @@ def results_lines(results: PollResults) -> list[str]:
         _("People who answered: {count}").format(count=figure(results.respondents.total)),
     ]
     if results.rounding > 1:
-        lines.append(open_poll_note(results.rounding))
+        return [*lines, open_poll_note(results.rounding)]
     return [*lines, *questions_lines(results, by_language=True)]
 
 

@@ -2,7 +2,7 @@
 K, and to whom.
 
 The first output of a subject records its K (the unique subject decides between two processes
-at once); fixing its figures is a conditional update, so the first to fix them wins and every
+at once, through ``ON CONFLICT DO NOTHING``); fixing its figures is a conditional update, so the first to fix them wins and every
 other process reads the figures it fixed.
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Publication, PublishedFigures
@@ -48,19 +48,22 @@ async def record_published(
     found = await find_published(session, subject)
     if found is not None:
         return found
-    row = PublishedFigures(
-        subject=subject, k=k, poll_id=poll_id, setting_id=setting_id, first_published_at=now
+    values = {
+        "subject": subject,
+        "k": k,
+        "poll_id": poll_id,
+        "setting_id": setting_id,
+        "first_published_at": now,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # ON CONFLICT rather than a savepoint: a second process's row wins without aborting this
+    # transaction, and SQLite's driver never commits early on a savepoint's release.
+    await session.execute(
+        insert(PublishedFigures).values(**values).on_conflict_do_nothing(index_elements=["subject"])
     )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:
-        found = await find_published(session, subject)
-        if found is None:
-            raise
-        return found
-    return row
+    found = await find_published(session, subject)
+    assert found is not None
+    return found
 
 
 async def fix_figures(

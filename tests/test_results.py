@@ -206,6 +206,12 @@ async def test_a_poll_nobody_answered_shows_only_under_k(
 ) -> None:
     async with sessions() as session:
         poll = (await session.execute(select(Poll))).scalar_one()
+        open_results = await compute_results(session, poll, language="tr")
+    # Open, fewer than 3 answers show nothing yet; closed, nobody reads under K like any
+    # small count.
+    assert _row(open_results.respondents) == ["respondents", "-", "-", "-", "-"]
+    await close_unfixed(sessions, poll)
+    async with sessions() as session:
         results = await compute_results(session, poll, language="tr")
     assert _row(results.respondents) == ["respondents", LESS, LESS, LESS, LESS]
     for question in results.questions:
@@ -262,17 +268,17 @@ async def test_staff_see_live_results_by_language_in_chat_and_others_are_refused
     text = facilitator.text
     assert text.startswith("\u2068Services in our neighbourhood 2026\u2069 (open)")
     assert "People who answered: 15" in text
-    assert "While the poll is open, its counts are rounded to the nearest 5." in text
-    # Open: 7 took the Turkish course (0 Turkish, 6 Arabic, 1 English speaker), rounded to 5.
-    turkish_course = (
-        "• Turkish course: 5 (\u2068Türkçe\u2069 0 · \u2068العربية\u2069 5 · \u2068English\u2069 0)"
+    # Open: only how many answered, rounded to 5; the results wait for the closing.
+    assert text.endswith(
+        "While the poll is open, only the number of people who answered is shown, rounded to "
+        "the nearest 5; its results are shown once it closes."
     )
-    assert turkish_course in text
+    assert "Turkish course" not in text
     assert SECRET_WORDS not in text and "Bins" not in text
     arabic = Chat(sessions, cipher, "840001", client_language="ar")
     await arabic.say("/results")
     assert "(مفتوح)" in arabic.text and "عدد من أجابوا: ١٥" in arabic.text
-    assert "تُقرَّب أعداده إلى أقرب مضاعف للعدد ٥" in arabic.text
+    assert "مقرَّباً إلى أقرب مضاعف للعدد ٥" in arabic.text
     resident = Chat(sessions, cipher, "7000", client_language="ar")  # answered, but no staff
     await resident.say("/results")
     assert resident.text == "هذا الأمر مخصّص لميسّري المجلس."

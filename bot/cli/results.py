@@ -58,8 +58,8 @@ def legend(k: int, withheld: bool, rounding: int = 1) -> str:
     ]
     if rounding > 1:
         lines.append(
-            f"the poll is open: every count is rounded to the nearest {rounding} "
-            f"(never below {rounding}; 0 is 0); its exact figures are fixed when it closes"
+            f"the poll is open: only the respondents in all are shown, rounded to the nearest "
+            f"{rounding} (fewer than 3: -); its results are shown, and fixed, when it closes"
         )
     if withheld:
         lines.append(f"{WITHHELD}: the table is withheld, as any figure of it would give one away")
