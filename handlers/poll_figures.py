@@ -221,7 +221,15 @@ def _open_figures(
         }
         for d in dimensions
     }
-    return PollFigures(k, rounding, dimensions_shown, {d.key: {} for d in dimensions}, medians)
+    answered = {
+        d.key: {
+            q.id: FigureRow(WITHHELD, (WITHHELD,) * len(d.columns))
+            for q in questions
+            if q.kind in ONE_ANSWER_KINDS
+        }
+        for d in dimensions
+    }
+    return PollFigures(k, rounding, dimensions_shown, answered, medians)
 
 
 def round_to(count: int, base: int) -> int:

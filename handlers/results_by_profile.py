@@ -230,7 +230,7 @@ class _Builder:
                 )
             shown = [self._row(table, i, labels[i]) for i in range(count)]
             skipped = self._row(table, count, NOT_ANSWERED) if len(table.cells) > count else None
-            answered = None if skipped else head
+            answered = None if skipped or self.figures.rounding > 1 else head
             return ProfileQuestionResult(
                 number, question.kind, text, answered, tuple(shown), skipped, None, withheld
             )

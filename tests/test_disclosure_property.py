@@ -108,7 +108,7 @@ async def _erase_one_respondent(sessions: async_sessionmaker[AsyncSession], poll
 
 
 @settings(
-    max_examples=4,
+    max_examples=8,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

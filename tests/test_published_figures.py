@@ -187,6 +187,7 @@ async def test_issue21_case5_a_digest_period_is_fixed_when_first_printed(
         joiners = (
             await session.execute(
                 select(Participant)
+                .distinct()
                 .join(Membership, Membership.participant_id == Participant.id)
                 .where(
                     Participant.language == "tr",

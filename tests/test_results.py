@@ -269,10 +269,10 @@ async def test_staff_see_live_results_by_language_in_chat_and_others_are_refused
     assert text.startswith("\u2068Services in our neighbourhood 2026\u2069 (open)")
     assert "People who answered: 15" in text
     # Open: only how many answered, rounded to 5; the results wait for the closing.
-    assert text.endswith(
-        "While the poll is open, only the number of people who answered is shown, rounded to "
-        "the nearest 5; its results are shown once it closes."
-    )
+    assert (
+        "People who answered: 15\nWhile the poll is open, only the number of people who "
+        "answered is shown, rounded to the nearest 5; its results are shown once it closes."
+    ) in text
     assert "Turkish course" not in text
     assert SECRET_WORDS not in text and "Bins" not in text
     arabic = Chat(sessions, cipher, "840001", client_language="ar")

@@ -328,7 +328,7 @@ def pinned_across_moments(
         by_language = name[3:].startswith("by language") or name.endswith(" total")
         low, high = (0, 1) if by_language else (-1, 2)
         program.inequalities.append((_sum(expr, {i: -w for i, w in before.items()}), low, high))
-    return _solve(program, k)
+    return _solve(program, k, marked_only=True)
 
 
 def _as_rounded(results: R, base: int) -> R:
@@ -358,8 +358,10 @@ def _as_rounded(results: R, base: int) -> R:
     return replace(results, respondents=mark(results.respondents), questions=questions)
 
 
-def _solve(program: _Program, k: int) -> list[str]:
-    """Every figure not shown as a number whose least and greatest possible values agree."""
+def _solve(program: _Program, k: int, *, marked_only: bool = False) -> list[str]:
+    """Every figure not shown as a number whose least and greatest possible values agree;
+    with ``marked_only``, only those shown ``<K`` or ``x`` somewhere (a figure never shown at
+    all, such as an open poll's, is not checked)."""
     size = program.size + len(program.figures)
     rows: list[tuple[Expr, float, float]] = [(e, 0.0, 0.0) for e in program.equations]
     rows += program.inequalities
@@ -384,7 +386,8 @@ def _solve(program: _Program, k: int) -> list[str]:
             elif shown not in ("-", ""):
                 raise AssertionError(f"{name} is shown as {shown!r}")
         numbers = [t for t in statements if t.isdigit() or t.startswith("~")]
-        if not numbers and set(statements) != {""}:
+        marked = any(t in (f"<{k}", "x") for t in statements)
+        if not numbers and set(statements) != {""} and (marked or not marked_only):
             hidden.append((name, index))
     data, row_ids, col_ids = [], [], []
     for number, (expr, _lo, _hi) in enumerate(rows):
