@@ -147,11 +147,9 @@ async def results_by_profile(
     profile_question = find_profile_question(assembly, key)
     if figures is None:
         figures = await poll_figures(session, poll, audience=audience, k=k)
-    if key not in figures.dimensions:
-        raise ResultsError(
-            f"the results of poll {poll.slug} were published before the profile question "
-            f"{key!r} was asked; they are not broken down by it"
-        )
+    if key not in figures.dimensions:  # asked only after the poll's figures were fixed
+        published = [q for q in assembly.profile or [] if str(q["key"]) in figures.dimensions]
+        raise UnknownProfileKeyError(key, assembly.join_code, published)
     shown = figures.dimensions[key]
     labelled = {column.key: column for column in _columns(profile_question, language)}
     columns = tuple(labelled.get(c, ProfileColumn(c, c)) for c in shown.columns)

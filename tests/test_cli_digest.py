@@ -34,7 +34,7 @@ from tests.support.digest_cohort import (
     add_assembly,
     add_municipality,
     add_people,
-    build_digest_cohort,
+    weekly_digest_cohort,
 )
 
 LAST_DAY = "2026-11-09"  # the cohort's week is 3 to 9 November 2026, Tuesday to Monday
@@ -46,12 +46,7 @@ MAILBOX = "uyum@zeytinburnu.bel.tr"
 
 async def _cohort(sessions: async_sessionmaker[AsyncSession]) -> None:
     """The digest cohort, its digest weekly on Tuesdays."""
-    async with sessions() as session:
-        cohort = await build_digest_cohort(session)
-        await session.commit()
-        setting = await setting_for(session, municipality_id=cohort.municipality.id)
-        setting.frequency, setting.weekday = "weekly", TUESDAY
-        await session.commit()
+    await weekly_digest_cohort(sessions, TUESDAY)
 
 
 async def test_the_digest_is_printed_without_anyone_s_personal_data(

@@ -18,7 +18,6 @@ from handlers.digest_report import Period
 from handlers.poll_figures import round_to
 from handlers.poll_lifecycle import close_poll
 from storage.crypto import AddressCipher
-from storage.digest_settings import setting_for
 from storage.models import (
     Membership,
     Notice,
@@ -31,7 +30,7 @@ from storage.models import (
 from storage.participants import erase_participant
 from tests.support.cli import reslog
 from tests.support.cohort import COHORT, answer_demo_poll, take_part
-from tests.support.digest_cohort import build_digest_cohort
+from tests.support.digest_cohort import weekly_digest_cohort
 
 SLUG = "services-2026"
 LAST_DAY = "2026-11-09"  # the digest cohort's week, Tuesday 3 to Monday 9 November 2026
@@ -175,12 +174,7 @@ async def test_issue21_case5_a_digest_period_is_fixed_when_first_printed(
     printed, in every language: after three Turkish speakers who joined that week erase themselves,
     the week prints the same in Turkish, and in Arabic the same figures as the Arabic print
     fixed with it; asking for the week at another K is refused."""
-    async with sessions() as session:
-        cohort = await build_digest_cohort(session)
-        await session.commit()
-        setting = await setting_for(session, municipality_id=cohort.municipality.id)
-        setting.frequency, setting.weekday = "weekly", TUESDAY
-        await session.commit()
+    cohort = await weekly_digest_cohort(sessions, TUESDAY)
     before = (await reslog(cli_env, "digest", *WEEK)).ok()
     joined_before = await _joined(sessions, cohort.period)
     async with sessions() as session:

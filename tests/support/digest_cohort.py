@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.digest_period import days_before
 from handlers.digest_report import Period
+from storage.digest_settings import setting_for
 from storage.models import (
     Answer,
     Assembly,
@@ -438,3 +439,17 @@ async def build_digest_cohort(
         previous_feedback=(6, 2),
         notice_reach=(FIRST_NOTICE_REACH, SECOND_NOTICE_REACH),
     )
+
+
+async def weekly_digest_cohort(
+    sessions: async_sessionmaker[AsyncSession], weekday: int = 1
+) -> DigestCohort:
+    """The digest cohort, committed, its municipality's digest weekly on ``weekday`` (Tuesday:
+    its week, 3 to 9 November 2026, is then a period of the digest)."""
+    async with sessions() as session:
+        cohort = await build_digest_cohort(session)
+        await session.commit()
+        setting = await setting_for(session, municipality_id=cohort.municipality.id)
+        setting.frequency, setting.weekday = "weekly", weekday
+        await session.commit()
+        return cohort
