@@ -18,9 +18,9 @@ from typing import Literal
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from handlers.i18n import RTL_LANGUAGES, use_language
-from handlers.results import QuestionResult
-from handlers.results_text import figure
+from handlers.i18n.core import RTL_LANGUAGES, use_language
+from handlers.results.by_language import QuestionResult
+from handlers.results.text import figure
 
 TITLE_WIDTH = 52  # characters on one line of the title
 BAR, EMPTY, INK = "#0d5c6b", "#c9d3db", "#1b2631"

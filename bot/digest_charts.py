@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.digest_chart import bar_chart, question_chart
-from handlers.digest_report import Digest, MunicipalityDigest, PollSection, RollupDigest
-from handlers.digest_text_parts import label
-from handlers.i18n import _, localize_digits, use_language
+from handlers.digests.report import Digest, MunicipalityDigest, PollSection, RollupDigest
+from handlers.digests.text_parts import label
+from handlers.i18n.core import _, localize_digits, use_language
 
 CHARTED_KINDS = frozenset({"single", "multi", "scale", "yesno"})
 

@@ -15,7 +15,7 @@ from telegram import Bot
 
 from bot.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
 from bot.settings import SmtpSettings
-from handlers.digest_failures import NOT_CONFIGURED, REFUSED, STOPPED, UNREACHABLE
+from handlers.digests.failures import NOT_CONFIGURED, REFUSED, STOPPED, UNREACHABLE
 from storage.digest_settings import EMAIL, TELEGRAM
 
 if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is sent

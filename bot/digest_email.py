@@ -2,7 +2,7 @@
 
 The message is multipart/mixed: a multipart/alternative of plain text and HTML (the HTML a
 multipart/related carrying the charts, shown inline by ``cid:``), then the workbook attached.
-Both bodies are the digest's Telegram text (``handlers.digest_text``): the HTML keeps its few
+Both bodies are the digest's Telegram text (``handlers.digests.text``): the HTML keeps its few
 tags, the plain text drops them. An Arabic digest's HTML is ``dir="rtl" lang="ar"``.
 
 Sending maps aiosmtplib's errors onto ``bot.send_errors``: a server that cannot be reached or
@@ -24,10 +24,10 @@ from bot.digest_charts import DigestChart
 from bot.digest_workbook import digest_filename
 from bot.send_errors import Rejected, Unreachable
 from bot.settings import SmtpSettings
-from handlers.digest_report import Digest
-from handlers.digest_text import digest_messages
-from handlers.digest_text_parts import period_text
-from handlers.i18n import RTL_LANGUAGES, _, use_language
+from handlers.digests.report import Digest
+from handlers.digests.text import digest_messages
+from handlers.digests.text_parts import period_text
+from handlers.i18n.core import RTL_LANGUAGES, _, use_language
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 TAG = re.compile(r"</?(?:b|i|u|code|pre|blockquote|a)(?:\s[^>]*)?>")

@@ -12,8 +12,8 @@ from pathlib import Path
 from bot.digest_charts import DigestChart, digest_charts
 from bot.digest_email import digest_email
 from bot.digest_workbook import digest_filename, digest_workbook
-from handlers.digest_report import Digest
-from handlers.digest_text import digest_messages
+from handlers.digests.report import Digest
+from handlers.digests.text import digest_messages
 
 FILE_MODE = 0o600  # a digest holds what people wrote: readable by its owner only
 

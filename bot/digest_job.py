@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
 from bot.send_errors import SendError
-from handlers.digest_content import municipality_digest
-from handlers.digest_failures import Undelivered, failure_report, failure_subject
-from handlers.digest_period import Schedule
-from handlers.digest_published import published_digest
-from handlers.digest_report import Digest, Period
-from handlers.digest_rollup import union_digest
-from handlers.digest_text_parts import period_text
-from handlers.i18n import use_language
-from handlers.scrub import scrub_personal_data
+from handlers.digests.content import municipality_digest
+from handlers.digests.failures import Undelivered, failure_report, failure_subject
+from handlers.digests.period import Schedule
+from handlers.digests.published import published_digest
+from handlers.digests.report import Digest, Period
+from handlers.digests.rollup.digest import union_digest
+from handlers.digests.text_parts import period_text
+from handlers.i18n.core import use_language
+from handlers.privacy.scrub import scrub_personal_data
 from storage.crypto import AddressCipher
 from storage.digest_runs import (
     FAILED,
@@ -111,7 +111,7 @@ async def build_digest(
     """The digest of the setting's subject for the period, in its language (or ``language``).
 
     With an ``audience``, the period's figures are the published ones (fixed the first time,
-    ``handlers.digest_published``) and this output is logged; without one (an unscheduled
+    ``handlers.digests.published``) and this output is logged; without one (an unscheduled
     period, never sent) they are counted afresh and nothing is recorded."""
     subject = await _subject(session, setting)
     used = language or setting.language

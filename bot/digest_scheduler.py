@@ -2,7 +2,7 @@
 
 Run in the worker beside the poll scheduler, under its own lock (``digests``), so a long digest
 never holds up a poll opening. A round looks at every digest setting that is on and has
-recipients, works out the latest period due (``handlers.digest_period.due_period``) and runs it
+recipients, works out the latest period due (``handlers.digests.period.due_period``) and runs it
 unless its run has finished; ``bot.digest_job`` makes sure no period goes twice. One digest that
 fails is logged and tried again next round; the others go on.
 """
@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.digest_delivery import DigestChannels
 from bot.digest_job import run_digest, subject_timezone
 from bot.scheduler import lead_and_repeat
-from handlers.digest_period import due_period
-from handlers.digest_report import Period
+from handlers.digests.period import due_period
+from handlers.digests.report import Period
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.digest_runs import find_run, waiting_for_retry

@@ -19,8 +19,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 from slugify import slugify
 
-from handlers.digest_report import Digest, MunicipalityDigest, PollSection, RollupDigest
-from handlers.digest_text_parts import (
+from handlers.digests.report import Digest, MunicipalityDigest, PollSection, RollupDigest
+from handlers.digests.text_parts import (
     heading,
     label,
     language_name,
@@ -28,11 +28,11 @@ from handlers.digest_text_parts import (
     period_line,
     rounding_note,
 )
-from handlers.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, _, use_language
-from handlers.results import ResultRow
-from handlers.results_by_profile import ProfileResults, ProfileRow
-from handlers.results_text import status_text
-from handlers.suppression import SafeTable
+from handlers.i18n.core import LANGUAGE_NAMES, RTL_LANGUAGES, _, use_language
+from handlers.privacy.suppression import SafeTable
+from handlers.results.by_language import ResultRow
+from handlers.results.by_profile import ProfileResults, ProfileRow
+from handlers.results.text import status_text
 
 SHEET_NAME_LIMIT = 31
 FORBIDDEN_IN_NAMES = re.compile(r"[\[\]:*?/\\]")

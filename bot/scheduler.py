@@ -21,10 +21,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.leader import Leadership
-from handlers.headcount import Headcount
-from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
-from handlers.poll_reminder import arrives_in_time, remind_members, reminder_time
-from handlers.results import municipality_k
+from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
+from handlers.polls.reminder import arrives_in_time, remind_members, reminder_time
+from handlers.privacy.headcount import Headcount
+from handlers.results.by_language import municipality_k
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from bot.digest_charts import digest_charts
 from bot.shaping import font_path
-from handlers.digest_text import digest_messages
+from handlers.digests.text import digest_messages
 from tests.support.digest_samples import municipality_digest, rollup_digest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

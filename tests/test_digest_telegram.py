@@ -10,7 +10,7 @@ from bot.digest_charts import digest_charts
 from bot.digest_telegram import send_telegram_digest
 from bot.digest_workbook import digest_filename, digest_workbook
 from bot.send_errors import ContactStopped, Rejected, Throttled
-from handlers.digest_text import digest_messages
+from handlers.digests.text import digest_messages
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.digest_samples import municipality_digest
 

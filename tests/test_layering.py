@@ -31,3 +31,23 @@ def test_package_imports_no_channel_library(package: str) -> None:
         if name.split(".")[0] in FORBIDDEN
     ]
     assert offending == []
+
+
+def test_storage_imports_nothing_above_it() -> None:
+    """Storage is the bottom layer: it never imports the conversation core or the wiring."""
+    offending = [
+        f"{path.relative_to(PROJECT_DIR)} imports {name}"
+        for path in sorted((PROJECT_DIR / "storage").rglob("*.py"))
+        for name in _imports(path)
+        if name.split(".")[0] in ("handlers", "bot")
+    ]
+    assert offending == []
+
+
+def test_handlers_has_few_top_level_modules_and_every_package_says_what_it_is_for() -> None:
+    """One package a feature: at most 8 modules at the top, a docstring in every package."""
+    top = [p.name for p in (PROJECT_DIR / "handlers").glob("*.py") if p.name != "__init__.py"]
+    assert len(top) <= 8, top
+    for init in sorted((PROJECT_DIR / "handlers").rglob("__init__.py")):
+        tree = ast.parse(init.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{init.relative_to(PROJECT_DIR)} has no docstring"

@@ -10,7 +10,7 @@ from telegram import Bot
 
 from bot.channels.telegram_render import Outcome, Pressed, deliver, send
 from bot.channels.telegram_webhook_reply import WebhookReply
-from handlers.events import Choice, OutFile, Outgoing
+from handlers.core.events import Choice, OutFile, Outgoing
 from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
 
 REF = "p:test"

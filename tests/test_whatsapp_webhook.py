@@ -32,7 +32,7 @@ from bot.channels.whatsapp_webhook import (
     reference,
 )
 from bot.web import build_app
-from handlers.i18n import _, use_language
+from handlers.i18n.core import _, use_language
 from storage.crypto import AddressCipher
 from storage.models import (
     Answer,

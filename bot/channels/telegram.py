@@ -1,7 +1,7 @@
 """The Telegram channel: python-telegram-bot wiring around the conversation core.
 
 Each update is parsed into an ``Incoming`` (telegram_parse), a poll file a person sent is
-downloaded into it (telegram_files), and it is handed to ``handlers.router.handle``
+downloaded into it (telegram_files), and it is handed to ``handlers.core.router.handle``
 in its own database session, and the answer rendered (telegram_render). One person's updates
 are handled in order, different people's concurrently (telegram_order). The engine, session
 factory and address cipher are built in ``post_init`` and kept in ``bot_data``; the engine is
@@ -31,7 +31,7 @@ from bot.channels.telegram_parse import CHANNEL, file_to_fetch, parse_update
 from bot.channels.telegram_render import Pressed, call, deliver
 from bot.channels.telegram_webhook_reply import current_webhook_reply
 from bot.settings import Settings, SettingsError
-from handlers.router import handle
+from handlers.core.router import handle
 from storage.crypto import AddressCipher
 from storage.engine import create_engine, create_sessionmaker
 

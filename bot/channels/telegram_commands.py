@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from handlers.commands import command_descriptions, staff_command_descriptions
-from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, use_language
+from handlers.core.commands import command_descriptions, staff_command_descriptions
+from handlers.i18n.core import DEFAULT_LANGUAGE, LANGUAGES, use_language
 from storage.crypto import AddressCipher
 from storage.staff import staff_addresses
 

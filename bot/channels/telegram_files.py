@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channels.telegram_parse import FileToFetch
-from handlers.events import MAX_FILE_BYTES, TOO_BIG_FILE, UNREADABLE_FILE, Incoming, InFile
+from handlers.core.events import MAX_FILE_BYTES, TOO_BIG_FILE, UNREADABLE_FILE, Incoming, InFile
 
 log = logging.getLogger(__name__)
 

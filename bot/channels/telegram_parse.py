@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from telegram import Chat, Document, Message, Update, User
 
-from handlers.events import MAX_FILE_BYTES, TOO_BIG_FILE, Incoming
+from handlers.core.events import MAX_FILE_BYTES, TOO_BIG_FILE, Incoming
 
 CHANNEL = "telegram"
 YAML_SUFFIXES = (".yaml", ".yml")

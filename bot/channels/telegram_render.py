@@ -31,7 +31,7 @@ from bot.channels.telegram_errors import retry_seconds
 from bot.channels.telegram_webhook_reply import WebhookReply
 from bot.channels.text_parts import split_text as split_parts
 from bot.channels.text_parts import text_length
-from handlers.events import Outgoing
+from handlers.core.events import Outgoing
 
 log = logging.getLogger(__name__)
 

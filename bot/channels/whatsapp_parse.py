@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.settings import PHONE_NUMBER
-from handlers.events import Incoming
+from handlers.core.events import Incoming
 
 CHANNEL = "whatsapp"
 ADDRESS_PREFIX = "whatsapp:"

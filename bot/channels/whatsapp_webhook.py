@@ -6,7 +6,7 @@ In this order, each step refusing before the next one looks at anything:
 2. the body (at most ``MAX_BODY_BYTES``, else 413) read as a form, and the signature checked
    over the public URL and the form (``whatsapp_signature``): 403 on a mismatch;
 3. the form read as a message (``whatsapp_parse``): 400 with the reason if it is not one;
-4. the core (``handlers.router.handle``) in a session of its own, after the same person's
+4. the core (``handlers.core.router.handle``) in a session of its own, after the same person's
    earlier messages (``person_turns``);
 5. its replies rendered in the reader's language (``whatsapp_render``) and returned as TwiML,
    one ``<Message>`` each (at most ``MAX_MESSAGES``, Twilio's limit), so that Twilio sends them.
@@ -40,9 +40,9 @@ from bot.channels.whatsapp_parse import CHANNEL, Rejected, parse_inbound
 from bot.channels.whatsapp_render import MAX_TEXT, render
 from bot.channels.whatsapp_signature import signed_form
 from bot.settings import WhatsAppSettings
-from handlers.events import Incoming
-from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported_language
-from handlers.router import handle
+from handlers.core.events import Incoming
+from handlers.core.router import handle
+from handlers.i18n.core import DEFAULT_LANGUAGE, LANGUAGES, supported_language
 from storage.crypto import AddressCipher
 from storage.models import Participant
 
