@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.channels.text_parts import text_length
+from bot.digests.formats.telegram_html import digest_messages
 from handlers.digests.report import AssemblyFeedback, FeedbackItem
-from handlers.digests.text import digest_messages
 from handlers.i18n.core import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
 from tests.support.digest_samples import (
     GENERATED,

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram_sender import TelegramSender
-from bot.dispatcher import DispatchConfig, Dispatcher
-from bot.leader import Leadership
+from bot.channels.telegram.sender import TelegramSender
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher
+from bot.outbox.leader import Leadership
 from handlers.i18n.core import use_language
 from handlers.notices.queue import NoticeProblem, queue_notice
 from storage.base import utcnow

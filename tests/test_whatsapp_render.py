@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.channels.text_parts import text_length
-from bot.channels.whatsapp_render import MAX_TEXT, render
+from bot.channels.whatsapp.render import MAX_TEXT, render
 from handlers.core.events import Choice, OutFile, Outgoing
 from handlers.i18n.core import _, use_language
 

@@ -45,7 +45,7 @@ from storage.models import DigestSetting
 if TYPE_CHECKING:  # the digest's formats load matplotlib and openpyxl: only when a digest is made
     from telegram import Bot
 
-    from bot.digest_job import RunResult
+    from bot.digests.job import RunResult
 
 log = logging.getLogger(__name__)
 UNSAFE_DEFAULT = "7d"
@@ -136,9 +136,9 @@ def _unscheduled(
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     """Print, write or send a digest."""
-    from bot.digest_email import plain_text
-    from bot.digest_files import write_folder, write_formats
-    from bot.digest_job import build_digest
+    from bot.digests.files import write_folder, write_formats
+    from bot.digests.formats.email import plain_text
+    from bot.digests.job import build_digest
 
     days = _check_arguments(args)
     now = utcnow()
@@ -206,8 +206,8 @@ async def _run(
     bot: Bot | None,
 ) -> RunResult:
     """Run the digest on the engine with the channels this process has."""
-    from bot.digest_delivery import DigestChannels
-    from bot.digest_job import DigestRunError, run_digest
+    from bot.digests.delivery import DigestChannels
+    from bot.digests.job import DigestRunError, run_digest
 
     try:
         return await run_digest(

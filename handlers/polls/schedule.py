@@ -1,6 +1,6 @@
 """Scheduling a poll's opening and closing, and its reminder, in the municipality's local time.
 
-The times are kept on the poll (``opens_at``, ``closes_at``, in UTC); ``bot/scheduler.py`` acts
+The times are kept on the poll (``opens_at``, ``closes_at``, in UTC); ``bot/schedule/polls.py`` acts
 on them. Every refusal is a ``PollStateError`` with an English line for the command line and a
 translated sentence for chat; a refused change leaves the poll as it was.
 

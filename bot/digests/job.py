@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.digest_delivery import DigestChannels, deliver, deliver_note, reason
-from bot.send_errors import SendError
+from bot.digests.delivery import DigestChannels, deliver, deliver_note, reason
+from bot.outbox.send_errors import SendError
 from handlers.digests.content import municipality_digest
 from handlers.digests.failures import Undelivered, failure_report, failure_subject
 from handlers.digests.period import Schedule
@@ -48,7 +48,7 @@ from storage.digest_settings import list_recipients
 from storage.models import DigestDelivery, DigestRun, DigestSetting, Municipality, MunicipalUnion
 
 if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is built
-    from bot.digest_files import DigestFiles
+    from bot.digests.files import DigestFiles
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ async def run_digest(
     scheduler's next rounds), ``RETRY_DELAYS`` apart; the run closes, and the recipients
     reached hear of the others, once none is left to retry.
     """
-    from bot.digest_files import write_formats
+    from bot.digests.files import write_formats
 
     async with sessions() as session:
         setting = await session.get(DigestSetting, setting_id)

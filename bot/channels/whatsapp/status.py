@@ -2,7 +2,7 @@
 their outbox rows.
 
 Every message the sender sends asks for these callbacks (``StatusCallback``). The signature
-comes first, checked as for incoming messages (``bot.channels.whatsapp_signature``: the URL
+comes first, checked as for incoming messages (``bot.channels.whatsapp.signature``: the URL
 ``PUBLIC_BASE_URL/twilio/status``, with the same proxy rules), and a mismatch (or none) is a 403
 before any field is read. A report without ``MessageSid`` or ``MessageStatus`` is a 400. Anything else
 is a 200, so Twilio does not retry it: a report about a message the outbox does not know (sent
@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.channels.whatsapp_sender import CHANNEL, OUTSIDE_WINDOW, STATUS_PATH, STOPPED_CODES
-from bot.channels.whatsapp_signature import signed_form
+from bot.channels.whatsapp.sender import CHANNEL, OUTSIDE_WINDOW, STATUS_PATH, STOPPED_CODES
+from bot.channels.whatsapp.signature import signed_form
 from bot.settings import WhatsAppSettings
 from storage.base import utcnow
 from storage.outbox import DeliveryReport, record_delivery

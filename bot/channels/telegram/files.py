@@ -14,7 +14,7 @@ from dataclasses import replace
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.channels.telegram_parse import FileToFetch
+from bot.channels.telegram.parse import FileToFetch
 from handlers.core.events import MAX_FILE_BYTES, TOO_BIG_FILE, UNREADABLE_FILE, Incoming, InFile
 
 log = logging.getLogger(__name__)

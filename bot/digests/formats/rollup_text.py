@@ -1,6 +1,6 @@
 """A union's digest as lines of text: each member on one line, then the union's totals.
 
-Plain text, not escaped: ``handlers.digests.text`` escapes it for Telegram. Every figure is a
+Plain text, not escaped: ``bot.digests.formats.telegram_html`` escapes it for Telegram. Every figure is a
 cell of the roll-up's suppressed tables, written as shown.
 """
 

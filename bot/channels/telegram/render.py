@@ -27,8 +27,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram_errors import retry_seconds
-from bot.channels.telegram_webhook_reply import WebhookReply
+from bot.channels.telegram.errors import retry_seconds
+from bot.channels.telegram.webhook_reply import WebhookReply
 from bot.channels.text_parts import split_text as split_parts
 from bot.channels.text_parts import text_length
 from handlers.core.events import Outgoing

@@ -2,10 +2,10 @@
 
 The message is multipart/mixed: a multipart/alternative of plain text and HTML (the HTML a
 multipart/related carrying the charts, shown inline by ``cid:``), then the workbook attached.
-Both bodies are the digest's Telegram text (``handlers.digests.text``): the HTML keeps its few
+Both bodies are the digest's Telegram text (``bot.digests.formats.telegram_html``): the HTML keeps its few
 tags, the plain text drops them. An Arabic digest's HTML is ``dir="rtl" lang="ar"``.
 
-Sending maps aiosmtplib's errors onto ``bot.send_errors``: a server that cannot be reached or
+Sending maps aiosmtplib's errors onto ``bot.outbox.send_errors``: a server that cannot be reached or
 answers too slowly is Unreachable, one that refuses the login, the sender or a recipient is
 Rejected. Each description is one line naming the server, never the password.
 """
@@ -20,12 +20,12 @@ from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
-from bot.digest_charts import DigestChart
-from bot.digest_workbook import digest_filename
-from bot.send_errors import Rejected, Unreachable
+from bot.digests.formats.charts import DigestChart
+from bot.digests.formats.telegram_html import digest_messages
+from bot.digests.formats.workbook import digest_filename
+from bot.outbox.send_errors import Rejected, Unreachable
 from bot.settings import SmtpSettings
 from handlers.digests.report import Digest
-from handlers.digests.text import digest_messages
 from handlers.digests.text_parts import period_text
 from handlers.i18n.core import RTL_LANGUAGES, _, use_language
 

@@ -36,9 +36,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.person_turns import PersonTurns
 from bot.channels.text_parts import text_length
-from bot.channels.whatsapp_parse import CHANNEL, Rejected, parse_inbound
-from bot.channels.whatsapp_render import MAX_TEXT, render
-from bot.channels.whatsapp_signature import signed_form
+from bot.channels.whatsapp.parse import CHANNEL, Rejected, parse_inbound
+from bot.channels.whatsapp.render import MAX_TEXT, render
+from bot.channels.whatsapp.signature import signed_form
 from bot.settings import WhatsAppSettings
 from handlers.core.events import Incoming
 from handlers.core.router import handle

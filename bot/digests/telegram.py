@@ -3,7 +3,7 @@
 Charts go as albums of up to ten photos (one photo alone with sendPhoto). Calls to one chat
 are paced as the Telegram sender paces them (a group, whose id is negative, takes about twenty
 a minute). A 429 is waited out here a few times before it is given up as Throttled; every other
-error is mapped onto ``bot.send_errors`` by ``bot.channels.telegram_errors``, as for notices, and the
+error is mapped onto ``bot.outbox.send_errors`` by ``bot.channels.telegram.errors``, as for notices, and the
 first one stops the digest to this chat.
 """
 
@@ -17,9 +17,9 @@ from typing import TypeVar
 from telegram import Bot, InputFile, InputMediaPhoto
 from telegram.constants import ParseMode
 
-from bot.channels.telegram_errors import chat_interval, telegram_call
-from bot.digest_charts import DigestChart
-from bot.send_errors import Throttled
+from bot.channels.telegram.errors import chat_interval, telegram_call
+from bot.digests.formats.charts import DigestChart
+from bot.outbox.send_errors import Throttled
 
 ALBUM = 10  # photos in one sendMediaGroup
 CAPTION = 1024

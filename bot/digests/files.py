@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.digest_charts import DigestChart, digest_charts
-from bot.digest_email import digest_email
-from bot.digest_workbook import digest_filename, digest_workbook
+from bot.digests.formats.charts import DigestChart, digest_charts
+from bot.digests.formats.email import digest_email
+from bot.digests.formats.telegram_html import digest_messages
+from bot.digests.formats.workbook import digest_filename, digest_workbook
 from handlers.digests.report import Digest
-from handlers.digests.text import digest_messages
 
 FILE_MODE = 0o600  # a digest holds what people wrote: readable by its owner only
 

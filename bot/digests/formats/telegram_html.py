@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 
+from bot.digests.formats.rollup_text import rollup_sections
 from handlers.digests.report import (
     AssemblyFeedback,
     Digest,
@@ -34,7 +35,6 @@ from handlers.digests.text_parts import (
     reach_text,
     rounding_note,
 )
-from handlers.digests.text_rollup import rollup_sections
 from handlers.i18n.core import (
     _,
     current_language,

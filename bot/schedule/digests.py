@@ -3,7 +3,7 @@
 Run in the worker beside the poll scheduler, under its own lock (``digests``), so a long digest
 never holds up a poll opening. A round looks at every digest setting that is on and has
 recipients, works out the latest period due (``handlers.digests.period.due_period``) and runs it
-unless its run has finished; ``bot.digest_job`` makes sure no period goes twice. One digest that
+unless its run has finished; ``bot.digests.job`` makes sure no period goes twice. One digest that
 fails is logged and tried again next round; the others go on.
 """
 
@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.digest_delivery import DigestChannels
-from bot.digest_job import run_digest, subject_timezone
-from bot.scheduler import lead_and_repeat
+from bot.digests.delivery import DigestChannels
+from bot.digests.job import run_digest, subject_timezone
+from bot.schedule.polls import lead_and_repeat
 from handlers.digests.period import due_period
 from handlers.digests.report import Period
 from storage.base import utcnow

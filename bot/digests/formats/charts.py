@@ -1,7 +1,7 @@
 """Every chart of a digest: one per charted question of each poll, and one of its members.
 
 A municipality's digest has a chart of new members by community; a union's, one of its
-members' new members side by side. Charts are drawn by ``bot.digest_chart`` from the figures
+members' new members side by side. Charts are drawn by ``bot.digests.formats.chart`` from the figures
 as shown, so they reveal nothing the tables do not.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.digest_chart import bar_chart, question_chart
+from bot.digests.formats.chart import bar_chart, question_chart
 from handlers.digests.report import Digest, MunicipalityDigest, PollSection, RollupDigest
 from handlers.digests.text_parts import label
 from handlers.i18n.core import _, localize_digits, use_language

@@ -32,8 +32,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.leader import Leadership
-from bot.send_errors import ContactStopped, SendError, Throttled
+from bot.outbox.leader import Leadership
+from bot.outbox.send_errors import ContactStopped, SendError, Throttled
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.outbox import (

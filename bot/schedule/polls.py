@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.leader import Leadership
+from bot.outbox.leader import Leadership
 from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
 from handlers.polls.reminder import arrives_in_time, remind_members, reminder_time
 from handlers.privacy.headcount import Headcount

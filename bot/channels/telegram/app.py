@@ -24,12 +24,12 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
-from bot.channels.telegram_commands import register_commands, register_staff_menus
-from bot.channels.telegram_files import fetch_document
-from bot.channels.telegram_order import PerPersonUpdateProcessor
-from bot.channels.telegram_parse import CHANNEL, file_to_fetch, parse_update
-from bot.channels.telegram_render import Pressed, call, deliver
-from bot.channels.telegram_webhook_reply import current_webhook_reply
+from bot.channels.telegram.commands import register_commands, register_staff_menus
+from bot.channels.telegram.files import fetch_document
+from bot.channels.telegram.order import PerPersonUpdateProcessor
+from bot.channels.telegram.parse import CHANNEL, file_to_fetch, parse_update
+from bot.channels.telegram.render import Pressed, call, deliver
+from bot.channels.telegram.webhook_reply import current_webhook_reply
 from bot.settings import Settings, SettingsError
 from handlers.core.router import handle
 from storage.crypto import AddressCipher

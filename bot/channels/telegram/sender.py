@@ -6,9 +6,9 @@ from functools import partial
 
 from telegram import Bot
 
-from bot.channels.telegram_errors import chat_interval, telegram_call
-from bot.channels.telegram_parse import CHANNEL
-from bot.dispatcher import Outbound
+from bot.channels.telegram.errors import chat_interval, telegram_call
+from bot.channels.telegram.parse import CHANNEL
+from bot.outbox.dispatcher import Outbound
 
 
 class TelegramSender:

@@ -1,4 +1,4 @@
-"""One Bot API call with Telegram's errors mapped onto ``bot.send_errors``, for every sender.
+"""One Bot API call with Telegram's errors mapped onto ``bot.outbox.send_errors``, for every sender.
 
 Forbidden (blocked, kicked from the group) and the BadRequests that mean the chat is gone are
 ContactStopped; a 429 is Throttled with its ``retry_after``; network trouble and other Telegram
@@ -22,7 +22,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.send_errors import ContactStopped, Rejected, Throttled, Unreachable
+from bot.outbox.send_errors import ContactStopped, Rejected, Throttled, Unreachable
 
 T = TypeVar("T")
 

@@ -2,7 +2,7 @@
 
 A Telegram chat or group gets the messages, the charts and the workbook from the bot; an e-mail
 address gets one e-mail with the charts inline and the workbook attached. Whatever goes wrong
-is raised as a ``bot.send_errors.SendError``; ``reason`` turns it into the reason staff are told.
+is raised as a ``bot.outbox.send_errors.SendError``; ``reason`` turns it into the reason staff are told.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot
 
-from bot.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
+from bot.outbox.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
 from bot.settings import SmtpSettings
 from handlers.digests.failures import NOT_CONFIGURED, REFUSED, STOPPED, UNREACHABLE
 from storage.digest_settings import EMAIL, TELEGRAM
 
 if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is sent
-    from bot.digest_files import DigestFiles
+    from bot.digests.files import DigestFiles
 
 
 class NotConfigured(SendError):
@@ -48,8 +48,8 @@ def reason(error: SendError) -> str:
 
 async def deliver(files: DigestFiles, kind: str, address: str, channels: DigestChannels) -> None:
     """Send the digest to one recipient; a SendError if it did not go."""
-    from bot.digest_email import digest_email, send_email
-    from bot.digest_telegram import send_telegram_digest
+    from bot.digests.formats.email import digest_email, send_email
+    from bot.digests.telegram import send_telegram_digest
 
     if kind == TELEGRAM:
         if channels.bot is None:
@@ -82,8 +82,8 @@ async def deliver_note(
     subject: str, html: str, kind: str, address: str, channels: DigestChannels
 ) -> None:
     """Send a short note (HTML in Telegram's subset) to one recipient; a SendError if it fails."""
-    from bot.digest_email import plain_text, send_email
-    from bot.digest_telegram import send_telegram_digest
+    from bot.digests.formats.email import plain_text, send_email
+    from bot.digests.telegram import send_telegram_digest
 
     if kind == TELEGRAM and channels.bot is not None:
         await send_telegram_digest(

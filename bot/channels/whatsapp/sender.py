@@ -42,8 +42,8 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bot.dispatcher import Outbound
-from bot.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
+from bot.outbox.dispatcher import Outbound
+from bot.outbox.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
 from bot.settings import SettingsError, WhatsAppSettings
 from storage.base import utcnow
 
