@@ -41,8 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.bot_process import cpu_seconds, memory_kib
 from bench.databases import add_backend_argument, on_each_database
 from bench.people import Demo, language_of, seed_demo_assembly, seed_people
-from bot.dispatcher import ROUND_SECONDS
-from handlers.notice_queue import queue_notice
+from bot.outbox.dispatcher import ROUND_SECONDS
+from handlers.notices.queue import queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher, generate_secret_key
 from storage.engine import create_engine, create_sessionmaker

@@ -30,8 +30,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.databases import add_backend_argument, on_each_database
-from handlers.digest_content import municipality_digest
-from handlers.poll_tallies import tally_poll
+from handlers.digests.content import municipality_digest
+from handlers.results.tallies import tally_poll
 from storage import digest_queries as queries
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import (

@@ -54,8 +54,8 @@ from bench.people import (
     seed_people,
 )
 from bot.channels.person_turns import MAX_ACTIVE
-from bot.channels.whatsapp_signature import SIGNATURE_HEADER
-from bot.channels.whatsapp_webhook import WHATSAPP_PATH
+from bot.channels.whatsapp.signature import SIGNATURE_HEADER
+from bot.channels.whatsapp.webhook import WHATSAPP_PATH
 from bot.web import WEBHOOK_PATH
 from storage.base import utcnow
 from storage.crypto import AddressCipher, generate_secret_key

@@ -9,8 +9,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.demo import DEMO_CODE, seed_demo
-from handlers.consent import CONSENT_VERSION
-from handlers.profile import PREFER_NOT_TO_SAY
+from handlers.participants.consent import CONSENT_VERSION
+from handlers.participants.profile import PREFER_NOT_TO_SAY
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher

@@ -25,7 +25,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from bot.shaping import font_path, visual
-from handlers.i18n import N_, RTL_LANGUAGES, gettext, isolate, use_language
+from handlers.i18n.core import N_, RTL_LANGUAGES, gettext, isolate, use_language
 
 POSTER_LANGUAGES = ("tr", "ar")
 DPI = 300

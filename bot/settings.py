@@ -12,7 +12,7 @@ from starlette.config import Config
 from starlette.datastructures import Secret
 
 from bot.logs import LEVELS
-from handlers.i18n import LANGUAGES
+from handlers.i18n.core import LANGUAGES
 from storage.crypto import AddressCipher, SecretKeyError, webhook_secret
 from storage.engine import DatabaseURLError, normalise_database_url
 

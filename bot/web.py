@@ -3,7 +3,7 @@
 The webhook route checks the secret first (403), then parses (400), then handles the update
 through the Application's update processor (in order per person) and answers 200 only once the
 answer is committed and the replies before the last one sent; the last text reply rides in the
-200's body as a Bot API call that Telegram makes itself (bot.channels.telegram_webhook_reply). Telegram redelivers an update it got no 200 for, so a
+200's body as a Bot API call that Telegram makes itself (bot.channels.telegram.webhook_reply). Telegram redelivers an update it got no 200 for, so a
 crash or a kill while handling loses nothing; the core's de-duplication makes the redelivery
 harmless. (Queueing the update and answering 200 at once, as the library's example does, would
 lose every queued update when the process dies.)
@@ -12,7 +12,7 @@ lose every queued update when the process dies.)
                              else the secret derived from RESLOG_SECRET_KEY (never unchecked
                              unless TELEGRAM_WEBHOOK_INSECURE=1 and no secret is set)
     POST /twilio/whatsapp    only with WhatsApp configured: X-Twilio-Signature checked first
-                             (bot.channels.whatsapp_webhook)
+                             (bot.channels.whatsapp.webhook)
     GET  /healthz            SELECT 1 on the database: 200 {"status": "ok"} or 503
 """
 
@@ -38,16 +38,16 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot import event_loop
-from bot.channels.telegram import (
+from bot.channels.telegram.app import (
     ALLOWED_UPDATES,
     TelegramApplication,
     build_application,
     running,
     sessions_of,
 )
-from bot.channels.telegram_webhook_reply import webhook_reply
-from bot.channels.whatsapp_status import status_routes
-from bot.channels.whatsapp_webhook import WhatsAppWebhook
+from bot.channels.telegram.webhook_reply import webhook_reply
+from bot.channels.whatsapp.status import status_routes
+from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.request_body import read_body
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker

@@ -21,13 +21,13 @@ from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram import file_base_url
-from bot.channels.telegram_sender import TelegramSender
-from bot.channels.whatsapp_sender import whatsapp_sender
-from bot.digest_delivery import DigestChannels
-from bot.digest_scheduler import run_digest_scheduler
-from bot.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
-from bot.scheduler import run_scheduler
+from bot.channels.telegram.app import file_base_url
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.whatsapp.sender import whatsapp_sender
+from bot.digests.delivery import DigestChannels
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
+from bot.schedule.digests import run_digest_scheduler
+from bot.schedule.polls import run_scheduler
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from bot.digest_charts import digest_charts
+from bot.digests.formats.charts import digest_charts
+from bot.digests.formats.telegram_html import digest_messages
 from bot.shaping import font_path
-from handlers.digest_text import digest_messages
 from tests.support.digest_samples import municipality_digest, rollup_digest
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

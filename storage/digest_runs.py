@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.digest_report import Period
 from storage.models import DigestDelivery, DigestRun
+from storage.periods import Period
 
 SENDING, SENT, PARTLY_SENT, FAILED = "sending", "sent", "partly sent", "failed"
 UNCONFIRMED, RETRY = "unconfirmed", "retry"

@@ -1,7 +1,7 @@
 """A municipality's or a union's digest settings, and the recipients its digest goes to.
 
 A recipient is a Telegram chat or group id (``telegram``) or an e-mail address (``email``),
-given here already checked and normalised (``handlers.staff_digest_input``). Like a staff
+given here already checked and normalised (``handlers.digests.staff.input``). Like a staff
 address it is kept encrypted, beside a keyed hash of kind and address that makes it unique per
 setting. Removing a recipient keeps the record of past deliveries to it (their link is set to
 NULL by the database).

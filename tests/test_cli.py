@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.main import build_parser
-from handlers.i18n import gettext, use_language
-from handlers.poll_lifecycle import open_poll
+from handlers.i18n.core import gettext, use_language
+from handlers.polls.lifecycle import open_poll
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Option, Poll, Question, Staff

@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.digest_period import Schedule, last_day
-from handlers.digest_text_parts import period_text
-from handlers.i18n import use_language
+from handlers.digests.period import Schedule, last_day
+from handlers.digests.text_parts import period_text
+from handlers.i18n.core import use_language
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.digest_queries import Window, new_members

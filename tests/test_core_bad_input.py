@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.events import Incoming
-from handlers.poll_lifecycle import close_poll
+from handlers.core.events import Incoming
+from handlers.polls.lifecycle import close_poll
 from storage.crypto import AddressCipher
 from storage.models import Answer, Feedback, InboundMessage, Participant, Poll
 from tests.support.chat import Chat

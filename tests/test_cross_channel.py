@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.poll_tallies import LANGUAGE, tally_poll
-from handlers.results import poll_results
-from handlers.suppression import WITHHELD
+from handlers.privacy.suppression import WITHHELD
+from handlers.results.by_language import poll_results
+from handlers.results.tallies import LANGUAGE, tally_poll
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.models import Municipality, Option, Participant, Poll, Question, Response

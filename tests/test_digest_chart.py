@@ -13,8 +13,8 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.digest_chart import question_chart
-from handlers.results import poll_results
+from bot.digests.formats.chart import question_chart
+from handlers.results.by_language import poll_results
 from storage.crypto import AddressCipher
 from storage.models import Municipality, Poll
 from tests.support.cohort import answer_demo_poll

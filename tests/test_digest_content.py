@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.digest_content import municipality_digest
-from handlers.digest_report import MunicipalityDigest
-from handlers.results import ResultsError
-from handlers.suppression import HIDDEN, WITHHELD, CountTable, SafeTable
+from handlers.digests.content import municipality_digest
+from handlers.digests.report import MunicipalityDigest
+from handlers.privacy.suppression import HIDDEN, WITHHELD, CountTable, SafeTable
+from handlers.results.by_language import ResultsError
 from tests.support.digest_cohort import (
     EMAILS,
     FOREIGNER_NUMBER,

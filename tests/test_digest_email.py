@@ -10,10 +10,10 @@ from email.message import EmailMessage
 import pytest
 from openpyxl import load_workbook
 
-from bot.digest_charts import digest_charts
-from bot.digest_email import digest_email, send_email
-from bot.digest_workbook import digest_workbook
-from bot.send_errors import Rejected, Unreachable
+from bot.digests.formats.charts import digest_charts
+from bot.digests.formats.email import digest_email, send_email
+from bot.digests.formats.workbook import digest_workbook
+from bot.outbox.send_errors import Rejected, Unreachable
 from bot.settings import SmtpSettings, smtp_settings
 from tests.fakes.smtp import FakeSmtp
 from tests.support.digest_samples import municipality_digest

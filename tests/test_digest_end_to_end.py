@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.digest_delivery import DigestChannels
-from bot.digest_job import DigestRunError, run_digest
-from bot.digest_scheduler import send_due_digests
+from bot.digests.delivery import DigestChannels
+from bot.digests.job import DigestRunError, run_digest
+from bot.schedule.digests import send_due_digests
 from bot.settings import SmtpSettings, smtp_settings
-from handlers.digest_report import Period
+from handlers.digests.report import Period
 from storage.crypto import AddressCipher
 from storage.digest_runs import claim_delivery, claim_run
 from storage.digest_settings import add_recipient, setting_for

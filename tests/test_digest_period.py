@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from handlers.digest_period import (
+from handlers.digests.period import (
     PeriodError,
     Schedule,
     days_before,

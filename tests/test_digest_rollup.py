@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.digest_content import municipality_digest
-from handlers.digest_report import RollupDigest
-from handlers.digest_rollup import union_digest
-from handlers.digest_rollup_suppression import suppress_agreeing
-from handlers.suppression import HIDDEN, CountTable, SafeTable, small
+from handlers.digests.content import municipality_digest
+from handlers.digests.report import RollupDigest
+from handlers.digests.rollup.digest import union_digest
+from handlers.digests.rollup.suppression import suppress_agreeing
+from handlers.privacy.suppression import HIDDEN, CountTable, SafeTable, small
 from storage.models import Municipality, MunicipalUnion, UnionMember
 from tests.support.digest_cohort import (
     COMMUNITY_QUESTION,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.staff_digest_input import (
+from handlers.digests.staff.input import (
     RecipientInputError,
     masked_email,
     normal_chat_id,

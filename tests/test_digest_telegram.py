@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram_errors import chat_interval
-from bot.digest_charts import digest_charts
-from bot.digest_telegram import send_telegram_digest
-from bot.digest_workbook import digest_filename, digest_workbook
-from bot.send_errors import ContactStopped, Rejected, Throttled
-from handlers.digest_text import digest_messages
+from bot.channels.telegram.errors import chat_interval
+from bot.digests.formats.charts import digest_charts
+from bot.digests.formats.telegram_html import digest_messages
+from bot.digests.formats.workbook import digest_filename, digest_workbook
+from bot.digests.telegram import send_telegram_digest
+from bot.outbox.send_errors import ContactStopped, Rejected, Throttled
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.digest_samples import municipality_digest
 

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.channels.text_parts import text_length
-from handlers.digest_report import AssemblyFeedback, FeedbackItem
-from handlers.digest_text import digest_messages
-from handlers.i18n import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
+from bot.digests.formats.telegram_html import digest_messages
+from handlers.digests.report import AssemblyFeedback, FeedbackItem
+from handlers.i18n.core import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
 from tests.support.digest_samples import (
     GENERATED,
     empty_digest,

@@ -14,16 +14,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.digest_email import plain_text
-from bot.digest_workbook import digest_workbook
-from handlers.digest_content import municipality_digest
-from handlers.digest_members import rounded_total
-from handlers.digest_period import days_before
-from handlers.digest_report import MunicipalityDigest
-from handlers.digest_text import digest_messages
-from handlers.digest_text_parts import mark, rounding_note
-from handlers.i18n import _, use_language
-from handlers.suppression import small
+from bot.digests.formats.email import plain_text
+from bot.digests.formats.telegram_html import digest_messages
+from bot.digests.formats.workbook import digest_workbook
+from handlers.digests.content import municipality_digest
+from handlers.digests.members import rounded_total
+from handlers.digests.period import days_before
+from handlers.digests.report import MunicipalityDigest
+from handlers.digests.text_parts import mark, rounding_note
+from handlers.i18n.core import _, use_language
+from handlers.privacy.suppression import small
 from storage.digest_queries import total_members
 from tests.support.digest_cohort import (
     COMMUNITY_QUESTION,

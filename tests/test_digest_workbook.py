@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.digest_workbook import digest_filename, digest_workbook, sheet_name
+from bot.digests.formats.workbook import digest_filename, digest_workbook, sheet_name
 from tests.support.digest_samples import empty_digest, municipality_digest, rollup_digest
 
 

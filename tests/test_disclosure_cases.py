@@ -5,9 +5,9 @@ Every cohort here is written through the project's own storage (``import_poll`` 
 ``replace_answer`` for their answers) into the demo assembly, whose profile questions are
 community (host, syrian, other), age_band and neighbourhood. The outputs are the product's
 own: ``poll_results`` (by language), ``results_by_profile`` for each profile question, and
-the results message sent at closing (``close_poll``, rendered by ``handlers.poll_outcome``).
+the results message sent at closing (``close_poll``, rendered by ``handlers.polls.outcome``).
 
-The figures checked are the suppressed ones of a closed poll (``handlers.poll_figures``): the
+The figures checked are the suppressed ones of a closed poll (``handlers.results.figures``): the
 poll is closed as staff close it (``close_poll``, which fixes its figures and sends the
 results message), and every output taken afterwards shows exactly those. The independent
 reader (tests/support/disclosure_reader.py) solves them together and lists every figure not
@@ -36,16 +36,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.i18n import LANGUAGES, gettext, use_language
-from handlers.poll_disclosure import DECLINED
-from handlers.poll_figures import poll_figures
-from handlers.poll_file import import_poll
-from handlers.poll_lifecycle import close_poll, open_poll
-from handlers.poll_outcome import outcome_text
-from handlers.poll_tallies import NO_ANSWER
-from handlers.results import PollResults, QuestionResult, ResultRow, poll_results
-from handlers.results_by_profile import ProfileResults, results_by_profile
-from handlers.suppression import WITHHELD
+from handlers.i18n.core import LANGUAGES, gettext, use_language
+from handlers.polls.file import import_poll
+from handlers.polls.lifecycle import close_poll, open_poll
+from handlers.polls.outcome import outcome_text
+from handlers.privacy.suppression import WITHHELD
+from handlers.results.by_language import PollResults, QuestionResult, ResultRow, poll_results
+from handlers.results.by_profile import ProfileResults, results_by_profile
+from handlers.results.disclosure import DECLINED
+from handlers.results.figures import poll_figures
+from handlers.results.tallies import NO_ANSWER
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, Participant, Question
 from storage.polls import poll_with_questions, replace_answer, start_response

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.poll_lifecycle import close_poll
-from handlers.results import PollResults, poll_results
-from handlers.results_by_profile import ProfileResults, results_by_profile
+from handlers.polls.lifecycle import close_poll
+from handlers.results.by_language import PollResults, poll_results
+from handlers.results.by_profile import ProfileResults, results_by_profile
 from storage.models import Assembly, Participant, Poll, Question, Response
 from storage.participants import erase_participant
 from tests.support.digest_cohort import (

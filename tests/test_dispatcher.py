@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram_sender import TelegramSender
-from bot.dispatcher import DispatchConfig, Dispatcher
-from bot.leader import Leadership
-from handlers.i18n import use_language
-from handlers.notice_queue import NoticeProblem, queue_notice
+from bot.channels.telegram.sender import TelegramSender
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher
+from bot.outbox.leader import Leadership
+from handlers.i18n.core import use_language
+from handlers.notices.queue import NoticeProblem, queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, OutboxMessage, Participant

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.notice_queue import queue_notice
+from handlers.notices.queue import queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Notice, OutboxMessage

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.export import defuse
-from handlers.suppression import HIDDEN, WITHHELD, CountTable, SafeTable, small
+from handlers.privacy.suppression import HIDDEN, WITHHELD, CountTable, SafeTable, small
+from handlers.results.export import defuse
 from storage.crypto import AddressCipher
 from storage.models import Answer, Municipality, Option, Poll, Question, Response
 from tests.support.cli import reslog, reslog_all

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.headcount import Headcount
+from handlers.privacy.headcount import Headcount
 
 
 @pytest.mark.parametrize(

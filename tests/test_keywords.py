@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.keywords import keyword_command
+from handlers.core.keywords import keyword_command
 from storage.crypto import AddressCipher
 from storage.models import Membership, Participant
 from tests.support.chat import Chat

@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from handlers.notice_reach import notice_reach, reach_of
-from handlers.suppression import CountTable
+from handlers.notices.reach import notice_reach, reach_of
+from handlers.privacy.suppression import CountTable
 from storage.digest_queries import REACH
 from tests.test_suppression import _hidden_targets, _Reader
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.i18n import use_language
-from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
-from handlers.poll_reminder import reminder_time
-from handlers.poll_schedule import (
+from handlers.i18n.core import use_language
+from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
+from handlers.polls.reminder import reminder_time
+from handlers.polls.schedule import (
     clear_schedule,
     parse_lead_time,
     parse_local_time,

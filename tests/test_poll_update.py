@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.events import Incoming, InFile
+from handlers.core.events import Incoming, InFile
 from storage.crypto import AddressCipher
 from storage.models import Answer, Notice, Participant, Poll
 from tests.support.chat import Chat

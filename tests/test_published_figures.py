@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.digest_report import Period
-from handlers.poll_figures import round_to
-from handlers.poll_lifecycle import close_poll
+from handlers.digests.report import Period
+from handlers.polls.lifecycle import close_poll
+from handlers.results.figures import round_to
 from storage.crypto import AddressCipher
 from storage.models import (
     Membership,

@@ -13,10 +13,16 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.i18n import gettext, localized, use_language
-from handlers.poll_lifecycle import close_poll
-from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, median
-from handlers.results import poll_results as compute_results
+from handlers.i18n.core import gettext, localized, use_language
+from handlers.polls.lifecycle import close_poll
+from handlers.results.by_language import (
+    PollResults,
+    QuestionResult,
+    ResultRow,
+    ResultsError,
+    median,
+)
+from handlers.results.by_language import poll_results as compute_results
 from storage.crypto import AddressCipher
 from storage.models import Municipality, Notice, OutboxMessage, Poll, Response
 from tests.support.chat import Chat

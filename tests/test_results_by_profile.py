@@ -17,17 +17,17 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.i18n import use_language
-from handlers.poll_disclosure import DECLINED
-from handlers.poll_tallies import NO_ANSWER
-from handlers.results import ResultsError
-from handlers.results_by_profile import (
+from handlers.i18n.core import use_language
+from handlers.results.by_language import ResultsError
+from handlers.results.by_profile import (
     ProfileResults,
     ProfileRow,
     UnknownProfileKeyError,
     results_by_profile,
 )
-from handlers.results_text import split_messages
+from handlers.results.disclosure import DECLINED
+from handlers.results.tallies import NO_ANSWER
+from handlers.results.text import split_messages
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Poll
 from storage.staff import MUNICIPAL

@@ -15,10 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram_sender import TelegramSender
-from bot.dispatcher import DispatchConfig, Dispatcher
-from bot.leader import Leadership
-from bot.scheduler import run_due, run_scheduler
+from bot.channels.telegram.sender import TelegramSender
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher
+from bot.outbox.leader import Leadership
+from bot.schedule.polls import run_due, run_scheduler
 from bot.settings import SettingsError, load_settings
 from storage.base import utcnow
 from storage.crypto import AddressCipher
@@ -229,7 +229,7 @@ async def test_a_poll_that_cannot_open_is_logged_and_the_others_still_open(
     async with sessions() as session:  # a translation lost after scheduling
         await session.execute(update(Poll).where(Poll.id == broken).values(title={"tr": "T"}))
         await session.commit()
-    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="bot.schedule.polls"):
         done = await run_due(sessions, OPENS)
     assert _acted(done) == {**NOTHING, "opened": [("fine-2026", 2)]}
     assert done.failed == [f"{broken}: poll broken-2026 lacks translations: title: ar; title: en"]

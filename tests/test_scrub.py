@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.i18n import use_language
-from handlers.scrub import is_turkish_identity_number, scrub_personal_data
+from handlers.i18n.core import use_language
+from handlers.privacy.scrub import is_turkish_identity_number, scrub_personal_data
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.commands import STAFF_COMMAND_DESCRIPTIONS
-from handlers.i18n import isolate
-from handlers.notice_queue import queue_notice
-from handlers.router import STAFF_COMMANDS
+from handlers.core.commands import STAFF_COMMAND_DESCRIPTIONS
+from handlers.core.router import STAFF_COMMANDS
+from handlers.i18n.core import isolate
+from handlers.notices.queue import queue_notice
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
@@ -196,7 +196,7 @@ async def test_delivery_is_refused_politely_to_someone_without_a_role_and_logged
     await resident.say(f"/start {demo}")
     await resident.press("Türkçe")
     await resident.press("Kabul ediyorum")
-    with caplog.at_level(logging.INFO, logger="handlers.delivery"):
+    with caplog.at_level(logging.INFO, logger="handlers.notices.delivery"):
         await resident.say("/delivery")
         stranger = Chat(sessions, cipher, OUTSIDER_ID, client_language="ar")
         await stranger.say("/delivery")

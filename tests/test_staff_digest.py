@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.commands import help_text
-from handlers.i18n import use_language
+from handlers.core.commands import help_text
+from handlers.i18n.core import use_language
 from storage.crypto import AddressCipher
 from storage.digest_settings import list_recipients, setting_for
 from storage.models import DigestRecipient, DigestSetting, Municipality, Staff, StaffConversation

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.suppression import (
+from handlers.privacy.suppression import (
     HIDDEN,
     WITHHELD,
     CountTable,

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.suppression import (
+from handlers.privacy.linked import suppress_linked
+from handlers.privacy.suppression import (
     HIDDEN,
     UNBOUNDED,
     WITHHELD,
@@ -25,7 +26,6 @@ from handlers.suppression import (
     small,
     suppress,
 )
-from handlers.suppression_linked import suppress_linked
 
 Counts = tuple[tuple[int, ...], ...]
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.poll_lifecycle import close_poll
+from handlers.polls.lifecycle import close_poll
 from storage.models import Answer, Feedback, Poll
 from tests.fakes.bot_api import Json
 from tests.support.telegram import TelegramRig, telegram_rig

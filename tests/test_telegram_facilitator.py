@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram_sender import TelegramSender
-from bot.dispatcher import DispatchConfig, Dispatcher
-from bot.scheduler import run_due
+from bot.channels.telegram.sender import TelegramSender
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher
+from bot.schedule.polls import run_due
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher

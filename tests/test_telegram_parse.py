@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.channels.telegram import file_base_url
-from bot.channels.telegram_order import PerPersonUpdateProcessor
-from bot.channels.telegram_parse import file_to_fetch, parse_update
-from bot.channels.telegram_render import keyboard, split_text
+from bot.channels.telegram.app import file_base_url
+from bot.channels.telegram.order import PerPersonUpdateProcessor
+from bot.channels.telegram.parse import file_to_fetch, parse_update
+from bot.channels.telegram.render import keyboard, split_text
 from bot.channels.text_parts import text_length
-from handlers.events import Choice, Outgoing
+from handlers.core.events import Choice, Outgoing
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "telegram"
 CASES = sorted(FIXTURES.glob("*.json"))

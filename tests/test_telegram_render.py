@@ -8,9 +8,9 @@ import httpx
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram_render import Outcome, Pressed, deliver, send
-from bot.channels.telegram_webhook_reply import WebhookReply
-from handlers.events import Choice, OutFile, Outgoing
+from bot.channels.telegram.render import Outcome, Pressed, deliver, send
+from bot.channels.telegram.webhook_reply import WebhookReply
+from handlers.core.events import Choice, OutFile, Outgoing
 from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
 
 REF = "p:test"

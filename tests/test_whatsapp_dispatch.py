@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram_sender import TelegramSender
-from bot.channels.whatsapp_sender import STATUS_PATH, WhatsAppSender
-from bot.dispatcher import DispatchConfig, Dispatcher
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.whatsapp.sender import STATUS_PATH, WhatsAppSender
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.outbox import pending_count

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.channels.whatsapp_webhook import WHATSAPP_PATH
+from bot.channels.whatsapp.webhook import WHATSAPP_PATH
 from tests.support.processes import running_reslog, start_reslog
 from tests.support.whatsapp import ACCOUNT_SID, AUTH_TOKEN, SENDER, Phone, replies_of, sign
 

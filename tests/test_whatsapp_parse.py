@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.whatsapp_parse import Rejected, has_arabic_letter, parse_inbound
+from bot.channels.whatsapp.parse import Rejected, has_arabic_letter, parse_inbound
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "whatsapp"
 CASES = sorted(FIXTURES.glob("*.json"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.channels.text_parts import text_length
-from bot.channels.whatsapp_render import MAX_TEXT, render
-from handlers.events import Choice, OutFile, Outgoing
-from handlers.i18n import _, use_language
+from bot.channels.whatsapp.render import MAX_TEXT, render
+from handlers.core.events import Choice, OutFile, Outgoing
+from handlers.i18n.core import _, use_language
 
 
 def _buttons(nonce: int, *labels: str) -> tuple[Choice, ...]:

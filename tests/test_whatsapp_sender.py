@@ -12,9 +12,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.channels.whatsapp_sender import STATUS_PATH, WhatsAppSender, whatsapp_sender
-from bot.dispatcher import Outbound
-from bot.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
+from bot.channels.whatsapp.sender import STATUS_PATH, WhatsAppSender, whatsapp_sender
+from bot.outbox.dispatcher import Outbound
+from bot.outbox.send_errors import ContactStopped, Rejected, SendError, Throttled, Unreachable
 from bot.settings import SettingsError
 from storage.base import utcnow
 from tests.fakes.twilio_api import FakeTwilioApi

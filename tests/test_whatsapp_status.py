@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from twilio.request_validator import RequestValidator
 
-from bot.channels.whatsapp_sender import STATUS_PATH, WhatsAppSender
-from bot.channels.whatsapp_status import status_routes
-from bot.dispatcher import DispatchConfig, Dispatcher
+from bot.channels.whatsapp.sender import STATUS_PATH, WhatsAppSender
+from bot.channels.whatsapp.status import status_routes
+from bot.outbox.dispatcher import DispatchConfig, Dispatcher
 from bot.web import build_app
-from handlers.notice_queue import audience_of
+from handlers.notices.queue import audience_of
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Notice

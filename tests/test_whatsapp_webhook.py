@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from bot.channels.telegram import cipher_of, sessions_of
-from bot.channels.whatsapp_signature import SIGNATURE_HEADER
-from bot.channels.whatsapp_webhook import (
+from bot.channels.telegram.app import cipher_of, sessions_of
+from bot.channels.whatsapp.signature import SIGNATURE_HEADER
+from bot.channels.whatsapp.webhook import (
     MAX_MESSAGES,
     WHATSAPP_PATH,
     WhatsAppWebhook,
@@ -32,7 +32,7 @@ from bot.channels.whatsapp_webhook import (
     reference,
 )
 from bot.web import build_app
-from handlers.i18n import _, use_language
+from handlers.i18n.core import _, use_language
 from storage.crypto import AddressCipher
 from storage.models import (
     Answer,
@@ -424,7 +424,7 @@ async def test_a_turn_past_the_deadline_gets_an_empty_answer_and_still_stores_th
                 )
                 await holder.flush()
                 started = time.monotonic()
-                with caplog.at_level(logging.WARNING, logger="bot.channels.whatsapp_webhook"):
+                with caplog.at_level(logging.WARNING, logger="bot.channels.whatsapp.webhook"):
                     response = await http.post(
                         WHATSAPP_PATH, data=form, headers={SIGNATURE_HEADER: sign(SIGNED_URL, form)}
                     )

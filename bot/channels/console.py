@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.events import Incoming, Outgoing
-from handlers.router import handle
+from handlers.core.events import Incoming, Outgoing
+from handlers.core.router import handle
 from storage.crypto import AddressCipher
 
 CHANNEL = "console"

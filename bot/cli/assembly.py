@@ -20,8 +20,8 @@ from bot.cli.common import (
     run_async,
 )
 from bot.settings import Settings
-from handlers.i18n import LANGUAGES
-from handlers.profile_file import parse_profile
+from handlers.i18n.core import LANGUAGES
+from handlers.participants.profile_file import parse_profile
 from storage.assemblies import assembly_by_code
 from storage.models import DEFAULT_SUPPRESSION_K, Assembly, Municipality
 

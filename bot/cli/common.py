@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings, load_settings
-from handlers.i18n import LANGUAGES
+from handlers.i18n.core import LANGUAGES
 from storage.engine import create_engine, create_sessionmaker
 
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import database, read_text_file, run_async
 from bot.settings import Settings
-from handlers.poll_file import import_poll
-from handlers.poll_lifecycle import open_poll
-from handlers.profile_file import parse_profile
+from handlers.participants.profile_file import parse_profile
+from handlers.polls.file import import_poll
+from handlers.polls.lifecycle import open_poll
 from storage.assemblies import assembly_by_code
 from storage.models import Assembly, Municipality
 

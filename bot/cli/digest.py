@@ -5,7 +5,7 @@ writes every format (messages, charts, workbook, the e-mail) into a folder and s
 ``--send`` sends it to the digest's recipients, recorded as the scheduler's digests are: a
 period already sent is not sent again.
 
-The period is one the digest's schedule produces (``handlers.digest_period.Schedule``): the
+The period is one the digest's schedule produces (``handlers.digests.period.Schedule``): the
 latest that has ended, or the one ``--through`` ends. Any other window needs
 ``--unsafe-period``, is warned about and logged, and is never sent.
 """
@@ -25,8 +25,8 @@ from bot.cli.assembly import municipality_by_slug
 from bot.cli.common import CliError, database, run_async
 from bot.cli.union import require_union
 from bot.settings import Settings
-from handlers.digest_failures import reason_text, recipient_name
-from handlers.digest_period import (
+from handlers.digests.failures import reason_text, recipient_name
+from handlers.digests.period import (
     PeriodError,
     Schedule,
     days_before,
@@ -34,9 +34,9 @@ from handlers.digest_period import (
     last_days,
     parse_period,
 )
-from handlers.digest_report import Period
-from handlers.i18n import LANGUAGES, use_language
-from handlers.results import ResultsError
+from handlers.digests.report import Period
+from handlers.i18n.core import LANGUAGES, use_language
+from handlers.results.by_language import ResultsError
 from storage.base import utcnow
 from storage.digest_settings import setting_for
 from storage.engine import create_engine, create_sessionmaker
@@ -45,7 +45,7 @@ from storage.models import DigestSetting
 if TYPE_CHECKING:  # the digest's formats load matplotlib and openpyxl: only when a digest is made
     from telegram import Bot
 
-    from bot.digest_job import RunResult
+    from bot.digests.job import RunResult
 
 log = logging.getLogger(__name__)
 UNSAFE_DEFAULT = "7d"
@@ -136,9 +136,9 @@ def _unscheduled(
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     """Print, write or send a digest."""
-    from bot.digest_email import plain_text
-    from bot.digest_files import write_folder, write_formats
-    from bot.digest_job import build_digest
+    from bot.digests.files import write_folder, write_formats
+    from bot.digests.formats.email import plain_text
+    from bot.digests.job import build_digest
 
     days = _check_arguments(args)
     now = utcnow()
@@ -206,8 +206,8 @@ async def _run(
     bot: Bot | None,
 ) -> RunResult:
     """Run the digest on the engine with the channels this process has."""
-    from bot.digest_delivery import DigestChannels
-    from bot.digest_job import DigestRunError, run_digest
+    from bot.digests.delivery import DigestChannels
+    from bot.digests.job import DigestRunError, run_digest
 
     try:
         return await run_digest(

@@ -19,9 +19,9 @@ from bot.cli.assembly import municipality_by_slug
 from bot.cli.common import CliError, add_json_flag, database, run_async
 from bot.cli.union import require_union
 from bot.settings import Settings
-from handlers.digest_period import FREQUENCIES, PeriodError, parse_send_time
-from handlers.i18n import LANGUAGES
-from handlers.staff_digest_input import RecipientInputError, normal_chat_id, normal_email
+from handlers.digests.period import FREQUENCIES, PeriodError, parse_send_time
+from handlers.digests.staff.input import RecipientInputError, normal_chat_id, normal_email
+from handlers.i18n.core import LANGUAGES
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.digest_settings import (

@@ -25,7 +25,7 @@ from bot.cli import (
 from bot.cli.common import CliError
 from bot.logs import configure_logging
 from bot.settings import SettingsError
-from handlers.i18n import CatalogMissingError
+from handlers.i18n.core import CatalogMissingError
 from storage.crypto import SecretKeyError
 from storage.engine import DatabaseURLError
 

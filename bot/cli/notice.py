@@ -7,8 +7,8 @@
 
 A draft shows who it would reach and how it reads in every language before anything is sent;
 ``send`` confirms it once (a second ``send`` changes nothing). How many it reaches is printed
-as staff may see it (``handlers.headcount``): under the municipality's K only ``<K``. ``list``
-prints each notice's delivery as the digest and /delivery show it (``handlers.notice_reach``):
+as staff may see it (``handlers.privacy.headcount``): under the municipality's K only ``<K``. ``list``
+prints each notice's delivery as the digest and /delivery show it (``handlers.notices.reach``):
 suppressed with the municipality's K, ``<K``, ``x`` or ``-`` explained below the table.
 """
 
@@ -24,19 +24,19 @@ from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, run_async
 from bot.cli.poll import parse_option
 from bot.settings import Settings
-from handlers.digest_text_parts import is_shown, legend
-from handlers.headcount import Headcount
-from handlers.i18n import LANGUAGE_NAMES, use_language
-from handlers.notice_queue import (
+from handlers.digests.text_parts import is_shown, legend
+from handlers.i18n.core import LANGUAGE_NAMES, use_language
+from handlers.notices.queue import (
     NoticeProblem,
     audience_of,
     check_schedule,
     check_texts,
     queue_notice,
 )
-from handlers.notice_reach import notice_reach
-from handlers.poll_schedule import parse_local_time
-from handlers.profile import PREFER_NOT_TO_SAY
+from handlers.notices.reach import notice_reach
+from handlers.participants.profile import PREFER_NOT_TO_SAY
+from handlers.polls.schedule import parse_local_time
+from handlers.privacy.headcount import Headcount
 from storage.base import utcnow
 from storage.digest_queries import REACH
 from storage.models import Assembly, Notice

@@ -14,19 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, print_table, read_text_file, run_async
 from bot.settings import Settings
-from handlers.headcount import Headcount
-from handlers.poll_file import read_poll_file
-from handlers.poll_lifecycle import PollStateError, close_poll, open_poll
-from handlers.poll_reminder import reminder_time
-from handlers.poll_schedule import (
+from handlers.polls.file import read_poll_file
+from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
+from handlers.polls.reminder import reminder_time
+from handlers.polls.schedule import (
     clear_schedule,
     parse_lead_time,
     parse_local_time,
     schedule_poll,
 )
-from handlers.poll_update import CORRECTED, IMPORTED, REPLACED, PollFileResult, apply_poll_file
-from handlers.results import municipality_k
-from handlers.yaml_lines import ContentFileError
+from handlers.polls.update import CORRECTED, IMPORTED, REPLACED, PollFileResult, apply_poll_file
+from handlers.polls.yaml_lines import ContentFileError
+from handlers.privacy.headcount import Headcount
+from handlers.results.by_language import municipality_k
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 

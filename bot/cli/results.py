@@ -20,18 +20,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.common import CliError, database, print_table, run_async
 from bot.cli.poll import require_poll
 from bot.settings import Settings
-from handlers.export import Export, response_rows, result_rows
-from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from handlers.poll_disclosure import DECLINED
-from handlers.poll_tallies import NO_ANSWER
-from handlers.results import PollResults, QuestionResult, ResultRow, ResultsError, poll_results
-from handlers.results_by_profile import (
+from handlers.i18n.core import DEFAULT_LANGUAGE, LANGUAGES
+from handlers.privacy.suppression import HIDDEN, WITHHELD
+from handlers.results.by_language import (
+    PollResults,
+    QuestionResult,
+    ResultRow,
+    ResultsError,
+    poll_results,
+)
+from handlers.results.by_profile import (
     ProfileQuestionResult,
     ProfileResults,
     ProfileRow,
     results_by_profile,
 )
-from handlers.suppression import HIDDEN, WITHHELD
+from handlers.results.disclosure import DECLINED
+from handlers.results.export import Export, response_rows, result_rows
+from handlers.results.tallies import NO_ANSWER
 from storage.models import Poll
 
 KIND_NAMES = {

@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(_console(settings, args.join or DEMO_CODE))
     from functools import partial
 
-    from bot.channels.telegram import run_polling
+    from bot.channels.telegram.app import run_polling
     from bot.worker import background
 
     configure_logging(service_level(settings.log_level, args.verbose))

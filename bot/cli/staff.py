@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, run_async
 from bot.settings import Settings, SettingsError, bot_username
-from handlers.staff_invite import STAFF_START
+from handlers.staff.invite import STAFF_START
 from storage.base import utcnow
 from storage.models import Municipality, Staff
 from storage.staff import (

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.events import Choice, Incoming, Outgoing
-from handlers.router import handle
+from handlers.core.events import Choice, Incoming, Outgoing
+from handlers.core.router import handle
 from storage.crypto import AddressCipher
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.poll_lifecycle import close_poll
+from handlers.polls.lifecycle import close_poll
 from storage.models import Poll
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.digest_period import days_before
-from handlers.digest_report import Period
+from handlers.digests.period import days_before
+from handlers.digests.report import Period
 from storage.digest_settings import setting_for
 from storage.models import (
     Answer,

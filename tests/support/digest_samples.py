@@ -1,6 +1,6 @@
 """Digests built from counts, for the tests of the digest's formats.
 
-Every figure goes through ``handlers.suppression`` (and ``suppress_linked`` for the profile
+Every figure goes through ``handlers.privacy.suppression`` (and ``suppress_linked`` for the profile
 breakdown), exactly as the digest's SQL side does, so the samples hold only what a real digest
 could show: these builders stand in for the database, not for the suppression.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from handlers.digest_period import days_before
-from handlers.digest_report import (
+from handlers.digests.period import days_before
+from handlers.digests.report import (
     AssemblyFeedback,
     Change,
     FeedbackItem,
@@ -22,16 +22,16 @@ from handlers.digest_report import (
     PollSection,
     RollupDigest,
 )
-from handlers.i18n import LANGUAGES
-from handlers.results import PollResults, QuestionResult, ResultRow
-from handlers.results_by_profile import (
+from handlers.i18n.core import LANGUAGES
+from handlers.privacy.linked import suppress_linked
+from handlers.privacy.suppression import CountTable, SafeTable, suppress, suppress_counts
+from handlers.results.by_language import PollResults, QuestionResult, ResultRow
+from handlers.results.by_profile import (
     ProfileColumn,
     ProfileQuestionResult,
     ProfileResults,
     ProfileRow,
 )
-from handlers.suppression import CountTable, SafeTable, suppress, suppress_counts
-from handlers.suppression_linked import suppress_linked
 
 K = 5
 GENERATED = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

@@ -22,8 +22,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.results import PollResults, ResultRow, poll_results
-from handlers.results_by_profile import ProfileResults, ProfileRow, results_by_profile
+from handlers.results.by_language import PollResults, ResultRow, poll_results
+from handlers.results.by_profile import ProfileResults, ProfileRow, results_by_profile
 from storage.models import Assembly, Poll, Question
 
 Expr = dict[int, int]

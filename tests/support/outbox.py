@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.dispatcher import Dispatcher
-from handlers.notice_queue import queue_notice
+from bot.outbox.dispatcher import Dispatcher
+from handlers.notices.queue import queue_notice
 from storage.base import utcnow
 from storage.models import Notice
 from storage.outbox import pending_count

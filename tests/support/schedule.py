@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.demo import EXAMPLES_DIR
-from handlers.poll_file import import_poll
-from handlers.poll_schedule import schedule_poll
+from handlers.polls.file import import_poll
+from handlers.polls.schedule import schedule_poll
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Municipality, Notice, OutboxMessage, Participant, Poll, Response

@@ -1,6 +1,6 @@
 """The Telegram bot, as it runs in production, against the fake Bot API: for end-to-end tests.
 
-``telegram_rig`` starts a ``FakeBotApi`` and the real Application from ``bot.channels.telegram``
+``telegram_rig`` starts a ``FakeBotApi`` and the real Application from ``bot.channels.telegram.app``
 pointed at it (long polling, or no updater for webhook tests). Each helper queues one update,
 waits until the bot has fetched and fully handled it (no fixed sleeps), and returns the Bot API
 calls the bot made meanwhile.
@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from starlette.datastructures import Secret
 
-from bot.channels.telegram import TelegramApplication, build_application, running
+from bot.channels.telegram.app import TelegramApplication, build_application, running
 from bot.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.fakes.bot_api import ApiCall, FakeBotApi, Json

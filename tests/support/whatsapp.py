@@ -21,8 +21,8 @@ import httpx
 from starlette.datastructures import Secret
 from twilio.request_validator import RequestValidator
 
-from bot.channels.whatsapp_signature import SIGNATURE_HEADER
-from bot.channels.whatsapp_webhook import WHATSAPP_PATH
+from bot.channels.whatsapp.signature import SIGNATURE_HEADER
+from bot.channels.whatsapp.webhook import WHATSAPP_PATH
 from bot.settings import WhatsAppSettings
 from bot.web import build_app
 from tests.fakes.loopback import serving

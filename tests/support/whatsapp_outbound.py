@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Secret
 
-from bot.channels.whatsapp_sender import WhatsAppSender, whatsapp_sender
+from bot.channels.whatsapp.sender import WhatsAppSender, whatsapp_sender
 from bot.settings import WhatsAppSettings
 from storage.models import OutboxMessage, Participant
 from tests.fakes.twilio_api import FakeTwilioApi

@@ -1,0 +1,1 @@
+"""The Telegram channel: python-telegram-bot wiring, parsing updates, rendering answers, sending, and mapping Telegram's errors."""

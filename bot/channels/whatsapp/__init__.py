@@ -1,0 +1,1 @@
+"""The WhatsApp channel through Twilio: the signed webhook, parsing, rendering, sending and status callbacks."""

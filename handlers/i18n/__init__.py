@@ -1,0 +1,1 @@
+"""Languages: gettext catalogs, the locale of the current update, and lazy strings."""

@@ -1,0 +1,1 @@
+"""Notices: the outbox queue, quiet hours, delivery reach and /delivery."""

@@ -1,0 +1,135 @@
+"""/delivery: for staff, how far each recent notice of the assemblies they run has gone.
+
+Returns one message: for each notice, its assembly, when it was queued, its first words, and
+how many it went to and were delivered, failed, went to people who blocked the bot or opted
+out, or are waiting (and whether a stopped dispatcher left some unconfirmed). The figures are
+the digest's (``handlers.notices.reach``): suppressed with the K of the notice's municipality,
+written with the digest's marks ("<5", "x", "-") and its legend; a recipient count under K
+reads "fewer than K". Someone without a staff role is told, in their language, that the
+command is for facilitators; the refusal is logged by participant row id only.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from sqlalchemy import select
+
+from handlers.core.events import Outgoing
+from handlers.core.turn import Turn
+from handlers.digests.text_parts import is_shown, legend, mark, reach_text
+from handlers.i18n.core import _, current_language, isolate, localized, ngettext
+from handlers.notices.reach import notice_reach
+from handlers.privacy.suppression import small
+from storage.digest_queries import REACH
+from storage.models import Assembly, Notice
+from storage.outbox import delivery_counts
+from storage.staff import managed_assemblies
+
+log = logging.getLogger(__name__)
+
+RECENT = 5
+PREVIEW = 40
+
+
+async def _managed(turn: Turn) -> list[Assembly] | None:
+    """The assemblies the sender runs (read once per turn); None for someone without a role."""
+    if not turn.managed_read:
+        incoming = turn.incoming
+        address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
+        turn.managed = await managed_assemblies(turn.session, incoming.channel, address_hash)
+        turn.managed_read = True
+    return turn.managed
+
+
+async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
+    """The assemblies the sender runs; None (and the refusal logged) for someone without a role."""
+    assemblies = await _managed(turn)
+    if assemblies is None:
+        who = turn.participant.id if turn.participant else "unknown"
+        log.info("/%s refused to participant %s: no staff role", command, who)
+    return assemblies
+
+
+async def is_staff(turn: Turn) -> bool:
+    """Whether the sender holds any staff role."""
+    return await _managed(turn) is not None
+
+
+def not_staff() -> Outgoing:
+    """The polite refusal of a staff command."""
+    return Outgoing(_("This command is for the assembly's facilitators."))
+
+
+async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:
+    """The delivery of the latest notices of the sender's assemblies."""
+    managed = await staff_assemblies(turn, "delivery")
+    if managed is None:
+        return [not_staff()]
+    assemblies = {a.id: a for a in managed}
+    notices = list(
+        (
+            await turn.session.execute(
+                select(Notice)
+                .where(Notice.assembly_id.in_(list(assemblies)), Notice.status != "draft")
+                .order_by(Notice.queued_at.desc(), Notice.id.desc())
+                .limit(RECENT)
+            )
+        ).scalars()
+    )
+    if not notices:
+        return [Outgoing(_("No notice has been sent yet."))]
+    counts = await delivery_counts(turn.session, [n.id for n in notices])
+    lines = [_("Recent notices:")]
+    marked: set[int] = set()
+    for notice in notices:
+        assembly = assemblies[notice.assembly_id]
+        k = assembly.municipality.suppression_k
+        shown = notice_reach(counts[notice.id], k)
+        lines.append(
+            "• "
+            + _("{assembly}, {when}: {text}").format(
+                assembly=isolate(localized(assembly.name)),
+                when=isolate(_when(notice, assembly)),
+                text=isolate(_preview(notice)),
+            )
+        )
+        lines.append(f"{_recipients(shown.recipients, k)} · {reach_text(REACH, shown.cells)}")
+        if shown.unconfirmed:
+            lines.append(
+                _(
+                    "Some were not confirmed (the sender stopped while sending them): counted as failed."
+                )
+            )
+        if not all(map(is_shown, (shown.recipients, *shown.cells))):
+            marked.add(k)
+    lines += [legend(k) for k in sorted(marked)]
+    return [Outgoing("\n".join(lines))]
+
+
+def _recipients(shown: str, k: int) -> str:
+    """How many a notice went to, as shown: "to 12 people", "to fewer than 5 people", "recipients x"."""
+    if shown == small(k):
+        return ngettext("to fewer than {count} person", "to fewer than {count} people", k).format(
+            count=mark(str(k))
+        )
+    if is_shown(shown):
+        return ngettext("to {count} person", "to {count} people", int(shown)).format(
+            count=mark(shown)
+        )
+    return _("recipients {count}").format(count=mark(shown))
+
+
+def _when(notice: Notice, assembly: Assembly) -> str:
+    """When the notice was queued, in the municipality's time and the reader's language."""
+    moment = notice.queued_at or notice.created_at
+    zone = ZoneInfo(assembly.municipality.timezone)
+    return format_datetime(moment, "short", tzinfo=zone, locale=current_language())
+
+
+def _preview(notice: Notice) -> str:
+    """The notice's first words in the reader's language."""
+    text = " ".join(localized(notice.text or {}).split())
+    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"

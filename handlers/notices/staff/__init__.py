@@ -1,0 +1,1 @@
+"""Facilitators' /notice: composing a notice and confirming it."""

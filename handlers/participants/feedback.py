@@ -1,0 +1,88 @@
+"""/feedback: free text to the assembly at any time, acknowledged."""
+
+from __future__ import annotations
+
+from handlers.core.events import Outgoing
+from handlers.core.turn import Turn
+from handlers.i18n.core import _, isolate, localized
+from storage.assemblies import member_assemblies
+from storage.base import utcnow
+from storage.models import Assembly, Feedback
+
+
+async def start_feedback(turn: Turn, text: str) -> list[Outgoing]:
+    """/feedback [text]: store the text now, or ask for it (and for the assembly if several)."""
+    assemblies = await member_assemblies(turn.session, turn.person.id)
+    if not assemblies:
+        turn.show("join")
+        return [Outgoing(_("Please join an assembly first; then you can write to it."))]
+    if len(assemblies) > 1:
+        turn.show("feedback_assembly", text=text)
+        return []
+    if text:
+        return await _store(turn, assemblies[0], text)
+    turn.show("feedback", assembly=assemblies[0].id)
+    return []
+
+
+async def feedback_prompt(turn: Turn) -> list[Outgoing]:
+    """Ask for the message."""
+    return [
+        Outgoing(
+            _(
+                "Write your message to the assembly in one message. Please do not include "
+                "names, phone numbers or addresses. Send /cancel to stop."
+            )
+        )
+    ]
+
+
+async def assembly_prompt(turn: Turn) -> list[Outgoing]:
+    """Ask which assembly the message is for."""
+    assemblies = await member_assemblies(turn.session, turn.person.id)
+    choices = tuple(turn.button(localized(a.name), str(a.id)) for a in assemblies)
+    return [Outgoing(_("Which assembly is your message for?"), choices)]
+
+
+async def on_assembly(turn: Turn, value: str) -> list[Outgoing]:
+    """The assembly was chosen: store a waiting text, or ask for it."""
+    assemblies = {str(a.id): a for a in await member_assemblies(turn.session, turn.person.id)}
+    if value not in assemblies:
+        turn.needs_prompt = True
+        return []
+    waiting = str((turn.person.step_data or {}).get("text") or "")
+    if waiting:
+        return await _store(turn, assemblies[value], waiting)
+    turn.show("feedback", assembly=assemblies[value].id)
+    return []
+
+
+async def on_feedback_text(turn: Turn, text: str) -> list[Outgoing]:
+    """The message itself."""
+    assembly = await turn.session.get(Assembly, (turn.person.step_data or {}).get("assembly"))
+    if assembly is None:
+        turn.finish()
+        return []
+    return await _store(turn, assembly, text)
+
+
+async def _store(turn: Turn, assembly: Assembly, text: str) -> list[Outgoing]:
+    """Keep the message and thank the person."""
+    turn.session.add(
+        Feedback(
+            assembly_id=assembly.id,
+            participant_id=turn.person.id,
+            language=turn.person.language or "tr",
+            text=text,
+            created_at=utcnow(),
+        )
+    )
+    await turn.session.flush()
+    turn.finish()
+    return [
+        Outgoing(
+            _("Thank you. Your message reached {assembly}.").format(
+                assembly=isolate(localized(assembly.name))
+            )
+        )
+    ]

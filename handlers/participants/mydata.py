@@ -1,0 +1,89 @@
+"""/mydata: everything stored about the person, in their language, and as a file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from babel.dates import format_datetime
+from sqlalchemy import select
+
+from handlers.core.events import OutFile, Outgoing
+from handlers.core.turn import Turn
+from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized
+from handlers.polls.answering import describe_answer
+from storage.assemblies import member_assemblies, profile_answers
+from storage.models import Feedback, Poll, Response
+from storage.polls import answers_by_question
+
+
+async def show_my_data(turn: Turn) -> list[Outgoing]:
+    """Say what is stored, and attach it as JSON."""
+    person = turn.person
+    language = current_language()
+    lines = [_("This is everything we keep about you:")]
+    record: dict[str, Any] = {
+        "channel": person.channel,
+        "language": person.language,
+        "consented_at": person.consented_at.isoformat() if person.consented_at else None,
+        "consent_version": person.consent_version,
+        "notices_stopped": person.stopped_at is not None,
+        "assemblies": [],
+        "responses": [],
+        "feedback": [],
+    }
+    lines.append(
+        _("Language: {language}").format(language=LANGUAGE_NAMES.get(person.language or "", "-"))
+    )
+    if person.consented_at:
+        lines.append(
+            _("Consent given: {date}").format(
+                date=isolate(format_datetime(person.consented_at, "medium", locale=language))
+            )
+        )
+    lines.append(_("Notices: off") if person.stopped_at else _("Notices: on"))
+    for assembly in await member_assemblies(turn.session, person.id):
+        lines.append("")
+        lines.append(_("Member of {assembly}").format(assembly=isolate(localized(assembly.name))))
+        answers = await profile_answers(turn.session, person.id, assembly.id)
+        profile: dict[str, str] = {}
+        for item in assembly.profile or []:
+            if item["key"] not in answers:
+                continue
+            option_key = answers[item["key"]]
+            option = next((o for o in item["options"] if o["key"] == option_key), None)
+            label = localized(option["text"]) if option else _("Prefer not to say")
+            lines.append(f"• {localized(item['text'])} {isolate(label)}")
+            profile[item["key"]] = option_key
+        record["assemblies"].append({"join_code": assembly.join_code, "profile": profile})
+    responses = (
+        await turn.session.execute(select(Response).where(Response.participant_id == person.id))
+    ).scalars()
+    for response in responses:
+        poll = await turn.session.get(Poll, response.poll_id)
+        if poll is None:
+            continue
+        answered = await answers_by_question(turn.session, response.id)
+        lines.append("")
+        lines.append(_("Your answers to {title}:").format(title=isolate(localized(poll.title))))
+        answers_record = []
+        for question in poll.questions:
+            if question.id in answered:
+                text = describe_answer(question, answered[question.id])
+                lines.append(f"• {localized(question.text)} {isolate(text)}")
+                answers_record.append({"question": localized(question.text), "answer": text})
+        record["responses"].append({"poll": poll.slug, "answers": answers_record})
+    feedback = (
+        await turn.session.execute(select(Feedback).where(Feedback.participant_id == person.id))
+    ).scalars()
+    for message in feedback:
+        record["feedback"].append({"sent_at": message.created_at.isoformat(), "text": message.text})
+    if record["feedback"]:
+        lines.append("")
+        lines.append(_("Messages you sent to the assembly:"))
+        lines.extend(f"• {isolate(item['text'])}" for item in record["feedback"])
+    lines.append("")
+    lines.append(_("To erase all of this, send /forget."))
+    content = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
+    attachment = OutFile(name="my-data.json", content=content, mime_type="application/json")
+    return [Outgoing("\n".join(lines), file=attachment)]

@@ -1,0 +1,1 @@
+"""Polls: answering them, poll files, updates, opening and closing, schedules, invitations, reminders, previews and the results message."""

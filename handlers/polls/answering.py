@@ -1,0 +1,376 @@
+"""Answering polls one question at a time, changing answers, and the /polls overview.
+
+Every answer is committed as soon as it is given, so a restart continues at the same question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers.core.events import Choice, Outgoing
+from handlers.core.text_input import match_choice, parse_int, parse_numbers
+from handlers.core.turn import Turn
+from handlers.i18n.core import _, format_number, isolate, localized, ngettext
+from storage.assemblies import member_assemblies
+from storage.base import utcnow
+from storage.models import Answer, Poll, Question, Response
+from storage.polls import (
+    answers_by_question,
+    find_response,
+    open_polls,
+    poll_with_questions,
+    replace_answer,
+    start_response,
+)
+
+SCALE = range(1, 6)
+NUMBER_LIMIT = 1_000_000_000
+CHECKED, UNCHECKED = "☑", "☐"
+
+MakeButton = Callable[[str, str], Choice]
+
+
+def describe_answer(question: Question, answers: list[Answer]) -> str:
+    """An answer as the person would read it back."""
+    if not answers:
+        return _("not answered")
+    if question.kind in ("single", "multi"):
+        labels = {option.id: localized(option.text) for option in question.options}
+        return ", ".join(labels.get(a.option_id or 0, "?") for a in answers)
+    value = answers[0]
+    if question.kind == "yesno":
+        return _("Yes") if value.value_int else _("No")
+    if question.kind in ("scale", "number"):
+        return format_number(value.value_int or 0)
+    return value.value_text or ""
+
+
+def first_unanswered(poll: Poll, answered: dict[int, list[Answer]]) -> int | None:
+    """The position of the first question without an answer, if any."""
+    return next((i for i, q in enumerate(poll.questions) if q.id not in answered), None)
+
+
+async def _current(turn: Turn) -> tuple[Poll | None, int]:
+    """The poll and question index the step names."""
+    data = turn.person.step_data or {}
+    return await load_poll(turn, data.get("poll")), int(data.get("q", 0))
+
+
+async def load_poll(turn: Turn, poll_id: object) -> Poll | None:
+    """A poll with its questions and options, read in one query and once per turn."""
+    if not isinstance(poll_id, int):
+        return None
+    kept = turn.loaded.get((Poll, poll_id))
+    if isinstance(kept, Poll):
+        return kept
+    poll = await poll_with_questions(turn.session, poll_id)
+    if poll is not None:
+        turn.loaded[(Poll, poll_id)] = poll
+    return poll
+
+
+def question_choices(
+    make: MakeButton, question: Question, selected: list[int]
+) -> tuple[Choice, ...]:
+    """The buttons of one question, each made by ``make(label, value)``."""
+    if question.kind == "single":
+        return tuple(make(localized(o.text), f"o:{o.id}") for o in question.options)
+    if question.kind == "multi":
+        marked = [
+            make(f"{CHECKED if o.id in selected else UNCHECKED} {localized(o.text)}", f"t:{o.id}")
+            for o in question.options
+        ]
+        return (*marked, make(_("Done ✓"), "done"))
+    if question.kind == "scale":
+        return tuple(make(format_number(n), f"v:{n}") for n in SCALE)
+    if question.kind == "yesno":
+        return (make(_("Yes"), "v:1"), make(_("No"), "v:0"))
+    return ()
+
+
+def question_parts(poll: Poll, index: int) -> list[str]:
+    """The paragraphs that ask one question: where it stands in the poll, its text, how to answer."""
+    question = poll.questions[index]
+    header = _("{title} · question {number} of {total}").format(
+        title=isolate(localized(poll.title)),
+        number=format_number(index + 1),
+        total=format_number(len(poll.questions)),
+    )
+    parts = [header, localized(question.text)]
+    hint = _hint(question)
+    if hint:
+        parts.append(hint)
+    return parts
+
+
+def question_columns(question: Question) -> int:
+    """How many buttons a row of this question holds."""
+    return 5 if question.kind == "scale" else 2 if question.kind == "yesno" else 1
+
+
+def _hint(question: Question) -> str:
+    """How to answer, said for each kind of question."""
+    if question.kind == "multi":
+        return _(
+            "Choose all that apply, then press Done. (You can also type their numbers, like 1 3.)"
+        )
+    if question.kind == "scale":
+        return _("Choose from 1 (lowest) to 5 (highest).")
+    if question.kind == "text":
+        return _("Type your answer in one message.")
+    if question.kind == "number":
+        low, high = _bounds(question)
+        return _("Type a number from {low} to {high}.").format(
+            low=format_number(low), high=format_number(high)
+        )
+    return ""
+
+
+def _bounds(question: Question) -> tuple[int, int]:
+    """The range a number answer must fall in."""
+    low = question.min_value if question.min_value is not None else -NUMBER_LIMIT
+    high = question.max_value if question.max_value is not None else NUMBER_LIMIT
+    return low, high
+
+
+async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
+    """Ask the question the step points at."""
+    poll, index = await _current(turn)
+    if poll is None or poll.status != "open" or index >= len(poll.questions):
+        turn.finish()
+        return []
+    question = poll.questions[index]
+    data = turn.person.step_data or {}
+    selected = [int(i) for i in data.get("sel", [])]
+    parts = question_parts(poll, index)
+    answered: dict[int, list[Answer]] = {}
+    if data.get("review"):
+        response = await find_response(turn.session, poll.id, turn.person.id)
+        answered = await answers_by_question(turn.session, response.id) if response else {}
+        if question.kind == "multi" and "sel" not in data and question.id in answered:
+            selected = [a.option_id for a in answered[question.id] if a.option_id is not None]
+            turn.update(sel=selected)
+    choices = question_choices(turn.button, question, selected)
+    if question.id in answered:
+        parts.append(
+            _("Your current answer: {answer}").format(
+                answer=isolate(describe_answer(question, answered[question.id]))
+            )
+        )
+        choices = (*choices, turn.button(_("Keep this answer"), "keep"))
+    return [
+        Outgoing("\n\n".join(parts), choices, columns=question_columns(question), replace=replace)
+    ]
+
+
+async def _closed(turn: Turn) -> list[Outgoing]:
+    """The poll closed while the person was answering."""
+    turn.finish()
+    return [Outgoing(_("This poll has closed. The answers you gave before are kept."))]
+
+
+async def _next_question(
+    turn: Turn, poll: Poll, index: int, response: Response | None = None
+) -> list[Outgoing]:
+    """Move past a question: to the next one, or finish the poll."""
+    data = turn.person.step_data or {}
+    if response is None:
+        response = await start_response(
+            turn.session, poll.id, turn.person.id, turn.person.language or "tr"
+        )
+    answered = await answers_by_question(turn.session, response.id)
+    if data.get("review"):
+        following = index + 1 if index + 1 < len(poll.questions) else None
+    else:
+        later = [
+            i for i in range(index + 1, len(poll.questions)) if poll.questions[i].id not in answered
+        ]
+        following = later[0] if later else first_unanswered(poll, answered)
+    if following is not None:
+        turn.show("poll", poll=poll.id, q=following, review=bool(data.get("review")))
+        return []
+    if response.completed_at is None:
+        response.completed_at = utcnow()
+    turn.finish()
+    return [
+        Outgoing(
+            _(
+                "Thank you! Your answers to {title} are recorded. You can change them "
+                "while the poll is open: /polls"
+            ).format(title=isolate(localized(poll.title)))
+        )
+    ]
+
+
+async def _answerable(turn: Turn) -> tuple[Poll, int] | list[Outgoing]:
+    """The poll and question index the step points at if still answerable, else what to say."""
+    poll, index = await _current(turn)
+    if poll is None or index >= len(poll.questions):
+        turn.finish()
+        return []
+    if poll.status != "open":
+        return await _closed(turn)
+    return poll, index
+
+
+async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
+    """A button of the current question was pressed."""
+    found = await _answerable(turn)
+    if isinstance(found, list):
+        return found
+    poll, index = found
+    question = poll.questions[index]
+    kind, _sep, raw = value.partition(":")
+    if kind == "keep" and (turn.person.step_data or {}).get("review"):
+        return await _next_question(turn, poll, index)
+    option_ids = {o.id for o in question.options}
+    if kind == "o" and question.kind == "single" and raw.isdigit() and int(raw) in option_ids:
+        return await _store(turn, poll, index, option_ids=[int(raw)])
+    if kind == "t" and question.kind == "multi" and raw.isdigit() and int(raw) in option_ids:
+        selected = [int(i) for i in (turn.person.step_data or {}).get("sel", [])]
+        option_id = int(raw)
+        selected = (
+            [i for i in selected if i != option_id]
+            if option_id in selected
+            else [*selected, option_id]
+        )
+        turn.update(sel=selected)
+        return await poll_prompt(turn, replace=True)
+    if kind == "done" and question.kind == "multi":
+        selected = [int(i) for i in (turn.person.step_data or {}).get("sel", [])]
+        if not selected:
+            turn.ask_again()
+            return [
+                Outgoing(_("Please choose at least one option, then press Done.")),
+                *await poll_prompt(turn),
+            ]
+        ordered = [o.id for o in question.options if o.id in selected]
+        return await _store(turn, poll, index, option_ids=ordered)
+    if kind == "v" and question.kind in ("scale", "yesno"):
+        number = parse_int(raw)
+        allowed = SCALE if question.kind == "scale" else (0, 1)
+        if number is not None and number in allowed:
+            return await _store(turn, poll, index, value_int=number)
+    turn.ask_again()
+    return [
+        Outgoing(_("That is not one of the answers to this question.")),
+        *await poll_prompt(turn),
+    ]
+
+
+async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
+    """A typed answer to the current question."""
+    found = await _answerable(turn)
+    if isinstance(found, list):
+        return found
+    poll, index = found
+    question = poll.questions[index]
+    if question.kind == "text":
+        return await _store(turn, poll, index, value_text=text)
+    if question.kind == "number":
+        number = parse_int(text)
+        low, high = _bounds(question)
+        if number is None or not low <= number <= high:
+            return [
+                Outgoing(
+                    _("Please type a number from {low} to {high}.").format(
+                        low=format_number(low), high=format_number(high)
+                    )
+                )
+            ]
+        return await _store(turn, poll, index, value_int=number)
+    if question.kind == "multi":
+        numbers = parse_numbers(text)
+        count = len(question.options)
+        if numbers and all(1 <= n <= count for n in numbers):
+            chosen = {question.options[n - 1].id for n in numbers}
+            return await _store(
+                turn, poll, index, option_ids=[o.id for o in question.options if o.id in chosen]
+            )
+    data = turn.person.step_data or {}
+    choices = question_choices(turn.button, question, [int(i) for i in data.get("sel", [])])
+    if data.get("review"):
+        choices = (*choices, turn.button(_("Keep this answer"), "keep"))
+    matched = match_choice(text, choices)
+    value = matched.data.partition(":")[2] if matched is not None else None
+    if value is not None and (question.kind != "multi" or value in ("done", "keep")):
+        return await on_poll_choice(turn, value)
+    turn.ask_again()
+    return [
+        Outgoing(_("That is not one of the answers to this question.")),
+        *await poll_prompt(turn),
+    ]
+
+
+async def _store(
+    turn: Turn,
+    poll: Poll,
+    index: int,
+    *,
+    option_ids: list[int] | None = None,
+    value_int: int | None = None,
+    value_text: str | None = None,
+) -> list[Outgoing]:
+    """Commit one answer and move on."""
+    response = await start_response(
+        turn.session, poll.id, turn.person.id, turn.person.language or "tr"
+    )
+    await replace_answer(
+        turn.session,
+        response,
+        poll.questions[index],
+        option_ids=option_ids or (),
+        value_int=value_int,
+        value_text=value_text,
+    )
+    return await _next_question(turn, poll, index, response)
+
+
+async def polls_overview(turn: Turn) -> list[Outgoing]:
+    """/polls: the open polls, how far the person got in each, and a button to (re)answer."""
+    assemblies = await member_assemblies(turn.session, turn.person.id)
+    polls = await open_polls(turn.session, [a.id for a in assemblies])
+    if not polls:
+        turn.finish()
+        return [Outgoing(_("There are no open polls right now. You will be told when one opens."))]
+    lines = [_("Open polls:")]
+    choices = []
+    turn.go("polls")
+    for poll in polls:
+        response = await find_response(turn.session, poll.id, turn.person.id)
+        answered = await answers_by_question(turn.session, response.id) if response else {}
+        done = sum(1 for q in poll.questions if q.id in answered)
+        total = len(poll.questions)
+        if done == total:
+            status = _("answered; you can change your answers")
+        elif done == 0:
+            status = _("not answered yet")
+        else:
+            status = ngettext(
+                "{done} of {total} question answered",
+                "{done} of {total} questions answered",
+                total,
+            ).format(done=format_number(done), total=format_number(total))
+        title = localized(poll.title)
+        lines.append(f"• {isolate(title)}: {status}")
+        choices.append(turn.button(title, f"p:{poll.id}"))
+    return [Outgoing("\n".join(lines), tuple(choices))]
+
+
+async def on_polls_choice(turn: Turn, value: str) -> list[Outgoing]:
+    """A poll was picked from /polls: answer it, or go through it again to change answers."""
+    kind, _sep, raw = value.partition(":")
+    poll = await turn.session.get(Poll, int(raw)) if kind == "p" and raw.isdigit() else None
+    assemblies = {a.id for a in await member_assemblies(turn.session, turn.person.id)}
+    if poll is None or poll.assembly_id not in assemblies:
+        return await polls_overview(turn)
+    if poll.status != "open":
+        return await _closed(turn)
+    response = await find_response(turn.session, poll.id, turn.person.id)
+    answered = await answers_by_question(turn.session, response.id) if response else {}
+    start = first_unanswered(poll, answered)
+    if start is None:
+        turn.show("poll", poll=poll.id, q=0, review=True)
+    else:
+        turn.show("poll", poll=poll.id, q=start, review=False)
+    return []

@@ -1,0 +1,136 @@
+"""Opening and closing polls, with the checks that keep answers meaningful.
+
+Both changes are conditional updates on the poll's status, so two at once (the scheduler and a
+facilitator, or two scheduler runs) cannot open or close a poll twice: the second finds the
+status changed and is refused, and its transaction sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n.core import LANGUAGE_NAMES, N_, _, isolate, localized
+from handlers.polls.file import missing_translations
+from handlers.polls.invitation import invite_members
+from handlers.polls.outcome import send_outcome
+from handlers.polls.reminder import withdraw_unsent
+from storage.base import utcnow
+from storage.models import Assembly, Poll
+
+
+class PollStateError(ValueError):
+    """The poll cannot make this change; the message says why.
+
+    ``str(error)`` is the English line the command line prints. ``chat_message()`` says the same
+    to a facilitator in chat, in the current language: its text is translated only when it is
+    asked for, so the error may be raised under any language and shown under the reader's.
+    """
+
+    def __init__(self, line: str, chat: Callable[[], str]) -> None:
+        super().__init__(line)
+        self._chat = chat
+
+    def chat_message(self) -> str:
+        """The reason, translated into the current language."""
+        return self._chat()
+
+
+def poll_error(poll: Poll, line: str, chat: str, **values: str) -> PollStateError:
+    """An error about this poll: ``line`` in English, ``chat`` an ``N_()``-marked sentence with
+    ``{title}`` (the poll's title in the reader's language) and ``values`` in it."""
+    titles = dict(poll.title)  # read now: the poll may be expired by a rollback when shown
+    return PollStateError(line, lambda: _(chat).format(title=isolate(localized(titles)), **values))
+
+
+def check_translations(poll: Poll, assembly: Assembly | None) -> None:
+    """Every language of the assembly needs every text of the poll."""
+    languages = list(assembly.languages) if assembly else []
+    gaps = missing_translations(poll, languages)
+    if not gaps:
+        return
+    lacking = [lang for lang in languages if any(gap.endswith(f": {lang}") for gap in gaps)]
+    raise poll_error(
+        poll,
+        f"poll {poll.slug} lacks translations: {'; '.join(gaps)}",
+        N_("The poll {title} has texts missing in: {languages}."),
+        languages=", ".join(isolate(LANGUAGE_NAMES.get(lang, lang)) for lang in lacking),
+    )
+
+
+async def open_poll(session: AsyncSession, poll: Poll, now: datetime | None = None) -> int:
+    """Open a draft poll, if every language of its assembly has every text, and invite the
+    members (in the same transaction); how many were invited."""
+    if poll.status == "open":
+        raise poll_error(
+            poll, f"poll {poll.slug} is open already", N_("The poll {title} is open already.")
+        )
+    if poll.status == "closed":
+        raise poll_error(
+            poll,
+            f"poll {poll.slug} is closed; a closed poll is not reopened, import a new one",
+            N_(
+                "The poll {title} is closed. A closed poll is not opened again; "
+                "make a new poll instead."
+            ),
+        )
+    assembly = await session.get(Assembly, poll.assembly_id)
+    check_translations(poll, assembly)
+    opened_at = now or utcnow()
+    if poll.closes_at is not None and poll.closes_at <= opened_at:
+        raise poll_error(
+            poll,
+            f"poll {poll.slug} was to close at {poll.closes_at:%Y-%m-%d %H:%M} UTC, which has"
+            " passed; set a new closing time or clear it first",
+            N_(
+                "The closing time of the poll {title} has already passed. Please set a new "
+                "closing time first."
+            ),
+        )
+    await _move(session, poll, "draft", "open", opened_at=opened_at)
+    return await invite_members(session, poll, assembly, opened_at) if assembly else 0
+
+
+async def close_poll(session: AsyncSession, poll: Poll, now: datetime | None = None) -> int:
+    """Close an open poll: answers stop being accepted, invitations and reminders not yet sent
+    are withdrawn, and everyone who answered is sent the results (in the same transaction); how
+    many they go to."""
+    if poll.status == "draft":
+        raise poll_error(
+            poll,
+            f"poll {poll.slug} is not open (it is draft)",
+            N_("The poll {title} has not been opened yet."),
+        )
+    if poll.status != "open":
+        raise poll_error(
+            poll,
+            f"poll {poll.slug} is not open (it is {poll.status})",
+            N_("The poll {title} is closed already."),
+        )
+    closed_at = now or utcnow()
+    await _move(session, poll, "open", "closed", closed_at=closed_at)
+    await withdraw_unsent(session, poll)
+    assembly = await session.get(Assembly, poll.assembly_id)
+    return await send_outcome(session, poll, assembly, closed_at) if assembly else 0
+
+
+async def _move(
+    session: AsyncSession, poll: Poll, before: str, after: str, **values: object
+) -> None:
+    """Move the poll from ``before`` to ``after`` if it is still ``before`` (one conditional
+    update), else say that someone else changed it at the same moment."""
+    claimed = await session.execute(
+        update(Poll).where(Poll.id == poll.id, Poll.status == before).values(status=after, **values)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        raise poll_error(
+            poll,
+            f"poll {poll.slug} was opened or closed by someone else at the same moment; look again",
+            N_(
+                "The poll {title} was opened or closed by someone else at the same moment. "
+                "Please look at it again."
+            ),
+        )

@@ -1,0 +1,1 @@
+"""Facilitators' poll commands in chat: pick, build, upload, schedule, open and close."""

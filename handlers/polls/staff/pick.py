@@ -1,0 +1,83 @@
+"""Finding the poll a staff command names, among the polls of the assemblies the sender runs.
+
+A poll is named by its slug, or by ``CODE/slug`` where two of the sender's assemblies have a
+poll with the same slug. Without a name, the polls a command can act on are offered as buttons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from handlers.core.events import Choice
+from handlers.core.turn import Turn
+from handlers.i18n.core import _, isolate, localized
+from handlers.staff.desk import action_button
+from storage.models import Assembly, Poll
+
+MAX_OFFERED = 8
+LISTED = 10
+
+
+class PollNotFound(LookupError):
+    """No poll, or more than one, answers to the name; the message says which and why."""
+
+
+async def staff_polls(
+    turn: Turn, assemblies: Sequence[Assembly], statuses: Sequence[str]
+) -> list[Poll]:
+    """The polls of these assemblies in these states, the newest first."""
+    query = (
+        select(Poll)
+        .where(Poll.assembly_id.in_([a.id for a in assemblies]), Poll.status.in_(list(statuses)))
+        .order_by(Poll.created_at.desc(), Poll.id.desc())
+    )
+    return list((await turn.session.execute(query)).scalars())
+
+
+async def pick_poll(
+    turn: Turn,
+    assemblies: Sequence[Assembly],
+    name: str,
+    statuses: Sequence[str] = ("draft", "open", "closed"),
+) -> Poll:
+    """The one poll in these states this name (SLUG or CODE/SLUG) means, or ``PollNotFound``
+    saying what to write instead: the CODE/SLUG forms of a shared slug, or the polls there are."""
+    code, _sep, slug = name.strip().rpartition("/")
+    by_id = {a.id: a for a in assemblies if not code or a.join_code == code.upper()}
+    polls = [p for p in await staff_polls(turn, list(by_id.values()), statuses) if p.slug == slug]
+    if len(polls) == 1:
+        return polls[0]
+    if polls:
+        polls.sort(key=lambda p: p.assembly_id)
+        names = [f"• {isolate(f'{by_id[p.assembly_id].join_code}/{p.slug}')}" for p in polls]
+        intro = _(
+            "Several of your assemblies have a poll {slug}. Write it with the assembly's code:"
+        ).format(slug=isolate(slug))
+        raise PollNotFound("\n".join([intro, *names]))
+    raise PollNotFound(await _polls_there_are(turn, assemblies, name, statuses))
+
+
+async def _polls_there_are(
+    turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[str]
+) -> str:
+    """There is no such poll: say so, and list the latest there are."""
+    by_id = {a.id: a for a in assemblies}
+    polls = (await staff_polls(turn, assemblies, statuses))[:LISTED]
+    if not polls:
+        return _("None of your assemblies has a poll {slug}.").format(slug=isolate(name.strip()))
+    several = len({p.assembly_id for p in polls}) > 1
+    listed = [
+        "• "
+        + isolate(f"{by_id[p.assembly_id].join_code}/{p.slug}" if several else p.slug)
+        + f": {isolate(localized(p.title))}"
+        for p in polls
+    ]
+    intro = _("There is no poll {name}. The polls are:").format(name=isolate(name.strip()))
+    return "\n".join([intro, *listed])
+
+
+def poll_buttons(polls: Sequence[Poll], action: str) -> tuple[Choice, ...]:
+    """A button per poll (the newest few) that asks for ``action`` on it."""
+    return tuple(action_button(localized(p.title), f"{action}:{p.id}") for p in polls[:MAX_OFFERED])
