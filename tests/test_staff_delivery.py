@@ -196,7 +196,7 @@ async def test_delivery_is_refused_politely_to_someone_without_a_role_and_logged
     await resident.say(f"/start {demo}")
     await resident.press("Türkçe")
     await resident.press("Kabul ediyorum")
-    with caplog.at_level(logging.INFO, logger="handlers.notices.delivery"):
+    with caplog.at_level(logging.INFO, logger="handlers.staff.roles"):
         await resident.say("/delivery")
         stranger = Chat(sessions, cipher, OUTSIDER_ID, client_language="ar")
         await stranger.say("/delivery")

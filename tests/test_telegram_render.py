@@ -8,7 +8,7 @@ import httpx
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram.render import Outcome, Pressed, deliver, send
+from bot.channels.telegram.render import CallResult, Pressed, deliver, send
 from bot.channels.telegram.webhook_reply import WebhookReply
 from handlers.core.events import Choice, OutFile, Outgoing
 from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
@@ -41,7 +41,7 @@ async def test_a_long_text_arrives_in_parts_with_the_keyboard_on_the_last(
     fake: FakeBotApi, bot: Bot, person: Json
 ) -> None:
     text = "\n".join(f"{n}. " + "ş" * 200 for n in range(40))
-    assert await send(bot, 31337, Outgoing(text, CHOICES, columns=2), REF) is Outcome.OK
+    assert await send(bot, 31337, Outgoing(text, CHOICES, columns=2), REF) is CallResult.OK
     calls = fake.calls_to("sendMessage")
     assert len(calls) == 3
     assert [("reply_markup" in c.params) for c in calls] == [False, False, True]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.whatsapp.parse import Rejected, has_arabic_letter, parse_inbound
+from bot.channels.whatsapp.parse import Unreadable, has_arabic_letter, parse_inbound
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "whatsapp"
 CASES = sorted(FIXTURES.glob("*.json"))
@@ -28,7 +28,7 @@ def _case(path: Path) -> dict[str, Any]:
 def test_recorded_form_is_read_as_expected(path: Path) -> None:
     case = _case(path)
     parsed = parse_inbound(case["form"])
-    if isinstance(parsed, Rejected):
+    if isinstance(parsed, Unreadable):
         assert {"rejected": parsed.reason} == case["expected"]
     else:
         assert asdict(parsed) == case["expected"]

@@ -30,7 +30,6 @@ from handlers.core.turn import Turn
 from handlers.digests.staff import settings as staff_digest
 from handlers.i18n.core import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
 from handlers.notices import delivery
-from handlers.notices.delivery import is_staff
 from handlers.notices.staff import compose as staff_notice
 from handlers.participants import feedback, forget, mydata, onboarding, optout
 from handlers.polls import answering as polls
@@ -41,6 +40,7 @@ from handlers.polls.staff import schedule as staff_poll_schedule
 from handlers.polls.staff.upload import receive_poll_file
 from handlers.results import staff as staff_results
 from handlers.staff.invite import STAFF_START, accept_staff_invite
+from handlers.staff.roles import is_staff
 from handlers.staff.steps import (
     cancel_staff,
     is_staff_button,

@@ -6,12 +6,11 @@ out, or are waiting (and whether a stopped dispatcher left some unconfirmed). Th
 the digest's (``handlers.notices.reach``): suppressed with the K of the notice's municipality,
 written with the digest's marks ("<5", "x", "-") and its legend; a recipient count under K
 reads "fewer than K". Someone without a staff role is told, in their language, that the
-command is for facilitators; the refusal is logged by participant row id only.
+command is for facilitators (``handlers.staff.roles``).
 """
 
 from __future__ import annotations
 
-import logging
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -23,44 +22,13 @@ from handlers.digests.text_parts import is_shown, legend, mark, reach_text
 from handlers.i18n.core import _, current_language, isolate, localized, ngettext
 from handlers.notices.reach import notice_reach
 from handlers.privacy.suppression import small
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.digest_queries import REACH
 from storage.models import Assembly, Notice
 from storage.outbox import delivery_counts
-from storage.staff import managed_assemblies
-
-log = logging.getLogger(__name__)
 
 RECENT = 5
 PREVIEW = 40
-
-
-async def _managed(turn: Turn) -> list[Assembly] | None:
-    """The assemblies the sender runs (read once per turn); None for someone without a role."""
-    if not turn.managed_read:
-        incoming = turn.incoming
-        address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-        turn.managed = await managed_assemblies(turn.session, incoming.channel, address_hash)
-        turn.managed_read = True
-    return turn.managed
-
-
-async def staff_assemblies(turn: Turn, command: str) -> list[Assembly] | None:
-    """The assemblies the sender runs; None (and the refusal logged) for someone without a role."""
-    assemblies = await _managed(turn)
-    if assemblies is None:
-        who = turn.participant.id if turn.participant else "unknown"
-        log.info("/%s refused to participant %s: no staff role", command, who)
-    return assemblies
-
-
-async def is_staff(turn: Turn) -> bool:
-    """Whether the sender holds any staff role."""
-    return await _managed(turn) is not None
-
-
-def not_staff() -> Outgoing:
-    """The polite refusal of a staff command."""
-    return Outgoing(_("This command is for the assembly's facilitators."))
 
 
 async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from handlers.core.events import Choice, Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized, use_language
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.polls.answering import question_choices, question_columns, question_parts
 from handlers.polls.file import missing_translations
 from handlers.polls.invitation import invitation_texts
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
 from handlers.staff.desk import action_button
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly, Poll
 from storage.polls import poll_with_questions
 

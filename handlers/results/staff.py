@@ -19,7 +19,6 @@ from sqlalchemy import select
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, current_language, isolate
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.polls.staff.pick import PollNotFound, pick_poll
 from handlers.results.by_language import PollResults, poll_results
 from handlers.results.by_profile import (
@@ -36,6 +35,7 @@ from handlers.results.text import (
     split_messages,
     status_text,
 )
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly, Poll
 
 LATEST = 3

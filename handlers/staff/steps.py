@@ -15,7 +15,6 @@ from handlers.core.turn import Turn
 from handlers.digests.staff import settings as staff_digest
 from handlers.digests.staff import steps as staff_digest_steps
 from handlers.i18n.core import _
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.notices.staff import compose as staff_notice
 from handlers.notices.staff import confirm as staff_notice_confirm
 from handlers.polls import preview as poll_preview
@@ -30,6 +29,7 @@ from handlers.staff.desk import (
     desk_end,
     desk_step,
 )
+from handlers.staff.roles import not_staff, staff_assemblies
 
 Action = Callable[[Turn, str], Awaitable[list[Outgoing]]]
 

@@ -41,7 +41,7 @@ MAX_RETRY_WAIT = 30.0
 EMPTY_TEXT = "…"
 
 
-class Outcome(enum.Enum):
+class CallResult(enum.Enum):
     """What became of one Bot API call."""
 
     OK = "ok"
@@ -71,12 +71,12 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return split_parts(text, limit)
 
 
-async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Outcome:
+async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> CallResult:
     """Make one Bot API call; log what went wrong instead of raising."""
     for attempt in range(2):
         try:
             await action()
-            return Outcome.OK
+            return CallResult.OK
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             if attempt == 0 and wait <= MAX_RETRY_WAIT:
@@ -86,16 +86,16 @@ async def call(what: str, ref: str, action: Callable[[], Awaitable[Any]]) -> Out
             log.warning("%s for %s throttled for %.0f s; not sent", what, ref, wait)
         except Forbidden as exc:
             log.info("%s for %s refused (%s): the person stopped the bot", what, ref, exc.message)
-            return Outcome.STOPPED
+            return CallResult.STOPPED
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 log.debug("%s for %s: message not modified", what, ref)
-                return Outcome.OK
+                return CallResult.OK
             log.warning("%s for %s failed: %s", what, ref, exc.message)
         except TelegramError as exc:
             log.warning("%s for %s failed: %s: %s", what, ref, type(exc).__name__, exc.message)
         break
-    return Outcome.FAILED
+    return CallResult.FAILED
 
 
 async def deliver(
@@ -126,7 +126,7 @@ async def deliver(
             )
     for index, reply in enumerate(remaining):
         last = index == len(remaining) - 1
-        if await send(bot, chat_id, reply, ref, webhook if last else None) is Outcome.STOPPED:
+        if await send(bot, chat_id, reply, ref, webhook if last else None) is CallResult.STOPPED:
             return
 
 
@@ -144,12 +144,12 @@ async def _replace(bot: Bot, pressed: Pressed, message: Outgoing, ref: str) -> b
             reply_markup=keyboard(message),
         ),
     )
-    return outcome is Outcome.OK
+    return outcome is CallResult.OK
 
 
 async def send(
     bot: Bot, chat_id: int, message: Outgoing, ref: str, webhook: WebhookReply | None = None
-) -> Outcome:
+) -> CallResult:
     """Send one message: its text in parts, its keyboard on the last part, its file if any.
 
     A text message's last part goes into the ``webhook`` reply slot when there is one.
@@ -159,7 +159,7 @@ async def send(
     if message.file is not None:
         caption = parts.pop() if parts and text_length(parts[-1]) <= MAX_CAPTION else None
         outcome = await _send_parts(bot, chat_id, parts, None, ref)
-        if outcome is not Outcome.OK:
+        if outcome is not CallResult.OK:
             return outcome
         file = message.file
         return await call(
@@ -185,18 +185,18 @@ async def _send_parts(
     markup: InlineKeyboardMarkup | None,
     ref: str,
     webhook: WebhookReply | None = None,
-) -> Outcome:
+) -> CallResult:
     """Send text parts in order, the keyboard on the last one; stop at the first failure."""
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         if last and webhook is not None:
             webhook.send_message(chat_id, part, markup)
-            return Outcome.OK
+            return CallResult.OK
         outcome = await call(
             "sendMessage",
             ref,
             partial(bot.send_message, chat_id, part, reply_markup=markup if last else None),
         )
-        if outcome is not Outcome.OK:
+        if outcome is not CallResult.OK:
             return outcome
-    return Outcome.OK
+    return CallResult.OK

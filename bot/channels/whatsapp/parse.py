@@ -7,7 +7,7 @@ the message's id (``MessageSid``, the key that makes a redelivery harmless), and
 only text is read. A message with a letter in Arabic script suggests Arabic (``client_language``),
 which the core offers first to someone new. The sender's WhatsApp name (``ProfileName``) is
 never read. A form without a sender or an id, or from a number that is not on WhatsApp (an SMS
-to the same Twilio number), is ``Rejected`` with the reason. Parsing does no I/O.
+to the same Twilio number), is ``Unreadable`` with the reason. Parsing does no I/O.
 
 Sample (the fields Twilio posts for a text; more may come and are ignored)::
 
@@ -33,28 +33,28 @@ MESSAGE_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 
 
 @dataclass(frozen=True)
-class Rejected:
+class Unreadable:
     """A form that is not a WhatsApp message we can read: answered 400 with ``reason``."""
 
     reason: str
 
 
-def parse_inbound(form: Mapping[str, str]) -> Incoming | Rejected:
+def parse_inbound(form: Mapping[str, str]) -> Incoming | Unreadable:
     """The event a WhatsApp message carries, or why the form cannot be one."""
     sid = form.get("MessageSid", "").strip()
     if not sid:
-        return Rejected("MessageSid is missing")
+        return Unreadable("MessageSid is missing")
     if not MESSAGE_SID.fullmatch(sid):
-        return Rejected("MessageSid is not a Twilio message id")
+        return Unreadable("MessageSid is not a Twilio message id")
     sender = form.get("From", "").strip()
     if not sender:
-        return Rejected("From is missing")
+        return Unreadable("From is missing")
     address = sender.removeprefix(ADDRESS_PREFIX)
     if address == sender or not PHONE_NUMBER.fullmatch(address):
-        return Rejected("From is not a WhatsApp number (whatsapp:+<country><number>)")
+        return Unreadable("From is not a WhatsApp number (whatsapp:+<country><number>)")
     media = _media_count(form.get("NumMedia", "0"))
     if media is None:
-        return Rejected("NumMedia is not a number")
+        return Unreadable("NumMedia is not a number")
     text = form.get("Body", "")
     return Incoming(
         channel=CHANNEL,

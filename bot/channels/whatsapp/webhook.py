@@ -36,7 +36,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.person_turns import PersonTurns
 from bot.channels.text_parts import text_length
-from bot.channels.whatsapp.parse import CHANNEL, Rejected, parse_inbound
+from bot.channels.whatsapp.parse import CHANNEL, Unreadable, parse_inbound
 from bot.channels.whatsapp.render import MAX_TEXT, render
 from bot.channels.whatsapp.signature import signed_form
 from bot.settings import WhatsAppSettings
@@ -80,7 +80,7 @@ class WhatsAppWebhook:
         if isinstance(form, Response):
             return form
         incoming = parse_inbound(form)
-        if isinstance(incoming, Rejected):
+        if isinstance(incoming, Unreadable):
             return PlainTextResponse(incoming.reason, status_code=400)
         return await self._answer(incoming)
 

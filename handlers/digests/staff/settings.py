@@ -33,8 +33,8 @@ from handlers.i18n.core import (
     isolate,
     localized,
 )
-from handlers.notices.delivery import not_staff
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go
+from handlers.staff.roles import not_staff
 from storage.digest_settings import EMAIL, list_recipients, setting_for
 from storage.models import DigestSetting, Municipality
 

@@ -15,10 +15,10 @@ from handlers.core.events import Outgoing
 from handlers.core.text_input import MAX_TEXT_LENGTH
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, isolate, localized
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.notices.staff.confirm import on_confirm_step, show_summary
 from handlers.participants.profile import PREFER_NOT_TO_SAY, profile_question
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go, desk_update
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly
 
 CHECKED, UNCHECKED = "☑", "☐"

@@ -21,7 +21,6 @@ from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized, ngettext
 from handlers.i18n.core import format_number as number
-from handlers.notices.delivery import staff_assemblies
 from handlers.notices.queue import NoticeProblem, audience_of, check_schedule, queue_notice
 from handlers.notices.quiet_hours import after_quiet_hours
 from handlers.participants.profile import PREFER_NOT_TO_SAY, profile_question
@@ -29,6 +28,7 @@ from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_local_time
 from handlers.privacy.headcount import Headcount
 from handlers.staff.desk import action_button, desk_button, desk_data, desk_end, desk_go
+from handlers.staff.roles import staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Notice
 from storage.staff import first_staff_id

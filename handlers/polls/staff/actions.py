@@ -12,13 +12,13 @@ from __future__ import annotations
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, format_number, isolate, localized, ngettext
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.notices.queue import audience_of
 from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
 from handlers.privacy.headcount import Headcount
 from handlers.results.by_language import municipality_k
 from handlers.staff.desk import action_button
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Notice, Poll
 
 

@@ -17,9 +17,9 @@ from handlers.core.events import Outgoing
 from handlers.core.text_input import MAX_TEXT_LENGTH
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, format_number, isolate, localized
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.polls.file import CHOICE_KINDS, MAX_OPTIONS, PollSpec, QuestionSpec, store_poll
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go, desk_update
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly, Poll
 
 MAX_QUESTIONS = 30

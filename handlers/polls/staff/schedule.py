@@ -17,11 +17,11 @@ from babel.dates import format_datetime
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, current_language, format_number, isolate, localized, ngettext
-from handlers.notices.delivery import not_staff, staff_assemblies
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_lead_time, parse_local_time, schedule_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go
+from handlers.staff.roles import not_staff, staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 
