@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.polls.lifecycle import close_poll
 from handlers.results.by_language import PollResults, poll_results
 from handlers.results.by_profile import ProfileResults, results_by_profile
 from storage.models import Assembly, Participant, Poll, Question, Response
 from storage.participants import erase_participant
+from tests.support.closing import close_as_facilitator
 from tests.support.digest_cohort import (
     AGE_QUESTION,
     COMMUNITY_QUESTION,
@@ -124,10 +124,7 @@ async def test_no_output_at_either_moment_pins_a_hidden_count(
         await _join_and_answer(session, poll, joiner, OPENED + timedelta(days=1))
         await session.commit()
     await _erase_one_respondent(sessions, poll_id)
-    async with sessions() as session:
-        poll = await session.get_one(Poll, poll_id)
-        await close_poll(session, poll)
-        await session.commit()
+    await close_as_facilitator(sessions, poll_id)
     second = await _outputs(sessions, poll_id)
     await _erase_one_respondent(sessions, poll_id)
     async with sessions() as session:

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.digests.report import Period
-from handlers.polls.lifecycle import close_poll
 from handlers.results.figures import round_to
 from storage.crypto import AddressCipher
 from storage.models import (
@@ -29,6 +28,7 @@ from storage.models import (
 )
 from storage.participants import erase_participant
 from tests.support.cli import reslog
+from tests.support.closing import close_as_facilitator
 from tests.support.cohort import COHORT, answer_demo_poll, take_part
 from tests.support.digest_cohort import weekly_digest_cohort
 
@@ -48,13 +48,10 @@ def _figures(results: dict[str, Any]) -> list[str]:
     return [text for row in rows for text in (row["total"], *row[by].values())]
 
 
-async def _close(sessions: async_sessionmaker[AsyncSession]) -> Poll:
-    """Close the demo poll as a facilitator would: the results message goes out with it."""
+async def _poll_id(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The demo poll's id."""
     async with sessions() as session:
-        poll = (await session.execute(select(Poll))).scalar_one()
-        await close_poll(session, poll)
-        await session.commit()
-        return poll
+        return int((await session.execute(select(Poll.id))).scalar_one())
 
 
 async def _erase_arabic_respondents(sessions: async_sessionmaker[AsyncSession], count: int) -> int:
@@ -85,7 +82,7 @@ async def test_issue21_case5_a_closed_poll_s_results_do_not_change_when_people_e
     themselves. Every output afterwards, by language and by community, is the one fixed at
     closing, figure for figure, and says the same K."""
     await answer_demo_poll(sessions, cipher, demo)
-    await _close(sessions)
+    await close_as_facilitator(sessions, await _poll_id(sessions))
     before = json.loads((await reslog(cli_env, "results", demo, SLUG, "--json")).ok())
     by_community = (await reslog(cli_env, "results", demo, SLUG, "--by", "community")).ok()
     assert before["status"] == "closed" and before["k"] == 5 and before["rounding"] == 1
@@ -133,7 +130,7 @@ async def test_issue21_case8_k_is_fixed_when_a_poll_s_results_are_first_publishe
     )
     plain = (await reslog(cli_env, "results", demo, SLUG)).ok()
     assert "<9: fewer than 9 (K=9)" in plain
-    await _close(sessions)
+    await close_as_facilitator(sessions, await _poll_id(sessions))
     closed = json.loads((await reslog(cli_env, "results", demo, SLUG, "--json")).ok())
     assert closed["k"] == 9 and closed["rounding"] == 1
     assert all(t in ("<9", "x", "-", "") or int(t) == 0 or int(t) >= 9 for t in _figures(closed))
@@ -159,7 +156,7 @@ async def test_an_open_poll_s_counts_are_rounded_and_exact_once_it_closes(
     await take_part(sessions, cipher, demo, "7099", COHORT[14])  # the 15th answers
     later = json.loads((await reslog(cli_env, "results", demo, SLUG, "--json")).ok())
     assert later["respondents"]["total"] == "15"  # 14 and 15 read the same
-    await _close(sessions)
+    await close_as_facilitator(sessions, await _poll_id(sessions))
     closed = json.loads((await reslog(cli_env, "results", demo, SLUG, "--json")).ok())
     assert closed["rounding"] == 1 and closed["respondents"]["total"] == "15"
     assert closed["respondents"]["by_language"]["ar"] == "7"

@@ -26,7 +26,7 @@ questions (shown only where at least K answered).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,58 +137,14 @@ def disclose(
     return plan.shown
 
 
-def rounded_breakdowns(
-    questions: Sequence[Question],
-    dimensions: Sequence[Dimension],
-    k: int,
-    rounded: Callable[[int], str],
-) -> tuple[dict[str, ShownDimension], dict[str, dict[int, tuple[str, tuple[str, ...]]]]]:
-    """Every breakdown with every count shown as ``rounded`` makes it from its true value, none
-    suppressed (an open poll's figures), by dimension key; and, for one-answer questions some
-    skipped, those who answered (total, by column)."""
+def withheld_breakdowns(
+    questions: Sequence[Question], dimensions: Sequence[Dimension], k: int
+) -> dict[str, ShownDimension]:
+    """Every breakdown of the poll with every figure withheld (an open poll's), by dimension
+    key: the same tables, rows and columns the disclosure plan shows once it closes."""
     plan = _Plan(tuple(questions), tuple(dimensions), k)
     plan.suppress()
-    shown: dict[str, ShownDimension] = {}
-    answered: dict[str, dict[int, tuple[str, tuple[str, ...]]]] = {}
-    for dimension in dimensions:
-        key = dimension.key
-        tables = {
-            table_id: _rounded(table, k, rounded)
-            for (table_key, table_id), table in plan.tables.items()
-            if table_key == key
-        }
-        shown[key] = ShownDimension(
-            key,
-            dimension.columns,
-            tables[HEAD],
-            {q: t for (kind, q), t in tables.items() if kind == "linked"},
-            {q: t for (kind, q), t in tables.items() if kind == "options"},
-        )
-        answered[key] = {}
-        for (table_key, (kind, question_id)), table in plan.tables.items():
-            if table_key != key or kind != "linked" or table.row_labels[-1] != NOT_ANSWERED:
-                continue
-            if table.row_labels[0] == ANSWERED:
-                continue
-            columns = [sum(column) for column in zip(*table.counts[:-1], strict=True)]
-            answered[key][question_id] = (
-                rounded(sum(columns)),
-                tuple(rounded(count) for count in columns),
-            )
-    return shown, answered
-
-
-def _rounded(table: CountTable, k: int, rounded: Callable[[int], str]) -> SafeTable:
-    """A count table with every count (and row total) shown rounded, none suppressed."""
-    return SafeTable(
-        table.row_labels,
-        table.column_labels,
-        tuple(tuple(rounded(count) for count in row) for row in table.counts),
-        tuple(rounded(sum(row)) for row in table.counts),
-        None,
-        None,
-        k,
-    )
+    return {key: withheld_dimension(shown) for key, shown in plan.shown.items()}
 
 
 @dataclass

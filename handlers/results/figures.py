@@ -44,8 +44,7 @@ from handlers.results.disclosure import (
     ShownDimension,
     disclose,
     profile_columns,
-    rounded_breakdowns,
-    withheld_dimension,
+    withheld_breakdowns,
 )
 from handlers.results.tallies import LANGUAGE, Tallies, tally_poll
 from storage.base import utcnow
@@ -207,12 +206,10 @@ def _open_figures(
 ) -> PollFigures:
     """An open poll's figures: only how many answered overall, rounded (withheld while it reads
     0); every breakdown and every question withheld until the poll closes."""
-    shown, _answered_rows = rounded_breakdowns(questions, dimensions, k, str)
     everyone = round_to(sum(dimensions[0].vector(dimensions[0].tallies.respondents)), rounding)
     total = str(everyone) if everyone else WITHHELD
     dimensions_shown = {}
-    for key, dimension in shown.items():
-        hidden = withheld_dimension(dimension)
+    for key, hidden in withheld_breakdowns(questions, dimensions, k).items():
         respondents = replace(hidden.respondents, row_totals=(total,), withheld=not everyone)
         dimensions_shown[key] = replace(hidden, respondents=respondents)
     medians = {
