@@ -18,7 +18,7 @@ moments, can be differenced:
   shown while answers still arrive would be differenced against a later one by a reader who
   knows one more person answered in between: ``<5`` one day and 5 the next gives 4 away,
   and so does rounding (0 then 5 with one more answer: it was 2, then 3), as the two-moment
-  property test (tests/test_disclosure_property.py) found with per-cell rounding.
+  property test (tests/results/test_disclosure_property.py) found with per-cell rounding.
 - *Every output is logged*: to whom the figures went and when (``storage.published``).
 
 A draft poll has no answers: its (empty) figures are not recorded.

@@ -33,9 +33,9 @@ from tests.conftest import TEST_SECRET
 from tests.support.cli import TIMEOUT, reslog, reslog_all
 from tests.support.closing import close_as_facilitator
 from tests.support.cohort import COHORT, answer_demo_poll
+from tests.support.paths import PROJECT_DIR
 from tests.support.schedule import draft_poll
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 POLL_FILE = PROJECT_DIR / "examples" / "poll-services-2026.yaml"
 PROFILE_FILE = PROJECT_DIR / "examples" / "assembly-profile.yaml"
 BOM = b"\xef\xbb\xbf"
@@ -216,7 +216,7 @@ async def test_poll_files_are_refused_whole_with_their_line_and_polls_open_and_c
     )
     assert duplicate.ok() == (
         "poll services-2026 is unchanged: the file says what it says already\n"
-    )  # the same slug again updates the poll (tests/test_poll_update.py): here, nothing to do
+    )  # the same slug again updates the poll (tests/polls/test_update.py): here, nothing to do
     second.ok()
     assert [await _count(sessions, m) for m in (Poll, Question, Option)] == [2, 12, 16]
 
@@ -376,7 +376,7 @@ async def test_results_show_small_counts_as_under_k_and_export_writes_an_unlinke
     tmp_path: Path,
 ) -> None:
     # 5 Arabic, 1 Turkish and 1 English speaker answer the demo poll, which then closes (its
-    # figures fixed at K 5; while open they are rounded, tests/test_published_figures.py).
+    # figures fixed at K 5; while open they are rounded, tests/results/test_published_figures.py).
     cohort = (*COHORT[:5], COHORT[7], COHORT[13])
     await answer_demo_poll(sessions, cipher, demo, cohort)
     async with sessions() as session:
@@ -440,7 +440,7 @@ async def test_results_show_small_counts_as_under_k_and_export_writes_an_unlinke
     unknown.refused(f"assembly {demo} has no poll 'services-2025'")
     unwritable.refused("cannot write", "such.csv")
 
-    # The export is the same tables, figure by figure as shown (tests/test_export.py has more).
+    # The export is the same tables, figure by figure as shown (tests/results/test_export.py has more).
     rows = list(csv.reader(io.StringIO(out.read_bytes()[len(BOM) :].decode("utf-8"))))
     assert exported.ok().strip() == f"wrote {len(rows) - 1} rows to {out}"
     assert out.read_bytes().startswith(BOM)

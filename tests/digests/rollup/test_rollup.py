@@ -15,6 +15,7 @@ from handlers.digests.rollup.digest import union_digest
 from handlers.digests.rollup.suppression import suppress_agreeing
 from handlers.privacy.suppression import HIDDEN, CountTable, SafeTable, small
 from storage.models import Municipality, MunicipalUnion, UnionMember
+from tests.privacy.test_suppression import _hidden_targets, _Reader, text_bounds
 from tests.support.digest_cohort import (
     COMMUNITY_QUESTION,
     add_assembly,
@@ -23,7 +24,6 @@ from tests.support.digest_cohort import (
     build_digest_cohort,
     cohort_period,
 )
-from tests.test_suppression import _hidden_targets, _Reader, text_bounds
 
 NOW = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
 Target = tuple[str, int, int]

@@ -1,6 +1,6 @@
 """Reading Twilio's WhatsApp forms: recorded payloads in, Incoming (or the reason it is none) out.
 
-The forms in tests/fixtures/whatsapp/ have the fields Twilio posts for each kind of WhatsApp
+The forms in tests/channels/whatsapp/payloads/ have the fields Twilio posts for each kind of WhatsApp
 message, one labelled case per file (like nyaruka courier's handler_test.go).
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from bot.channels.whatsapp.parse import Unreadable, has_arabic_letter, parse_inbound
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "whatsapp"
+FIXTURES = Path(__file__).resolve().parent / "payloads"
 CASES = sorted(FIXTURES.glob("*.json"))
 
 

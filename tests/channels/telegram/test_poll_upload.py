@@ -4,7 +4,6 @@ getFile and file download): stored when right, explained in the sender's languag
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,10 +13,11 @@ from storage.assemblies import assembly_by_code
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Option, Participant, Poll, Question
 from tests.fakes.bot_api import Json
+from tests.support.paths import PROJECT_DIR
 from tests.support.staff import add_staff
 from tests.support.telegram import Step, TelegramRig, telegram_rig
 
-POLL_FILE = Path(__file__).resolve().parent.parent / "examples" / "poll-services-2026.yaml"
+POLL_FILE = PROJECT_DIR / "examples" / "poll-services-2026.yaml"
 TURKISH_FACILITATOR, ARABIC_FACILITATOR, RESIDENT = 820001, 820002, 820003
 ONLY_TEXT_TR = (
     "Şimdilik yalnızca yazı okuyabiliyorum. Lütfen yanıtınızı yazın ya da düğmeleri kullanın."

@@ -152,7 +152,7 @@ async def test_results_by_profile_count_each_person_once_and_show_only_safe_figu
     sessions: async_sessionmaker[AsyncSession], answered: Poll
 ) -> None:
     """One cohort, several checks (answering through the core takes a few seconds), on exact
-    figures: the poll is closed (an open poll's are rounded, tests/test_published_figures.py)."""
+    figures: the poll is closed (an open poll's are rounded, tests/results/test_published_figures.py)."""
     await close_unfixed(sessions, answered)
     await _exact_where_k_lets_them_show(sessions, answered)
     await _small_counts_and_their_partners_are_hidden_at_k(sessions, answered)

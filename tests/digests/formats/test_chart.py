@@ -18,8 +18,9 @@ from handlers.results.by_language import poll_results
 from storage.crypto import AddressCipher
 from storage.models import Municipality, Poll
 from tests.support.cohort import answer_demo_poll
+from tests.support.paths import PROJECT_DIR
 
-CHART_DIR = Path(__file__).resolve().parent.parent / "docs"
+CHART_DIR = PROJECT_DIR / "docs"
 
 
 @pytest.fixture

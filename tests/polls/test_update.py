@@ -15,9 +15,10 @@ from storage.models import Answer, Notice, Participant, Poll
 from tests.support.chat import Chat
 from tests.support.cli import reslog, reslog_all
 from tests.support.members import Member, add_members
+from tests.support.paths import PROJECT_DIR
 from tests.support.staff import add_staff
 
-POLL_FILE = Path(__file__).resolve().parent.parent / "examples" / "poll-services-2026.yaml"
+POLL_FILE = PROJECT_DIR / "examples" / "poll-services-2026.yaml"
 SLUG = "services-2026"
 TITLE = "Services in our neighbourhood 2026"
 LOCKED = (

@@ -197,7 +197,7 @@ async def test_results_count_each_person_exactly_and_show_only_safe_figures(
     sessions: async_sessionmaker[AsyncSession], answered: Poll
 ) -> None:
     """One cohort, several checks (answering through the core takes a few seconds), on exact
-    figures: the poll is closed (an open poll's are rounded, tests/test_published_figures.py)."""
+    figures: the poll is closed (an open poll's are rounded, tests/results/test_published_figures.py)."""
     await close_unfixed(sessions, answered)
     await _small_counts_read_under_k_and_the_totals_do_not_give_them_away(sessions, answered)
     await _labels_come_in_the_chosen_language(sessions, answered)

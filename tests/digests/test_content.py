@@ -12,6 +12,7 @@ from handlers.digests.content import municipality_digest
 from handlers.digests.report import MunicipalityDigest
 from handlers.privacy.suppression import HIDDEN, WITHHELD, CountTable, SafeTable
 from handlers.results.by_language import ResultsError
+from tests.privacy.test_suppression import _hidden_targets, _Reader
 from tests.support.digest_cohort import (
     EMAILS,
     FOREIGNER_NUMBER,
@@ -24,7 +25,6 @@ from tests.support.digest_cohort import (
     build_digest_cohort,
     cohort_period,
 )
-from tests.test_suppression import _hidden_targets, _Reader
 
 NOW = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
 

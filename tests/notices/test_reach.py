@@ -1,6 +1,6 @@
 """One notice's reach as /delivery and `reslog notice list` show it: nothing small, nothing pinned.
 
-Checked against the brute-force reader of ``tests.test_suppression``: every notice that would
+Checked against the brute-force reader of ``tests.privacy.test_suppression``: every notice that would
 read the same (with "some were not confirmed" telling the reader that failed is at least 1)
 is searched for one that gives a hidden figure another value.
 """
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from handlers.notices.reach import notice_reach, reach_of
 from handlers.privacy.suppression import CountTable
 from storage.digest_queries import REACH
-from tests.test_suppression import _hidden_targets, _Reader
+from tests.privacy.test_suppression import _hidden_targets, _Reader
 
 STATUSES = ("sent", "pending", "sending", "failed", "blocked", "skipped", "unconfirmed")
 

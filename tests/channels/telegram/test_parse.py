@@ -1,6 +1,6 @@
 """The Telegram adapter's pure parts: recorded payloads in, Incoming out; text and keyboards out.
 
-The payloads in tests/fixtures/telegram/ follow the Bot API's documented shapes, one labelled
+The payloads in tests/channels/telegram/payloads/ follow the Bot API's documented shapes, one labelled
 case per file (like nyaruka courier's handler_test.go).
 """
 
@@ -22,7 +22,7 @@ from bot.channels.telegram.render import keyboard, split_text
 from bot.channels.text_parts import text_length
 from handlers.core.events import Choice, Outgoing
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "telegram"
+FIXTURES = Path(__file__).resolve().parent / "payloads"
 CASES = sorted(FIXTURES.glob("*.json"))
 
 

@@ -15,8 +15,8 @@ from storage.models import Notice, OutboxMessage, Participant, Poll, Response
 from tests.support.cli import reslog, reslog_all
 from tests.support.delivery_reader import FIGURES, cli_figures
 from tests.support.members import Member, add_members
+from tests.support.paths import PROJECT_DIR
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 TEXTS = ("--text", "tr=Toplantı salı", "--text", "ar=الاجتماع يوم الثلاثاء", "--text", "en=Meeting")
 MEMBERS = [
