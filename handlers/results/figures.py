@@ -46,7 +46,6 @@ from handlers.results.disclosure import (
     profile_columns,
     withheld_breakdowns,
 )
-from handlers.results.tallies import LANGUAGE, Tallies, tally_poll
 from storage.base import utcnow
 from storage.models import Assembly, Municipality, Poll, Question
 from storage.published import (
@@ -56,6 +55,7 @@ from storage.published import (
     poll_subject,
     record_published,
 )
+from storage.tallies import LANGUAGE, Tallies, tally_poll
 
 ROUNDING = 5
 CACHE = "poll_figures"
@@ -165,7 +165,7 @@ async def _computed(session: AsyncSession, poll: Poll, k: int) -> PollFigures:
         assembly = await session.get(Assembly, poll.assembly_id)
         assert assembly is not None
         profile = list(assembly.profile or [])
-        tallies = await tally_poll(session, poll, profile)
+        tallies = await tally_poll(session, poll, profile, languages=LANGUAGES)
         rounding = max(ROUNDING, k) if poll.status == "open" else 1
         cache[key] = figures_of(poll.questions, dimensions_of(profile, tallies), k, rounding)
     return cache[key]
