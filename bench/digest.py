@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.databases import add_backend_argument, on_each_database
 from handlers.digests.content import municipality_digest
-from handlers.results.tallies import tally_poll
 from storage import digest_queries as queries
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import (
@@ -48,6 +47,7 @@ from storage.models import (
     Question,
     Response,
 )
+from storage.tallies import tally_poll
 from tests.support.digest_cohort import (
     AGE_QUESTION,
     COMMUNITY_QUESTION,
@@ -269,7 +269,7 @@ async def bare_queries(session: AsyncSession, municipality_id: int, poll_id: int
     await queries.notices_reach(session, ids, current)
     poll = await session.get(Poll, poll_id)
     assert poll is not None
-    await tally_poll(session, poll, [COMMUNITY_QUESTION, AGE_QUESTION])
+    await tally_poll(session, poll, [COMMUNITY_QUESTION, AGE_QUESTION], languages=LANGUAGES)
     return time.perf_counter() - started
 
 

@@ -1,1 +1,1 @@
-"""Storage: SQLAlchemy models, engine and sessions, repositories and Alembic migrations."""
+"""Storage: SQLAlchemy models, engine and sessions, the repositories (all the SQL there is) and Alembic migrations."""

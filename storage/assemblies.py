@@ -1,18 +1,58 @@
-"""Reading assemblies, memberships and registration-profile answers."""
+"""Reading municipalities, assemblies, memberships and registration-profile answers."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import utcnow
-from storage.models import Assembly, Membership, ProfileAnswer
+from storage.models import Assembly, Membership, Municipality, ProfileAnswer
 
 
 async def assembly_by_code(session: AsyncSession, code: str) -> Assembly | None:
     """The assembly with this join code (case does not matter)."""
     query = select(Assembly).where(func.upper(Assembly.join_code) == code.strip().upper())
     return (await session.execute(query)).unique().scalar_one_or_none()
+
+
+async def municipalities(
+    session: AsyncSession, ids: Collection[int] | None = None
+) -> list[Municipality]:
+    """Every municipality, or those with these ids, by slug."""
+    query = select(Municipality).order_by(Municipality.slug)
+    if ids is not None:
+        query = query.where(Municipality.id.in_(list(ids)))
+    return list((await session.execute(query)).scalars())
+
+
+async def municipality_ks(session: AsyncSession, ids: Collection[int]) -> list[int]:
+    """The suppression threshold K of each of these municipalities."""
+    query = select(Municipality.suppression_k).where(Municipality.id.in_(list(ids)))
+    return [int(k) for k in (await session.execute(query)).scalars()]
+
+
+async def assembly_k(session: AsyncSession, assembly_id: int) -> int:
+    """The suppression threshold K of the municipality running the assembly."""
+    query = (
+        select(Municipality.suppression_k)
+        .join(Assembly, Assembly.municipality_id == Municipality.id)
+        .where(Assembly.id == assembly_id)
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def municipality_assemblies(
+    session: AsyncSession, municipality_ids: Collection[int]
+) -> list[Assembly]:
+    """The assemblies of these municipalities, oldest first."""
+    query = (
+        select(Assembly)
+        .where(Assembly.municipality_id.in_(list(municipality_ids)))
+        .order_by(Assembly.created_at, Assembly.id)
+    )
+    return list((await session.execute(query)).scalars())
 
 
 async def member_assemblies(session: AsyncSession, participant_id: int) -> list[Assembly]:

@@ -1,4 +1,8 @@
-"""The async engine and session factory, built once at start-up and passed in explicitly."""
+"""The async engine and session factory, built once at start-up and passed in explicitly.
+
+``IntegrityError`` (SQLAlchemy's: a write broke a unique or other constraint) is named here too,
+so that the conversation core can catch a conflict without importing SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import IntegrityError as IntegrityError  # a write broke a constraint
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,

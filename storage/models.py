@@ -234,7 +234,7 @@ class Answer(Base):
 
     __tablename__ = "answers"
     # Poll results count answers by question and option (or value) in this index's order,
-    # reading the response from it too (``handlers.results.tallies``): no sort, no table read.
+    # reading the response from it too (``storage.tallies``): no sort, no table read.
     __table_args__ = (
         Index("ix_answers_tally", "question_id", "option_id", "value_int", "response_id"),
     )

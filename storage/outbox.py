@@ -197,6 +197,19 @@ async def settle(session: AsyncSession, outcomes: Iterable[Outcome], now: dateti
         )
 
 
+async def skip_unsent(session: AsyncSession, poll_id: int, kinds: Sequence[str], error: str) -> int:
+    """Rows of the poll's notices of these kinds not sent yet: skipped, with ``error``, never
+    sent now; how many."""
+    notices = select(Notice.id).where(Notice.poll_id == poll_id, Notice.kind.in_(kinds))
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.notice_id.in_(notices), OutboxMessage.status == PENDING)
+        .values(status=SKIPPED, error=error)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def stop_participants(
     session: AsyncSession, participant_ids: Sequence[int], now: datetime
 ) -> None:

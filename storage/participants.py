@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Participant, Response
+from storage.models import Feedback, Participant, Response
 
 
 async def erase_participant(session: AsyncSession, participant: Participant) -> None:
@@ -19,6 +19,33 @@ async def erase_participant(session: AsyncSession, participant: Participant) -> 
     )
     await session.execute(delete(Participant).where(Participant.id == participant.id))
     session.expunge(participant)
+
+
+async def reset_step(session: AsyncSession, participant_id: int) -> None:
+    """Clear where a person's conversation stands, with a new nonce: their next message
+    works out the step afresh and no button they were shown still works."""
+    await session.execute(
+        update(Participant)
+        .where(Participant.id == participant_id)
+        .values(step="", step_data={}, step_nonce=Participant.step_nonce + 1)
+    )
+
+
+async def move_step_of_poll(session: AsyncSession, poll_id: int, step: str, to: str) -> None:
+    """Everyone at ``step`` on this poll (``step_data["poll"]``) moves to ``to`` with empty
+    step data and a new nonce, so that no button they were shown still works."""
+    await session.execute(
+        update(Participant)
+        .where(Participant.step == step, Participant.step_data["poll"].as_integer() == poll_id)
+        .values(step=to, step_data={}, step_nonce=Participant.step_nonce + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def participant_feedback(session: AsyncSession, participant_id: int) -> list[Feedback]:
+    """Everything a participant wrote to their assemblies, as stored."""
+    query = select(Feedback).where(Feedback.participant_id == participant_id)
+    return list((await session.execute(query)).scalars())
 
 
 async def purge_unconsented(session: AsyncSession, created_before: datetime) -> int:

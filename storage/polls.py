@@ -1,11 +1,11 @@
-"""Reading polls and recording responses and answers."""
+"""Reading and changing polls, and recording and reading responses and answers."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +22,72 @@ async def open_polls(session: AsyncSession, assembly_ids: Sequence[int]) -> list
         .where(Poll.assembly_id.in_(assembly_ids), Poll.status == "open")
         .order_by(Poll.opened_at, Poll.id)
     )
+    return list((await session.execute(query)).scalars())
+
+
+async def assembly_polls(
+    session: AsyncSession, assembly_ids: Sequence[int], statuses: Sequence[str]
+) -> list[Poll]:
+    """The polls of these assemblies in these states, the newest first."""
+    query = (
+        select(Poll)
+        .where(Poll.assembly_id.in_(list(assembly_ids)), Poll.status.in_(list(statuses)))
+        .order_by(Poll.created_at.desc(), Poll.id.desc())
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def latest_opened_polls(
+    session: AsyncSession, assembly_ids: Sequence[int], limit: int
+) -> list[Poll]:
+    """The ``limit`` polls of these assemblies opened last (drafts left out), the latest first."""
+    query = (
+        select(Poll)
+        .where(Poll.assembly_id.in_(list(assembly_ids)), Poll.status != "draft")
+        .order_by(Poll.opened_at.desc(), Poll.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def poll_by_slug(session: AsyncSession, assembly_id: int, slug: str) -> Poll | None:
+    """The assembly's poll with this slug, if it has one."""
+    query = select(Poll).where(Poll.assembly_id == assembly_id, Poll.slug == slug)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def slug_taken(session: AsyncSession, assembly_id: int, slug: str) -> bool:
+    """Whether the assembly has a poll with this slug (the poll itself is not read)."""
+    query = select(Poll.id).where(Poll.assembly_id == assembly_id, Poll.slug == slug)
+    return (await session.execute(query)).first() is not None
+
+
+async def poll_slugs(session: AsyncSession, assembly_id: int) -> set[str]:
+    """The slugs of the assembly's polls."""
+    query = select(Poll.slug).where(Poll.assembly_id == assembly_id)
+    return set((await session.execute(query)).scalars().all())
+
+
+async def move_status(
+    session: AsyncSession, poll_id: int, before: str, after: str, **values: object
+) -> bool:
+    """Move the poll from status ``before`` to ``after`` (and set ``values``) if it is still
+    ``before``, in one conditional update; whether it moved."""
+    claimed = await session.execute(
+        update(Poll).where(Poll.id == poll_id, Poll.status == before).values(status=after, **values)
+    )
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+async def has_responses(session: AsyncSession, poll_id: int) -> bool:
+    """Whether anyone has answered the poll (a response of someone since erased counts too)."""
+    found = await session.execute(select(Response.id).where(Response.poll_id == poll_id).limit(1))
+    return found.first() is not None
+
+
+async def participant_responses(session: AsyncSession, participant_id: int) -> list[Response]:
+    """Every response a participant started."""
+    query = select(Response).where(Response.participant_id == participant_id)
     return list((await session.execute(query)).scalars())
 
 
@@ -91,3 +157,20 @@ async def replace_answer(
         for option_id in (list(option_ids) if option_ids else [None])
     ]
     await session.execute(insert(Answer), rows)
+
+
+async def answers_by_response(
+    session: AsyncSession, poll_id: int
+) -> dict[int, dict[int, list[Answer]]]:
+    """Each answered response of the poll, by id, with its answers by question (the response
+    itself, its language and its person, are never read)."""
+    query = (
+        select(Response.id, Answer)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.poll_id == poll_id)
+        .order_by(Answer.id)
+    )
+    found: dict[int, dict[int, list[Answer]]] = {}
+    for response_id, answer in (await session.execute(query)).all():
+        found.setdefault(response_id, defaultdict(list))[answer.question_id].append(answer)
+    return found

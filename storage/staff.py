@@ -21,17 +21,17 @@ ROLES = (FACILITATOR, MUNICIPAL, ADMINISTRATOR)
 INVITE_HASH_CHANNEL = "staff-invite"  # the keyed hash of an invitation token is taken under this
 
 
+async def staff_roles(session: AsyncSession, channel: str, address_hash: str) -> list[Staff]:
+    """Every staff role this address holds (none for someone who is not staff)."""
+    query = select(Staff).where(Staff.channel == channel, Staff.address_hash == address_hash)
+    return list((await session.execute(query)).scalars())
+
+
 async def managed_assemblies(
     session: AsyncSession, channel: str, address_hash: str
 ) -> list[Assembly] | None:
     """The assemblies this address may manage, by join code; None for someone without a role."""
-    roles = list(
-        (
-            await session.execute(
-                select(Staff).where(Staff.channel == channel, Staff.address_hash == address_hash)
-            )
-        ).scalars()
-    )
+    roles = await staff_roles(session, channel, address_hash)
     if not roles:
         return None
     query = select(Assembly).order_by(Assembly.join_code)

@@ -8,6 +8,7 @@ and a regional union has no union members: ``UnionError`` says why, in one line.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -161,6 +162,27 @@ def _member_condition(
         return (UnionMember.union_id == union.id, UnionMember.municipality_id == municipality.id)
     assert member_union is not None
     return (UnionMember.union_id == union.id, UnionMember.member_union_id == member_union.id)
+
+
+async def member_rows(session: AsyncSession, union_id: int) -> list[UnionMember]:
+    """A union's direct memberships (a municipality's or a union's each), in the order they
+    were added."""
+    query = select(UnionMember).where(UnionMember.union_id == union_id).order_by(UnionMember.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def member_union_ids(session: AsyncSession, union_id: int) -> list[int]:
+    """The ids of the unions that are direct members of this one."""
+    query = select(UnionMember.member_union_id).where(
+        UnionMember.union_id == union_id, UnionMember.member_union_id.is_not(None)
+    )
+    return [m for m in (await session.execute(query)).scalars() if m is not None]
+
+
+async def union_ks(session: AsyncSession, ids: Collection[int]) -> list[int]:
+    """The suppression threshold K of each of these unions."""
+    query = select(MunicipalUnion.suppression_k).where(MunicipalUnion.id.in_(list(ids)))
+    return [int(k) for k in (await session.execute(query)).scalars()]
 
 
 async def union_members(session: AsyncSession, union_id: int) -> UnionMembers:

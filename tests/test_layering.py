@@ -1,4 +1,5 @@
-"""The conversation core and storage never reach a channel library or the wiring above them."""
+"""The conversation core and storage never reach a channel library or the wiring above them, and
+all SQL lives in storage/: the core only passes its session to storage's repositories."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from pathlib import Path
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-FORBIDDEN = ("telegram", "twilio", "starlette", "uvicorn", "httpx", "aiosmtplib", "bot")
+FORBIDDEN = ("telegram", "twilio", "starlette", "uvicorn", "httpx", "aiohttp", "aiosmtplib", "bot")
+# Below the conversation core, but not for it to run: schema changes are the wiring's to make.
+MIGRATIONS = ("storage.migrations", "storage.migrate", "alembic")
+SESSION_TYPE = ("sqlalchemy.ext.asyncio", "AsyncSession")
 
 
 def _imports(path: Path) -> list[str]:
+    """Every module a file imports, and every name it imports from one (``module.name``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: list[str] = []
     for node in ast.walk(tree):
@@ -19,7 +24,13 @@ def _imports(path: Path) -> list[str]:
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
+            names.extend(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def _within(name: str, modules: tuple[str, ...]) -> bool:
+    """Whether a dotted name is one of these modules or lies inside one."""
+    return any(name == module or name.startswith(f"{module}.") for module in modules)
 
 
 @pytest.mark.parametrize("package", ["handlers", "storage"])
@@ -40,6 +51,40 @@ def test_storage_imports_nothing_above_it() -> None:
         for path in sorted((PROJECT_DIR / "storage").rglob("*.py"))
         for name in _imports(path)
         if name.split(".")[0] in ("handlers", "bot")
+    ]
+    assert offending == []
+
+
+def test_handlers_take_nothing_from_sqlalchemy_but_the_session_type() -> None:
+    """No select, update, func or ORM query in the core: it hands its ``AsyncSession`` to
+    storage's repositories, and may only add, flush and commit on it."""
+    offending: list[str] = []
+    for path in sorted((PROJECT_DIR / "handlers").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names if a.name.split(".")[0] == "sqlalchemy"]
+            elif (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").split(".")[0] == "sqlalchemy"
+            ):
+                found = [
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if (node.module, a.name) != SESSION_TYPE
+                ]
+            else:
+                continue
+            offending += [f"{path.relative_to(PROJECT_DIR)} imports {name}" for name in found]
+    assert offending == []
+
+
+def test_handlers_import_no_migrations() -> None:
+    """The core neither runs nor reads the schema's migrations."""
+    offending = [
+        f"{path.relative_to(PROJECT_DIR)} imports {name}"
+        for path in sorted((PROJECT_DIR / "handlers").rglob("*.py"))
+        for name in _imports(path)
+        if _within(name, MIGRATIONS)
     ]
     assert offending == []
 

@@ -37,8 +37,8 @@ from handlers.results.by_profile import (
 )
 from handlers.results.disclosure import DECLINED
 from handlers.results.export import Export, response_rows, result_rows
-from handlers.results.tallies import NO_ANSWER
 from storage.models import Poll
+from storage.tallies import NO_ANSWER
 
 KIND_NAMES = {
     "single": "single choice",

@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.commands import help_text
@@ -50,7 +48,9 @@ from handlers.staff.steps import (
 )
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import InboundMessage, Participant
+from storage.engine import IntegrityError
+from storage.models import InboundMessage
+from storage.participants import reset_step
 from storage.staff_conversations import find_person
 
 log = logging.getLogger(__name__)
@@ -119,11 +119,7 @@ async def _reset_step(session: AsyncSession, participant_id: int | None) -> None
     if participant_id is None:
         return
     try:
-        await session.execute(
-            update(Participant)
-            .where(Participant.id == participant_id)
-            .values(step="", step_data={}, step_nonce=Participant.step_nonce + 1)
-        )
+        await reset_step(session, participant_id)
         await session.commit()
     except Exception:
         await session.rollback()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.digests.feedback import feedback_sections
@@ -24,6 +23,7 @@ from handlers.results.by_language import poll_results
 from handlers.results.by_profile import results_by_profile
 from handlers.results.figures import ResultsError, poll_figures, threshold
 from storage import digest_queries as queries
+from storage.assemblies import municipality_assemblies
 from storage.digest_queries import Window
 from storage.models import Assembly, Municipality, Poll
 
@@ -31,16 +31,6 @@ from storage.models import Assembly, Municipality, Poll
 def window(period: Period) -> Window:
     """The period as the storage queries take it."""
     return Window(period.start, period.end)
-
-
-async def municipality_assemblies(session: AsyncSession, municipality_id: int) -> list[Assembly]:
-    """The municipality's assemblies, oldest first."""
-    query = (
-        select(Assembly)
-        .where(Assembly.municipality_id == municipality_id)
-        .order_by(Assembly.created_at, Assembly.id)
-    )
-    return list((await session.execute(query)).scalars())
 
 
 async def poll_section(
@@ -94,7 +84,7 @@ async def municipality_digest(
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     used_k = threshold(municipality.suppression_k, k)
-    assemblies = await municipality_assemblies(session, municipality.id)
+    assemblies = await municipality_assemblies(session, [municipality.id])
     ids = [assembly.id for assembly in assemblies]
     current, previous = window(period), window(period.previous)
     members, joined = members_section(

@@ -14,7 +14,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from sqlalchemy import select
 
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
@@ -25,6 +24,7 @@ from handlers.privacy.suppression import small
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.digest_queries import REACH
 from storage.models import Assembly, Notice
+from storage.notices import recent_notices
 from storage.outbox import delivery_counts
 
 RECENT = 5
@@ -37,16 +37,7 @@ async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:
     if managed is None:
         return [not_staff()]
     assemblies = {a.id: a for a in managed}
-    notices = list(
-        (
-            await turn.session.execute(
-                select(Notice)
-                .where(Notice.assembly_id.in_(list(assemblies)), Notice.status != "draft")
-                .order_by(Notice.queued_at.desc(), Notice.id.desc())
-                .limit(RECENT)
-            )
-        ).scalars()
-    )
+    notices = await recent_notices(turn.session, list(assemblies), RECENT)
     if not notices:
         return [Outgoing(_("No notice has been sent yet."))]
     counts = await delivery_counts(turn.session, [n.id for n in notices])

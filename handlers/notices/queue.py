@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGE_NAMES, _, isolate
 from handlers.notices.quiet_hours import after_quiet_hours
 from storage.audience import Recipient, recipients
 from storage.models import Assembly, Notice
+from storage.notices import queue_draft
 from storage.outbox import queue_recipients
 
 URGENT_PRIORITY = 10
@@ -80,13 +80,7 @@ async def queue_notice(
         people = await audience_of(session, notice)
     if not people:
         raise NoticeProblem(_("Nobody is in this audience, so nothing was sent."))
-    claimed = await session.execute(
-        update(Notice)
-        .where(Notice.id == notice.id, Notice.status == "draft")
-        .values(status="queued", queued_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(claimed, "rowcount", 0):
+    if not await queue_draft(session, notice.id, now):
         raise NoticeProblem(_("This notice has already been sent."))
     start = notice.send_at or now
     municipality = assembly.municipality

@@ -6,15 +6,15 @@ import json
 from typing import Any
 
 from babel.dates import format_datetime
-from sqlalchemy import select
 
 from handlers.core.events import OutFile, Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized
 from handlers.polls.answering import describe_answer
 from storage.assemblies import member_assemblies, profile_answers
-from storage.models import Feedback, Poll, Response
-from storage.polls import answers_by_question
+from storage.models import Poll
+from storage.participants import participant_feedback
+from storage.polls import answers_by_question, participant_responses
 
 
 async def show_my_data(turn: Turn) -> list[Outgoing]:
@@ -56,10 +56,7 @@ async def show_my_data(turn: Turn) -> list[Outgoing]:
             lines.append(f"• {localized(item['text'])} {isolate(label)}")
             profile[item["key"]] = option_key
         record["assemblies"].append({"join_code": assembly.join_code, "profile": profile})
-    responses = (
-        await turn.session.execute(select(Response).where(Response.participant_id == person.id))
-    ).scalars()
-    for response in responses:
+    for response in await participant_responses(turn.session, person.id):
         poll = await turn.session.get(Poll, response.poll_id)
         if poll is None:
             continue
@@ -73,10 +70,7 @@ async def show_my_data(turn: Turn) -> list[Outgoing]:
                 lines.append(f"• {localized(question.text)} {isolate(text)}")
                 answers_record.append({"question": localized(question.text), "answer": text})
         record["responses"].append({"poll": poll.slug, "answers": answers_record})
-    feedback = (
-        await turn.session.execute(select(Feedback).where(Feedback.participant_id == person.id))
-    ).scalars()
-    for message in feedback:
+    for message in await participant_feedback(turn.session, person.id):
         record["feedback"].append({"sent_at": message.created_at.isoformat(), "text": message.text})
     if record["feedback"]:
         lines.append("")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, N_
@@ -25,6 +24,7 @@ from handlers.polls.yaml_lines import (
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.models import Assembly, Option, Poll, Question
+from storage.polls import slug_taken
 
 QUESTION_KINDS = ("single", "multi", "scale", "yesno", "text", "number")
 CHOICE_KINDS = ("single", "multi")
@@ -173,10 +173,7 @@ async def assembly_named(session: AsyncSession, text: str, code: str) -> Assembl
 async def import_poll(session: AsyncSession, text: str) -> Poll:
     """Check a poll file against its assembly and store it as a draft; nothing is stored on error."""
     assembly, spec = await read_poll_file(session, text)
-    existing = await session.execute(
-        select(Poll.id).where(Poll.assembly_id == assembly.id, Poll.slug == spec.slug)
-    )
-    if existing.first() is not None:
+    if await slug_taken(session, assembly.id, spec.slug):
         raise ContentFileError(
             key_line(text, "slug"),
             N_("assembly {code} already has a poll {slug}"),

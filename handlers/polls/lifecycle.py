@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGE_NAMES, N_, _, isolate, localized
@@ -20,6 +19,7 @@ from handlers.polls.outcome import send_outcome
 from handlers.polls.reminder import withdraw_unsent
 from storage.base import utcnow
 from storage.models import Assembly, Poll
+from storage.polls import move_status
 
 
 class PollStateError(ValueError):
@@ -122,10 +122,7 @@ async def _move(
 ) -> None:
     """Move the poll from ``before`` to ``after`` if it is still ``before`` (one conditional
     update), else say that someone else changed it at the same moment."""
-    claimed = await session.execute(
-        update(Poll).where(Poll.id == poll.id, Poll.status == before).values(status=after, **values)
-    )
-    if not getattr(claimed, "rowcount", 0):
+    if not await move_status(session, poll.id, before, after, **values):
         raise poll_error(
             poll,
             f"poll {poll.slug} was opened or closed by someone else at the same moment; look again",

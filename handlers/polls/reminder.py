@@ -20,14 +20,13 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import _, isolate, localize_digits, localized, use_language
 from handlers.notices.queue import queue_unless_nobody
 from handlers.notices.quiet_hours import after_quiet_hours
-from storage.models import Assembly, Municipality, Notice, OutboxMessage, Poll
-from storage.outbox import PENDING, SKIPPED
+from storage.models import Assembly, Municipality, Notice, Poll
+from storage.outbox import skip_unsent
 
 BEFORE_QUIET_HOURS = timedelta(hours=1)
 ABOUT_ANSWERING = ("invitation", "reminder")
@@ -126,11 +125,4 @@ async def remind_members(
 
 async def withdraw_unsent(session: AsyncSession, poll: Poll) -> int:
     """Invitations and reminders to a poll that has closed, not yet sent: never sent now."""
-    notices = select(Notice.id).where(Notice.poll_id == poll.id, Notice.kind.in_(ABOUT_ANSWERING))
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.notice_id.in_(notices), OutboxMessage.status == PENDING)
-        .values(status=SKIPPED, error="the poll closed")
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await skip_unsent(session, poll.id, ABOUT_ANSWERING, "the poll closed")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, N_
@@ -40,7 +39,10 @@ from handlers.polls.file import (
 from handlers.polls.invitation import invitation_texts
 from handlers.polls.outcome import outcome_texts
 from handlers.polls.yaml_lines import ContentFileError
-from storage.models import Assembly, Notice, Participant, Poll, Question, Response
+from storage.models import Assembly, Poll, Question
+from storage.notices import poll_notices
+from storage.participants import move_step_of_poll
+from storage.polls import has_responses, poll_by_slug
 
 IMPORTED, REPLACED, CORRECTED, UNCHANGED = "imported", "replaced", "corrected", "unchanged"
 
@@ -71,11 +73,7 @@ async def apply_poll_file(
     session: AsyncSession, assembly: Assembly, spec: PollSpec
 ) -> PollFileResult:
     """Store a checked poll file as a new poll, or update the poll with its slug as allowed."""
-    poll = (
-        await session.execute(
-            select(Poll).where(Poll.assembly_id == assembly.id, Poll.slug == spec.slug)
-        )
-    ).scalar_one_or_none()
+    poll = await poll_by_slug(session, assembly.id, spec.slug)
     if poll is None:
         return PollFileResult(IMPORTED, await store_poll(session, assembly, spec), assembly)
     difference = first_difference(poll, spec)
@@ -92,12 +90,6 @@ async def apply_poll_file(
     await session.flush()
     await _rewrite_notices(session, poll, assembly)
     return PollFileResult(CORRECTED, poll, assembly, tuple(changes))
-
-
-async def has_responses(session: AsyncSession, poll_id: int) -> bool:
-    """Whether anyone has answered the poll (a response of someone since erased counts too)."""
-    found = await session.execute(select(Response.id).where(Response.poll_id == poll_id).limit(1))
-    return found.first() is not None
 
 
 def first_difference(poll: Poll, spec: PollSpec) -> tuple[int | None, LazyText] | None:
@@ -202,25 +194,13 @@ async def _replace(session: AsyncSession, poll: Poll, spec: PollSpec, assembly: 
     poll.title = dict(spec.title)
     poll.questions = question_rows(spec)
     await session.flush()
-    await session.execute(
-        update(Participant)
-        .where(Participant.step == "poll", Participant.step_data["poll"].as_integer() == poll.id)
-        .values(step="polls", step_data={}, step_nonce=Participant.step_nonce + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await move_step_of_poll(session, poll.id, "poll", "polls")
     await _rewrite_notices(session, poll, assembly)
 
 
 async def _rewrite_notices(session: AsyncSession, poll: Poll, assembly: Assembly) -> None:
     """The poll's invitation and results messages, worded as the poll is now."""
-    notices = (
-        await session.execute(
-            select(Notice).where(
-                Notice.poll_id == poll.id, Notice.kind.in_(("invitation", "results"))
-            )
-        )
-    ).scalars()
-    for notice in notices:
+    for notice in await poll_notices(session, poll.id, ("invitation", "results")):
         if notice.kind == "invitation":
             notice.text = invitation_texts(poll, assembly)
         else:

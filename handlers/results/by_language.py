@@ -28,8 +28,8 @@ from handlers.results.figures import ResultsError as ResultsError
 from handlers.results.figures import median as median
 from handlers.results.figures import municipality_k as municipality_k
 from handlers.results.figures import threshold as threshold
-from handlers.results.tallies import LANGUAGE
 from storage.models import Poll, Question
+from storage.tallies import LANGUAGE
 
 MEDIAN = "median"
 

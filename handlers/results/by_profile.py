@@ -36,8 +36,8 @@ from handlers.results.disclosure import (
     ShownDimension,
 )
 from handlers.results.figures import FigureRow, PollFigures, poll_figures
-from handlers.results.tallies import NO_ANSWER
 from storage.models import Assembly, Poll, Question
+from storage.tallies import NO_ANSWER
 
 
 class UnknownProfileKeyError(ResultsError):

@@ -45,8 +45,8 @@ from handlers.privacy.suppression import (
     suppress_with,
 )
 from handlers.results.audit import LinearModel, pinned
-from handlers.results.tallies import NO_ANSWER, Counts, Tallies
 from storage.models import Question
+from storage.tallies import NO_ANSWER, Counts, Tallies
 
 DECLINED = "(declined)"
 ANSWERED, NOT_ANSWERED, RESPONDENTS = "answered", "did not answer", "respondents"

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, localized
@@ -36,7 +34,8 @@ from handlers.results.by_language import (
     value_label,
 )
 from handlers.results.by_profile import ProfileResults, ProfileRow
-from storage.models import Answer, Poll, Question, Response
+from storage.models import Answer, Poll, Question
+from storage.polls import answers_by_response
 
 TABLE_HEADER = ["question", "row", "column", "shown"]
 TOTAL = "total"
@@ -102,7 +101,7 @@ async def response_rows(session: AsyncSession, poll: Poll, *, language: str) -> 
             f"poll {poll.slug} is {poll.status}: its responses are written row by row only "
             "once it is closed (two files of an open poll differ by its newest responses)"
         )
-    answers = await _answers(session, poll.id)
+    answers = await answers_by_response(session, poll.id)
     k = await municipality_k(session, poll)
     if len(answers) < k:
         raise ResultsError(
@@ -120,20 +119,6 @@ async def response_rows(session: AsyncSession, poll: Poll, *, language: str) -> 
     ]
     random.SystemRandom().shuffle(rows)
     return Export([defuse(title) for title in header], rows)
-
-
-async def _answers(session: AsyncSession, poll_id: int) -> dict[int, dict[int, list[Answer]]]:
-    """Each answered response's answers by question (its language is never read)."""
-    query = (
-        select(Response.id, Answer)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(Response.poll_id == poll_id)
-        .order_by(Answer.id)
-    )
-    found: dict[int, dict[int, list[Answer]]] = {}
-    for response_id, answer in (await session.execute(query)).all():
-        found.setdefault(response_id, defaultdict(list))[answer.question_id].append(answer)
-    return found
 
 
 def _cell(question: Question, answers: list[Answer], language: str) -> str:

@@ -32,7 +32,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES
@@ -46,9 +45,9 @@ from handlers.results.disclosure import (
     profile_columns,
     withheld_breakdowns,
 )
-from handlers.results.tallies import LANGUAGE, Tallies, tally_poll
+from storage.assemblies import assembly_k
 from storage.base import utcnow
-from storage.models import Assembly, Municipality, Poll, Question
+from storage.models import Assembly, Poll, Question
 from storage.published import (
     find_published,
     fix_figures,
@@ -56,6 +55,7 @@ from storage.published import (
     poll_subject,
     record_published,
 )
+from storage.tallies import LANGUAGE, Tallies, tally_poll
 
 ROUNDING = 5
 CACHE = "poll_figures"
@@ -104,12 +104,7 @@ def threshold(municipality_k: int, requested: int | None) -> int:
 
 async def municipality_k(session: AsyncSession, poll: Poll) -> int:
     """The suppression threshold of the municipality running the poll's assembly."""
-    query = (
-        select(Municipality.suppression_k)
-        .join(Assembly, Assembly.municipality_id == Municipality.id)
-        .where(Assembly.id == poll.assembly_id)
-    )
-    return int((await session.execute(query)).scalar_one())
+    return await assembly_k(session, poll.assembly_id)
 
 
 async def poll_figures(
@@ -165,7 +160,7 @@ async def _computed(session: AsyncSession, poll: Poll, k: int) -> PollFigures:
         assembly = await session.get(Assembly, poll.assembly_id)
         assert assembly is not None
         profile = list(assembly.profile or [])
-        tallies = await tally_poll(session, poll, profile)
+        tallies = await tally_poll(session, poll, profile, languages=LANGUAGES)
         rounding = max(ROUNDING, k) if poll.status == "open" else 1
         cache[key] = figures_of(poll.questions, dimensions_of(profile, tallies), k, rounding)
     return cache[key]

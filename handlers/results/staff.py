@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, current_language, isolate
@@ -36,7 +34,8 @@ from handlers.results.text import (
     status_text,
 )
 from handlers.staff.roles import not_staff, staff_assemblies
-from storage.models import Assembly, Poll
+from storage.models import Assembly
+from storage.polls import latest_opened_polls
 
 LATEST = 3
 OPENED = ("open", "closed")
@@ -81,16 +80,7 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
 
 async def _latest(turn: Turn, managed: list[Assembly]) -> list[Outgoing]:
     """Today's answer to a bare /results: the latest polls by language, then how to ask for more."""
-    polls = list(
-        (
-            await turn.session.execute(
-                select(Poll)
-                .where(Poll.assembly_id.in_([a.id for a in managed]), Poll.status != "draft")
-                .order_by(Poll.opened_at.desc(), Poll.id.desc())
-                .limit(LATEST)
-            )
-        ).scalars()
-    )
+    polls = await latest_opened_polls(turn.session, [a.id for a in managed], LATEST)
     if not polls:
         return [Outgoing(_("No poll has been opened yet."))]
     blocks = [

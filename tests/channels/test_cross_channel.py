@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.i18n.core import LANGUAGES
 from handlers.privacy.suppression import WITHHELD
 from handlers.results.by_language import poll_results
-from handlers.results.tallies import LANGUAGE, tally_poll
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.models import Municipality, Option, Participant, Poll, Question, Response
+from storage.tallies import LANGUAGE, tally_poll
 from tests.support.telegram import TelegramRig, telegram_rig
 from tests.support.whatsapp import Phone, WhatsAppRig, number_of, whatsapp_rig
 
@@ -91,7 +92,7 @@ async def test_the_same_poll_answered_on_telegram_and_on_whatsapp_lands_in_the_s
         )
         poll = await session.get(Poll, poll_id)
         assert poll is not None
-        tallies = (await tally_poll(session, poll))[LANGUAGE]
+        tallies = (await tally_poll(session, poll, languages=LANGUAGES))[LANGUAGE]
         results = await poll_results(session, poll, language="en")
         yes, no = (option.id for option in poll.questions[0].options)
     assert channels == {"telegram", "whatsapp"}

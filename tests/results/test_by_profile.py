@@ -26,11 +26,11 @@ from handlers.results.by_profile import (
     results_by_profile,
 )
 from handlers.results.disclosure import DECLINED
-from handlers.results.tallies import NO_ANSWER
 from handlers.results.text import split_messages
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Poll
 from storage.staff import MUNICIPAL
+from storage.tallies import NO_ANSWER
 from tests.support.chat import Chat
 from tests.support.cli import reslog_all
 from tests.support.closing import close_as_facilitator, close_unfixed

@@ -45,10 +45,10 @@ from handlers.results.by_language import PollResults, QuestionResult, ResultRow,
 from handlers.results.by_profile import ProfileResults, results_by_profile
 from handlers.results.disclosure import DECLINED
 from handlers.results.figures import poll_figures
-from handlers.results.tallies import NO_ANSWER
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, Participant, Question
 from storage.polls import poll_with_questions, replace_answer, start_response
+from storage.tallies import NO_ANSWER
 from tests.support.disclosure_reader import pinned_figures
 from tests.support.members import Member, add_members
 

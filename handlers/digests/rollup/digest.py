@@ -39,7 +39,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.digests.members import CommunityRows, community_rows, language_column, language_labels
@@ -58,6 +57,7 @@ from handlers.i18n.core import LANGUAGES, _, localized, use_language
 from handlers.privacy.suppression import CountTable, SafeTable
 from handlers.results.by_language import ResultsError
 from storage import digest_queries as queries
+from storage.assemblies import municipality_assemblies
 from storage.digest_queries import REACH, JoinedCount, NoticeReach, Window
 from storage.models import Assembly, Municipality, MunicipalUnion
 
@@ -86,16 +86,6 @@ async def union_digest(
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     return await _digest(session, union, period, language, now, frozenset())
-
-
-async def _assemblies(session: AsyncSession, municipality_ids: frozenset[int]) -> list[Assembly]:
-    """The assemblies of these municipalities, oldest first."""
-    query = (
-        select(Assembly)
-        .where(Assembly.municipality_id.in_(list(municipality_ids)))
-        .order_by(Assembly.created_at, Assembly.id)
-    )
-    return list((await session.execute(query)).scalars())
 
 
 async def _figures(session: AsyncSession, assembly_ids: list[int], period: Period) -> Figures:
@@ -232,7 +222,7 @@ async def _digest(
     columns = await member_columns(session, union)
     k = await rollup_k(session, union)
     everyone = frozenset().union(*(column.municipality_ids for column in columns))
-    assemblies = await _assemblies(session, everyone)
+    assemblies = await municipality_assemblies(session, everyone)
     figures = await _figures(session, [a.id for a in assemblies], period)
     shown = await _shown_columns(
         session, columns, assemblies, figures, (period, language, now, path)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Municipality, MunicipalUnion, UnionMember
+from storage.assemblies import municipality_ks
+from storage.models import Municipality, MunicipalUnion
+from storage.unions import member_rows, member_union_ids, union_ks
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,7 @@ async def municipalities_beneath(
     """Every municipality in the union or in a union beneath it (each union followed once)."""
     seen = seen | {union_id}
     found: set[int] = set()
-    rows = (
-        await session.execute(select(UnionMember).where(UnionMember.union_id == union_id))
-    ).scalars()
-    for row in list(rows):
+    for row in await member_rows(session, union_id):
         if row.municipality_id is not None:
             found.add(row.municipality_id)
         elif row.member_union_id is not None and row.member_union_id not in seen:
@@ -47,14 +45,9 @@ async def municipalities_beneath(
 
 async def member_columns(session: AsyncSession, union: MunicipalUnion) -> list[MemberColumn]:
     """The union's members in the order they were added, each municipality in one column."""
-    rows = (
-        await session.execute(
-            select(UnionMember).where(UnionMember.union_id == union.id).order_by(UnionMember.id)
-        )
-    ).scalars()
     columns: list[MemberColumn] = []
     taken: set[int] = set()
-    for row in list(rows):
+    for row in await member_rows(session, union.id):
         if row.municipality_id is not None:
             municipality = await session.get(Municipality, row.municipality_id)
             assert municipality is not None
@@ -80,12 +73,10 @@ async def rollup_k(session: AsyncSession, union: MunicipalUnion) -> int:
     ids = await municipalities_beneath(session, union.id)
     ks = [union.suppression_k]
     if ids:
-        query = select(Municipality.suppression_k).where(Municipality.id.in_(list(ids)))
-        ks += [int(k) for k in (await session.execute(query)).scalars()]
+        ks += await municipality_ks(session, ids)
     unions = await unions_beneath(session, union.id)
     if unions:
-        query = select(MunicipalUnion.suppression_k).where(MunicipalUnion.id.in_(list(unions)))
-        ks += [int(k) for k in (await session.execute(query)).scalars()]
+        ks += await union_ks(session, unions)
     return max(ks)
 
 
@@ -95,10 +86,7 @@ async def unions_beneath(
     """Every union beneath this one (not itself), each followed once."""
     seen = seen | {union_id}
     found: set[int] = set()
-    query = select(UnionMember.member_union_id).where(
-        UnionMember.union_id == union_id, UnionMember.member_union_id.is_not(None)
-    )
-    for member in list((await session.execute(query)).scalars()):
-        if member is not None and member not in seen:
+    for member in await member_union_ids(session, union_id):
+        if member not in seen:
             found |= {member} | await unions_beneath(session, member, seen | found)
     return frozenset(found - {union_id})

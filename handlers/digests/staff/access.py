@@ -6,13 +6,13 @@ A subject is named in a staff step's data and in its buttons as ``m<id>`` or ``u
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _
-from storage.models import Municipality, MunicipalUnion, Staff
-from storage.staff import ADMINISTRATOR, MUNICIPAL
+from storage.assemblies import municipalities
+from storage.models import Municipality, MunicipalUnion
+from storage.staff import ADMINISTRATOR, MUNICIPAL, staff_roles
+from storage.unions import list_unions
 
 Subject = Municipality | MunicipalUnion
 
@@ -27,27 +27,13 @@ async def digest_subjects(turn: Turn) -> list[Subject] | None:
     None for someone with no staff role at all."""
     incoming = turn.incoming
     address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    roles = list(
-        (
-            await turn.session.execute(
-                select(Staff).where(
-                    Staff.channel == incoming.channel, Staff.address_hash == address_hash
-                )
-            )
-        ).scalars()
-    )
+    roles = await staff_roles(turn.session, incoming.channel, address_hash)
     if not roles:
         return None
-    municipalities = select(Municipality).order_by(Municipality.slug)
     if any(role.role == ADMINISTRATOR for role in roles):
-        unions = select(MunicipalUnion).order_by(MunicipalUnion.slug)
-        return [
-            *(await turn.session.execute(municipalities)).scalars(),
-            *(await turn.session.execute(unions)).scalars(),
-        ]
+        return [*await municipalities(turn.session), *await list_unions(turn.session)]
     ids = [role.municipality_id for role in roles if role.role == MUNICIPAL]
-    query = municipalities.where(Municipality.id.in_(ids))
-    return list((await turn.session.execute(query)).scalars())
+    return list(await municipalities(turn.session, [i for i in ids if i is not None]))
 
 
 async def subject_named(turn: Turn, key: object) -> Subject | None:

@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from sqlalchemy import delete
 
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
@@ -31,6 +30,7 @@ from handlers.staff.desk import action_button, desk_button, desk_data, desk_end,
 from handlers.staff.roles import staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Notice
+from storage.notices import delete_draft
 from storage.staff import first_staff_id
 
 
@@ -177,9 +177,7 @@ async def cancel_notice(turn: Turn) -> list[Outgoing]:
     """Stop writing the notice; its draft, if any, is deleted."""
     notice_id = desk_data(turn).get("notice")
     if isinstance(notice_id, int):
-        await turn.session.execute(
-            delete(Notice).where(Notice.id == notice_id, Notice.status == "draft")
-        )
+        await delete_draft(turn.session, notice_id)
     desk_end(turn)
     return [Outgoing(_("Cancelled: nothing was sent."))]
 

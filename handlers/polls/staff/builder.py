@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from slugify import slugify
-from sqlalchemy import select
 
 from handlers.core.events import Outgoing
 from handlers.core.text_input import MAX_TEXT_LENGTH
@@ -20,7 +19,8 @@ from handlers.i18n.core import LANGUAGE_NAMES, _, format_number, isolate, locali
 from handlers.polls.file import CHOICE_KINDS, MAX_OPTIONS, PollSpec, QuestionSpec, store_poll
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go, desk_update
 from handlers.staff.roles import not_staff, staff_assemblies
-from storage.models import Assembly, Poll
+from storage.models import Assembly
+from storage.polls import poll_slugs
 
 MAX_QUESTIONS = 30
 SLUG_LENGTH = 48
@@ -210,11 +210,7 @@ async def _free_slug(turn: Turn, assembly: Assembly, title: dict[str, str]) -> s
     """A short name from the title, with a number added if the assembly has it already."""
     source = title.get("tr") or title.get("en") or ""
     base = slugify(source, max_length=SLUG_LENGTH) or "poll"
-    taken = set(
-        (await turn.session.execute(select(Poll.slug).where(Poll.assembly_id == assembly.id)))
-        .scalars()
-        .all()
-    )
+    taken = await poll_slugs(turn.session, assembly.id)
     slug, suffix = base, 2
     while slug in taken:
         slug, suffix = f"{base}-{suffix}", suffix + 1

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from handlers.core.events import Choice
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
 from handlers.staff.desk import action_button
 from storage.models import Assembly, Poll
+from storage.polls import assembly_polls
 
 MAX_OFFERED = 8
 LISTED = 10
@@ -28,12 +27,7 @@ async def staff_polls(
     turn: Turn, assemblies: Sequence[Assembly], statuses: Sequence[str]
 ) -> list[Poll]:
     """The polls of these assemblies in these states, the newest first."""
-    query = (
-        select(Poll)
-        .where(Poll.assembly_id.in_([a.id for a in assemblies]), Poll.status.in_(list(statuses)))
-        .order_by(Poll.created_at.desc(), Poll.id.desc())
-    )
-    return list((await turn.session.execute(query)).scalars())
+    return await assembly_polls(turn.session, [a.id for a in assemblies], statuses)
 
 
 async def pick_poll(

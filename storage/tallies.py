@@ -25,7 +25,6 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.i18n.core import LANGUAGES
 from storage.models import Answer, Poll, ProfileAnswer, Response
 
 LANGUAGE = "language"  # the breakdown by the language a response was given in
@@ -54,10 +53,11 @@ class Breakdown:
     values: tuple[str, ...]
 
 
-def breakdowns(profile: Sequence[dict[str, Any]]) -> list[Breakdown]:
-    """The language, then each profile question (its options, then "prefer not to say")."""
+def breakdowns(profile: Sequence[dict[str, Any]], languages: Sequence[str]) -> list[Breakdown]:
+    """The language (``languages``), then each profile question (its options, then "prefer not
+    to say")."""
     return [
-        Breakdown(LANGUAGE, "k0", LANGUAGES),
+        Breakdown(LANGUAGE, "k0", tuple(languages)),
         *(
             Breakdown(
                 str(question["key"]),
@@ -70,11 +70,15 @@ def breakdowns(profile: Sequence[dict[str, Any]]) -> list[Breakdown]:
 
 
 async def tally_poll(
-    session: AsyncSession, poll: Poll, profile: Sequence[dict[str, Any]] = ()
+    session: AsyncSession,
+    poll: Poll,
+    profile: Sequence[dict[str, Any]] = (),
+    *,
+    languages: Sequence[str],
 ) -> dict[str, Tallies]:
-    """The poll's tallies by language (``LANGUAGE``) and by each profile question's key
-    (``profile``: the assembly's profile questions to break down by)."""
-    splits = breakdowns(profile)
+    """The poll's tallies by language (``LANGUAGE``: responses in ``languages`` only) and by
+    each profile question's key (``profile``: the assembly's profile questions to break down by)."""
+    splits = breakdowns(profile, languages)
     keys = _response_keys(poll, splits)
     sums = _sum_columns(keys, splits)
 
@@ -157,7 +161,7 @@ def _response_keys(poll: Poll, splits: Sequence[Breakdown]) -> Any:
     query = select(*columns).select_from(Response)
     for answer, condition in joins:
         query = query.outerjoin(answer, condition)
-    query = query.where(Response.poll_id == poll.id, Response.language.in_(LANGUAGES))
+    query = query.where(Response.poll_id == poll.id, Response.language.in_(splits[0].values))
     return query.cte("response_keys").prefix_with("MATERIALIZED")
 
 

@@ -1,0 +1,47 @@
+"""Reading and changing notices: the latest ones, drafts, and those a poll sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Notice
+
+
+async def recent_notices(
+    session: AsyncSession, assembly_ids: Sequence[int], limit: int
+) -> list[Notice]:
+    """The ``limit`` notices of these assemblies queued last (drafts left out), latest first."""
+    query = (
+        select(Notice)
+        .where(Notice.assembly_id.in_(list(assembly_ids)), Notice.status != "draft")
+        .order_by(Notice.queued_at.desc(), Notice.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def queue_draft(session: AsyncSession, notice_id: int, now: datetime) -> bool:
+    """Mark a draft notice queued now if it is still a draft (one conditional update); whether
+    this call queued it."""
+    claimed = await session.execute(
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.status == "draft")
+        .values(status="queued", queued_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+async def delete_draft(session: AsyncSession, notice_id: int) -> None:
+    """Delete the notice if it is still a draft."""
+    await session.execute(delete(Notice).where(Notice.id == notice_id, Notice.status == "draft"))
+
+
+async def poll_notices(session: AsyncSession, poll_id: int, kinds: Sequence[str]) -> list[Notice]:
+    """The notices about a poll of these kinds (its invitation, its results message, ...)."""
+    query = select(Notice).where(Notice.poll_id == poll_id, Notice.kind.in_(list(kinds)))
+    return list((await session.execute(query)).scalars())
