@@ -26,6 +26,7 @@ from handlers.staff.roles import not_staff, staff_assemblies
 from storage.digest_queries import REACH
 from storage.models import Assembly, Notice
 from storage.outbox import delivery_counts
+from storage.vocabulary import NoticeStatus
 
 RECENT = 5
 PREVIEW = 40
@@ -41,7 +42,9 @@ async def show_delivery(turn: Turn, args: str) -> list[Outgoing]:
         (
             await turn.session.execute(
                 select(Notice)
-                .where(Notice.assembly_id.in_(list(assemblies)), Notice.status != "draft")
+                .where(
+                    Notice.assembly_id.in_(list(assemblies)), Notice.status != NoticeStatus.DRAFT
+                )
                 .order_by(Notice.queued_at.desc(), Notice.id.desc())
                 .limit(RECENT)
             )

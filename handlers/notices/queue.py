@@ -17,6 +17,7 @@ from handlers.notices.quiet_hours import after_quiet_hours
 from storage.audience import Recipient, recipients
 from storage.models import Assembly, Notice
 from storage.outbox import queue_recipients
+from storage.vocabulary import NoticeStatus
 
 URGENT_PRIORITY = 10
 
@@ -82,8 +83,8 @@ async def queue_notice(
         raise NoticeProblem(_("Nobody is in this audience, so nothing was sent."))
     claimed = await session.execute(
         update(Notice)
-        .where(Notice.id == notice.id, Notice.status == "draft")
-        .values(status="queued", queued_at=now)
+        .where(Notice.id == notice.id, Notice.status == NoticeStatus.DRAFT)
+        .values(status=NoticeStatus.QUEUED, queued_at=now)
         .execution_options(synchronize_session=False)
     )
     if not getattr(claimed, "rowcount", 0):

@@ -27,7 +27,7 @@ from handlers.i18n.core import _, isolate, localize_digits, localized, use_langu
 from handlers.notices.queue import queue_unless_nobody
 from handlers.notices.quiet_hours import after_quiet_hours
 from storage.models import Assembly, Municipality, Notice, OutboxMessage, Poll
-from storage.outbox import PENDING, SKIPPED
+from storage.vocabulary import OutboxStatus
 
 BEFORE_QUIET_HOURS = timedelta(hours=1)
 ABOUT_ANSWERING = ("invitation", "reminder")
@@ -129,8 +129,8 @@ async def withdraw_unsent(session: AsyncSession, poll: Poll) -> int:
     notices = select(Notice.id).where(Notice.poll_id == poll.id, Notice.kind.in_(ABOUT_ANSWERING))
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.notice_id.in_(notices), OutboxMessage.status == PENDING)
-        .values(status=SKIPPED, error="the poll closed")
+        .where(OutboxMessage.notice_id.in_(notices), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SKIPPED, error="the poll closed")
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -37,9 +37,10 @@ from handlers.results.text import (
 )
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 LATEST = 3
-OPENED = ("open", "closed")
+OPENED = (PollStatus.OPEN, PollStatus.CLOSED)
 BY_LANGUAGE = "language"
 
 
@@ -85,7 +86,9 @@ async def _latest(turn: Turn, managed: list[Assembly]) -> list[Outgoing]:
         (
             await turn.session.execute(
                 select(Poll)
-                .where(Poll.assembly_id.in_([a.id for a in managed]), Poll.status != "draft")
+                .where(
+                    Poll.assembly_id.in_([a.id for a in managed]), Poll.status != PollStatus.DRAFT
+                )
                 .order_by(Poll.opened_at.desc(), Poll.id.desc())
                 .limit(LATEST)
             )

@@ -32,6 +32,7 @@ from handlers.staff.roles import staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Notice
 from storage.staff import first_staff_id
+from storage.vocabulary import NoticeStatus
 
 
 async def show_summary(
@@ -168,7 +169,7 @@ async def _kept_draft(turn: Turn) -> tuple[Notice, Assembly] | None:
         return None
     notice = await turn.session.get(Notice, notice_id)
     assembly = await turn.session.get(Assembly, assembly_id)
-    if notice is None or assembly is None or notice.status != "draft":
+    if notice is None or assembly is None or notice.status != NoticeStatus.DRAFT:
         return None
     return notice, assembly
 
@@ -178,7 +179,7 @@ async def cancel_notice(turn: Turn) -> list[Outgoing]:
     notice_id = desk_data(turn).get("notice")
     if isinstance(notice_id, int):
         await turn.session.execute(
-            delete(Notice).where(Notice.id == notice_id, Notice.status == "draft")
+            delete(Notice).where(Notice.id == notice_id, Notice.status == NoticeStatus.DRAFT)
         )
     desk_end(turn)
     return [Outgoing(_("Cancelled: nothing was sent."))]
@@ -239,7 +240,7 @@ async def _draft(
     """The notice's draft row, written now or updated with the new audience."""
     notice_id = desk_data(turn).get("notice")
     notice = await turn.session.get(Notice, notice_id) if isinstance(notice_id, int) else None
-    if notice is None or notice.status != "draft":
+    if notice is None or notice.status != NoticeStatus.DRAFT:
         incoming = turn.incoming
         notice = Notice(
             assembly_id=assembly.id,

@@ -21,20 +21,21 @@ from handlers.polls.file import CHOICE_KINDS, MAX_OPTIONS, PollSpec, QuestionSpe
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go, desk_update
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly, Poll
+from storage.vocabulary import QuestionKind
 
 MAX_QUESTIONS = 30
 SLUG_LENGTH = 48
 
 
-def kind_names() -> dict[str, str]:
+def kind_names() -> dict[QuestionKind, str]:
     """Each kind of question in the current language."""
     return {
-        "single": _("One choice"),
-        "multi": _("Several choices"),
-        "scale": _("Scale from 1 to 5"),
-        "yesno": _("Yes or no"),
-        "text": _("Free text"),
-        "number": _("A number"),
+        QuestionKind.SINGLE: _("One choice"),
+        QuestionKind.MULTI: _("Several choices"),
+        QuestionKind.SCALE: _("Scale from 1 to 5"),
+        QuestionKind.YESNO: _("Yes or no"),
+        QuestionKind.TEXT: _("Free text"),
+        QuestionKind.NUMBER: _("A number"),
     }
 
 

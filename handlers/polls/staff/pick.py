@@ -15,6 +15,7 @@ from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
 from handlers.staff.desk import action_button
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 MAX_OFFERED = 8
 LISTED = 10
@@ -25,7 +26,7 @@ class PollNotFound(LookupError):
 
 
 async def staff_polls(
-    turn: Turn, assemblies: Sequence[Assembly], statuses: Sequence[str]
+    turn: Turn, assemblies: Sequence[Assembly], statuses: Sequence[PollStatus]
 ) -> list[Poll]:
     """The polls of these assemblies in these states, the newest first."""
     query = (
@@ -40,7 +41,7 @@ async def pick_poll(
     turn: Turn,
     assemblies: Sequence[Assembly],
     name: str,
-    statuses: Sequence[str] = ("draft", "open", "closed"),
+    statuses: Sequence[PollStatus] = tuple(PollStatus),
 ) -> Poll:
     """The one poll in these states this name (SLUG or CODE/SLUG) means, or ``PollNotFound``
     saying what to write instead: the CODE/SLUG forms of a shared slug, or the polls there are."""
@@ -60,7 +61,7 @@ async def pick_poll(
 
 
 async def _polls_there_are(
-    turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[str]
+    turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[PollStatus]
 ) -> str:
     """There is no such poll: say so, and list the latest there are."""
     by_id = {a.id: a for a in assemblies}

@@ -24,6 +24,7 @@ from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 MINUTES_PER_HOUR = 60
 
@@ -34,7 +35,7 @@ async def start_schedule(turn: Turn, args: str) -> list[Outgoing]:
     if managed is None:
         return [not_staff()]
     if not args.strip():
-        polls = await staff_polls(turn, managed, ["draft", "open"])
+        polls = await staff_polls(turn, managed, [PollStatus.DRAFT, PollStatus.OPEN])
         if not polls:
             return [Outgoing(_("There is no draft or open poll to schedule."))]
         return [Outgoing(_("Which poll do you want to schedule?"), poll_buttons(polls, "schedule"))]
@@ -56,9 +57,9 @@ async def on_schedule_button(turn: Turn, poll_id: str) -> list[Outgoing]:
 
 async def begin(turn: Turn, poll: Poll) -> list[Outgoing]:
     """Ask for the opening time of a draft, or the closing time of an open poll."""
-    if poll.status == "closed":
+    if poll.status == PollStatus.CLOSED:
         return [Outgoing(_("This poll is closed, so its times cannot change."))]
-    step = "schedule_open" if poll.status == "draft" else "schedule_close"
+    step = "schedule_open" if poll.status == PollStatus.DRAFT else "schedule_close"
     desk_go(turn, step, poll=poll.id)
     return await time_prompt(turn)
 
@@ -167,7 +168,7 @@ def describe_schedule(poll: Poll, assembly: Assembly) -> str:
     """The poll's schedule in the reader's language and the municipality's time."""
     zone = assembly.municipality.timezone
     lines = [_("Schedule of {title}:").format(title=isolate(localized(poll.title)))]
-    if poll.status == "draft":
+    if poll.status == PollStatus.DRAFT:
         lines.append(
             _("opens {when}").format(when=_when(poll.opens_at, zone))
             if poll.opens_at
