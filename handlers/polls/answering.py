@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.core.events import Choice, Outgoing
-from handlers.core.text_input import match_choice, parse_int, parse_numbers
+from handlers.core.text_input import chosen_value, parse_int, parse_numbers
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, format_number, isolate, localized, ngettext
+from handlers.polls.steps import PollStep
 from storage.assemblies import member_assemblies
 from storage.base import utcnow
 from storage.models import Answer, Poll, Question, Response
@@ -190,7 +191,7 @@ async def _next_question(
         ]
         following = later[0] if later else first_unanswered(poll, answered)
     if following is not None:
-        turn.show("poll", poll=poll.id, q=following, review=bool(data.get("review")))
+        turn.show(PollStep.POLL, poll=poll.id, q=following, review=bool(data.get("review")))
         return []
     if response.completed_at is None:
         response.completed_at = utcnow()
@@ -304,8 +305,7 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     choices = question_choices(turn.button, question, [int(i) for i in data.get("sel", [])])
     if data.get("review"):
         choices = (*choices, turn.button(_("Keep this answer"), "keep"))
-    matched = match_choice(text, choices)
-    value = matched.data.partition(":")[2] if matched is not None else None
+    value = chosen_value(text, choices)
     if value is not None and (question.kind != QuestionKind.MULTI or value in ("done", "keep")):
         return await on_poll_choice(turn, value)
     turn.ask_again()
@@ -339,6 +339,11 @@ async def _store(
     return await _next_question(turn, poll, index, response)
 
 
+async def polls_command(turn: Turn, args: str) -> list[Outgoing]:
+    """/polls."""
+    return await polls_overview(turn)
+
+
 async def polls_overview(turn: Turn) -> list[Outgoing]:
     """/polls: the open polls, how far the person got in each, and a button to (re)answer."""
     assemblies = await member_assemblies(turn.session, turn.person.id)
@@ -348,7 +353,7 @@ async def polls_overview(turn: Turn) -> list[Outgoing]:
         return [Outgoing(_("There are no open polls right now. You will be told when one opens."))]
     lines = [_("Open polls:")]
     choices = []
-    turn.go("polls")
+    turn.go(PollStep.POLLS)
     for poll in polls:
         response = await find_response(turn.session, poll.id, turn.person.id)
         answered = await answers_by_question(turn.session, response.id) if response else {}
@@ -383,7 +388,7 @@ async def on_polls_choice(turn: Turn, value: str) -> list[Outgoing]:
     answered = await answers_by_question(turn.session, response.id) if response else {}
     start = first_unanswered(poll, answered)
     if start is None:
-        turn.show("poll", poll=poll.id, q=0, review=True)
+        turn.show(PollStep.POLL, poll=poll.id, q=0, review=True)
     else:
-        turn.show("poll", poll=poll.id, q=start, review=False)
+        turn.show(PollStep.POLL, poll=poll.id, q=start, review=False)
     return []

@@ -39,6 +39,7 @@ from handlers.polls.file import (
 )
 from handlers.polls.invitation import invitation_texts
 from handlers.polls.outcome import outcome_texts
+from handlers.polls.steps import PollStep
 from handlers.polls.yaml_lines import ContentFileError
 from storage.models import Assembly, Notice, Participant, Poll, Question, Response
 from storage.vocabulary import PollStatus
@@ -205,8 +206,10 @@ async def _replace(session: AsyncSession, poll: Poll, spec: PollSpec, assembly: 
     await session.flush()
     await session.execute(
         update(Participant)
-        .where(Participant.step == "poll", Participant.step_data["poll"].as_integer() == poll.id)
-        .values(step="polls", step_data={}, step_nonce=Participant.step_nonce + 1)
+        .where(
+            Participant.step == PollStep.POLL, Participant.step_data["poll"].as_integer() == poll.id
+        )
+        .values(step=PollStep.POLLS, step_data={}, step_nonce=Participant.step_nonce + 1)
         .execution_options(synchronize_session=False)
     )
     await _rewrite_notices(session, poll, assembly)

@@ -57,7 +57,7 @@ def question_lines(question: QuestionResult, *, by_language: bool = False) -> li
         median = question.median.total if question.median else WITHHELD
         return [_("Middle answer: {median}").format(median=figure(median))]
     return [
-        f"• {localize_digits(row.label) if question.kind == 'scale' else row.label}: "
+        f"• {localize_digits(row.label) if question.kind == QuestionKind.SCALE else row.label}: "
         f"{figure(row.total)}{_breakdown(row) if by_language else ''}"
         for row in question.rows
     ]
@@ -115,7 +115,7 @@ def _profile_question_lines(
             + _by_column(question.median, columns, _median)
         ]
     lines = [
-        f"• {localize_digits(row.label) if question.kind == 'scale' else row.label}: "
+        f"• {localize_digits(row.label) if question.kind == QuestionKind.SCALE else row.label}: "
         f"{figure(row.total)}{_by_column(row, columns)}"
         for row in question.rows
     ]

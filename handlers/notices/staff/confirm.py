@@ -23,6 +23,7 @@ from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, loc
 from handlers.i18n.core import format_number as number
 from handlers.notices.queue import NoticeProblem, audience_of, check_schedule, queue_notice
 from handlers.notices.quiet_hours import after_quiet_hours
+from handlers.notices.staff.steps import NoticeStep
 from handlers.participants.profile import PREFER_NOT_TO_SAY, profile_question
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_local_time
@@ -43,9 +44,9 @@ async def show_summary(
     notice = await _draft(turn, assembly, texts, segment)
     people = await audience_of(turn.session, notice)
     if not people:
-        desk_go(turn, "notice_audience", assembly=assembly.id, texts=texts, notice=notice.id)
+        desk_go(turn, NoticeStep.AUDIENCE, assembly=assembly.id, texts=texts, notice=notice.id)
         return []
-    desk_go(turn, "notice_confirm", assembly=assembly.id, texts=texts, notice=notice.id)
+    desk_go(turn, NoticeStep.CONFIRM, assembly=assembly.id, texts=texts, notice=notice.id)
     return [summary_message(turn, assembly, notice, len(people))]
 
 
@@ -115,15 +116,20 @@ async def on_confirm_step(turn: Turn, value: str) -> list[Outgoing]:
     if value == "urgent":
         notice.urgent = not notice.urgent
         people = await audience_of(turn.session, notice)
-        desk_go(turn, "notice_confirm", **data)
+        desk_go(turn, NoticeStep.CONFIRM, **data)
         reply = summary_message(turn, assembly, notice, len(people))
         return [Outgoing(reply.text, reply.choices, replace=True)]
     if value == "cancel":
         return await cancel_notice(turn)
     if value == "at":
-        desk_go(turn, "notice_time", **data)
+        desk_go(turn, NoticeStep.TIME, **data)
         return await time_prompt(turn)
     return [summary_message(turn, assembly, notice, len(await audience_of(turn.session, notice)))]
+
+
+async def summary_again(turn: Turn) -> list[Outgoing]:
+    """The summary, shown again (the confirmation step's question)."""
+    return await on_confirm_step(turn, "")
 
 
 async def time_prompt(turn: Turn) -> list[Outgoing]:

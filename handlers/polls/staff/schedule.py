@@ -20,6 +20,7 @@ from handlers.i18n.core import _, current_language, format_number, isolate, loca
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_lead_time, parse_local_time, schedule_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
+from handlers.polls.staff.steps import ScheduleStep
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.base import utcnow
@@ -59,7 +60,7 @@ async def begin(turn: Turn, poll: Poll) -> list[Outgoing]:
     """Ask for the opening time of a draft, or the closing time of an open poll."""
     if poll.status == PollStatus.CLOSED:
         return [Outgoing(_("This poll is closed, so its times cannot change."))]
-    step = "schedule_open" if poll.status == PollStatus.DRAFT else "schedule_close"
+    step = ScheduleStep.OPEN if poll.status == PollStatus.DRAFT else ScheduleStep.CLOSE
     desk_go(turn, step, poll=poll.id)
     return await time_prompt(turn)
 
@@ -71,7 +72,7 @@ async def time_prompt(turn: Turn) -> list[Outgoing]:
         return _gone(turn)
     zone = isolate(assembly.municipality.timezone)
     title = isolate(localized(poll.title))
-    opening = turn.desk is not None and turn.desk.step == "schedule_open"
+    opening = turn.desk is not None and turn.desk.step == ScheduleStep.OPEN
     question = (
         _("When should {title} open?") if opening else _("When should {title} close?")
     ).format(title=title)
@@ -82,8 +83,8 @@ async def time_prompt(turn: Turn) -> list[Outgoing]:
 
 async def on_time_button(turn: Turn, value: str) -> list[Outgoing]:
     """ "I will open it myself": no opening time, go on to the closing time."""
-    if value == "manual" and turn.desk is not None and turn.desk.step == "schedule_open":
-        desk_go(turn, "schedule_close", **desk_data(turn))
+    if value == "manual" and turn.desk is not None and turn.desk.step == ScheduleStep.OPEN:
+        desk_go(turn, ScheduleStep.CLOSE, **desk_data(turn))
     return await time_prompt(turn)
 
 
@@ -102,10 +103,10 @@ async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
             *await time_prompt(turn),
         ]
     data = desk_data(turn)
-    if turn.desk is not None and turn.desk.step == "schedule_open":
-        desk_go(turn, "schedule_close", **data, opens=moment.isoformat())
+    if turn.desk is not None and turn.desk.step == ScheduleStep.OPEN:
+        desk_go(turn, ScheduleStep.CLOSE, **data, opens=moment.isoformat())
         return await time_prompt(turn)
-    desk_go(turn, "schedule_remind", **data, closes=moment.isoformat())
+    desk_go(turn, ScheduleStep.REMIND, **data, closes=moment.isoformat())
     return await remind_prompt(turn)
 
 
