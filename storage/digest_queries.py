@@ -32,17 +32,18 @@ from storage.models import (
     ProfileAnswer,
     Response,
 )
+from storage.vocabulary import OutboxStatus
 
 COMMUNITY = "community"
 REACH = ("delivered", "failed", "blocked", "waiting")
-REACH_OF_STATUS = {
-    "sent": "delivered",
-    "failed": "failed",
-    "unconfirmed": "failed",
-    "blocked": "blocked",
-    "skipped": "blocked",
-    "pending": "waiting",
-    "sending": "waiting",
+REACH_OF_STATUS: dict[str, str] = {
+    OutboxStatus.SENT: "delivered",
+    OutboxStatus.FAILED: "failed",
+    OutboxStatus.UNCONFIRMED: "failed",
+    OutboxStatus.BLOCKED: "blocked",
+    OutboxStatus.SKIPPED: "blocked",
+    OutboxStatus.PENDING: "waiting",
+    OutboxStatus.SENDING: "waiting",
 }
 
 

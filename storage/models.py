@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, utcnow
+from storage.vocabulary import NoticeStatus, OutboxStatus, PollStatus
 
 DEFAULT_SUPPRESSION_K = 5
 DEFAULT_REMIND_BEFORE_MINUTES = 24 * 60
@@ -166,7 +167,7 @@ class Poll(Base):
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"))
     slug: Mapped[str] = mapped_column(String(64))
     title: Mapped[dict[str, str]]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=PollStatus.DRAFT)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -293,7 +294,7 @@ class Notice(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     urgent: Mapped[bool] = mapped_column(default=False)
     send_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=NoticeStatus.DRAFT)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime | None]
@@ -328,7 +329,7 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
     priority: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Notice
+from storage.vocabulary import NoticeStatus
 
 
 async def recent_notices(
@@ -17,7 +18,7 @@ async def recent_notices(
     """The ``limit`` notices of these assemblies queued last (drafts left out), latest first."""
     query = (
         select(Notice)
-        .where(Notice.assembly_id.in_(list(assembly_ids)), Notice.status != "draft")
+        .where(Notice.assembly_id.in_(list(assembly_ids)), Notice.status != NoticeStatus.DRAFT)
         .order_by(Notice.queued_at.desc(), Notice.id.desc())
         .limit(limit)
     )
@@ -29,8 +30,8 @@ async def queue_draft(session: AsyncSession, notice_id: int, now: datetime) -> b
     this call queued it."""
     claimed = await session.execute(
         update(Notice)
-        .where(Notice.id == notice_id, Notice.status == "draft")
-        .values(status="queued", queued_at=now)
+        .where(Notice.id == notice_id, Notice.status == NoticeStatus.DRAFT)
+        .values(status=NoticeStatus.QUEUED, queued_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(claimed, "rowcount", 0))
@@ -38,7 +39,9 @@ async def queue_draft(session: AsyncSession, notice_id: int, now: datetime) -> b
 
 async def delete_draft(session: AsyncSession, notice_id: int) -> None:
     """Delete the notice if it is still a draft."""
-    await session.execute(delete(Notice).where(Notice.id == notice_id, Notice.status == "draft"))
+    await session.execute(
+        delete(Notice).where(Notice.id == notice_id, Notice.status == NoticeStatus.DRAFT)
+    )
 
 
 async def poll_notices(session: AsyncSession, poll_id: int, kinds: Sequence[str]) -> list[Notice]:

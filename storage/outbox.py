@@ -25,28 +25,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import Recipient
 from storage.models import Notice, OutboxMessage, Participant
+from storage.vocabulary import DeliveryStatus, OutboxStatus
 
-PENDING, SENDING, SENT = "pending", "sending", "sent"
-FAILED, BLOCKED, SKIPPED, UNCONFIRMED = "failed", "blocked", "skipped", "unconfirmed"
-FINAL = frozenset({SENT, FAILED, BLOCKED, SKIPPED, UNCONFIRMED})
+FINAL = frozenset(OutboxStatus) - {OutboxStatus.PENDING, OutboxStatus.SENDING}
 INSERT_BATCH = 5000
 
 # What a channel may report after sending, in the order a message goes through it: a report
 # is recorded only if it ranks above the one recorded (a late "sent" after "read" changes
 # nothing). Failing ranks with arriving: a message either arrives or fails, then may be read.
-DELIVERY_RANK = {
-    "accepted": 0,
-    "scheduled": 0,
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "read": 4,
+DELIVERY_RANK: dict[str, int] = {
+    DeliveryStatus.ACCEPTED: 0,
+    DeliveryStatus.SCHEDULED: 0,
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.UNDELIVERED: 3,
+    DeliveryStatus.FAILED: 3,
+    DeliveryStatus.READ: 4,
 }
-ARRIVED = frozenset({"delivered", "read"})
-NOT_DELIVERED = frozenset({"failed", "undelivered"})
+ARRIVED = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.READ})
+NOT_DELIVERED = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED})
 WINDOW_RESENDS = 3  # sends of one row, all told, before a window refusal is left as it is
 
 
@@ -72,7 +71,7 @@ class Outcome:
     """
 
     id: int
-    status: str
+    status: OutboxStatus
     external_id: str | None = None
     error: str | None = None
     not_before: datetime | None = None
@@ -97,7 +96,7 @@ async def queue_recipients(
                     "channel": person.channel,
                     "language": person.language,
                     "priority": priority,
-                    "status": PENDING,
+                    "status": OutboxStatus.PENDING,
                     "attempts": 0,
                     "not_before": not_before,
                 }
@@ -118,7 +117,7 @@ async def claim_due(
         select(OutboxMessage.id)
         .where(
             OutboxMessage.channel == channel,
-            OutboxMessage.status == PENDING,
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.not_before <= now,
         )
         .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
@@ -131,7 +130,7 @@ async def claim_due(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .values(status=SENDING, claimed_at=now)
+        .values(status=OutboxStatus.SENDING, claimed_at=now)
     )
     rows = await session.execute(
         select(
@@ -172,7 +171,7 @@ async def claim_due(
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(stopped))
-            .values(status=SKIPPED, error="opted out")
+            .values(status=OutboxStatus.SKIPPED, error="opted out")
         )
     return claimed
 
@@ -183,7 +182,7 @@ async def settle(session: AsyncSession, outcomes: Iterable[Outcome], now: dateti
         values: dict[str, object] = {"status": outcome.status, "error": outcome.error}
         if outcome.attempted:
             values["attempts"] = OutboxMessage.attempts + 1
-        if outcome.status == SENT:  # a new message: what was reported of an earlier one is void
+        if outcome.status == OutboxStatus.SENT:  # a new message: earlier reports are void
             values.update(
                 sent_at=now,
                 external_id=outcome.external_id,
@@ -203,8 +202,8 @@ async def skip_unsent(session: AsyncSession, poll_id: int, kinds: Sequence[str],
     notices = select(Notice.id).where(Notice.poll_id == poll_id, Notice.kind.in_(kinds))
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.notice_id.in_(notices), OutboxMessage.status == PENDING)
-        .values(status=SKIPPED, error=error)
+        .where(OutboxMessage.notice_id.in_(notices), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SKIPPED, error=error)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -226,8 +225,8 @@ async def mark_unconfirmed(session: AsyncSession, channel: str) -> int:
     """Rows a dead dispatcher left under way: never sent again; how many there were."""
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.status == SENDING)
-        .values(status=UNCONFIRMED, error="the dispatcher stopped while sending")
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.UNCONFIRMED, error="the dispatcher stopped while sending")
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -279,7 +278,9 @@ async def record_delivery(session: AsyncSession, report: DeliveryReport, now: da
         return False
     if report.status in NOT_DELIVERED and report.stopped:
         await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row.id).values(status=BLOCKED)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(status=OutboxStatus.BLOCKED)
         )
         await stop_participants(session, [row.participant_id], now)
     elif report.status in NOT_DELIVERED and report.outside_window:
@@ -288,11 +289,11 @@ async def record_delivery(session: AsyncSession, report: DeliveryReport, now: da
             .where(
                 and_(
                     OutboxMessage.id == row.id,
-                    OutboxMessage.status == SENT,
+                    OutboxMessage.status == OutboxStatus.SENT,
                     OutboxMessage.attempts < WINDOW_RESENDS,
                 )
             )
-            .values(status=PENDING, not_before=now)
+            .values(status=OutboxStatus.PENDING, not_before=now)
         )
     return True
 
@@ -317,6 +318,9 @@ async def pending_count(session: AsyncSession, channel: str) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.status.in_([PENDING, SENDING]))
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
     )
     return int(count or 0)

@@ -21,13 +21,14 @@ async def erase_participant(session: AsyncSession, participant: Participant) -> 
     session.expunge(participant)
 
 
-async def reset_step(session: AsyncSession, participant_id: int) -> None:
-    """Clear where a person's conversation stands, with a new nonce: their next message
-    works out the step afresh and no button they were shown still works."""
+async def reset_step(session: AsyncSession, participant_id: int, step: str) -> None:
+    """Put a person's conversation back at ``step`` (the core's "no step"), with no step data
+    and a new nonce: their next message works out the step afresh and no button they were
+    shown still works."""
     await session.execute(
         update(Participant)
         .where(Participant.id == participant_id)
-        .values(step="", step_data={}, step_nonce=Participant.step_nonce + 1)
+        .values(step=step, step_data={}, step_nonce=Participant.step_nonce + 1)
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from storage.base import utcnow
 from storage.models import Answer, Poll, Question, Response
+from storage.vocabulary import PollStatus
 
 
 async def open_polls(session: AsyncSession, assembly_ids: Sequence[int]) -> list[Poll]:
@@ -19,7 +20,7 @@ async def open_polls(session: AsyncSession, assembly_ids: Sequence[int]) -> list
         return []
     query = (
         select(Poll)
-        .where(Poll.assembly_id.in_(assembly_ids), Poll.status == "open")
+        .where(Poll.assembly_id.in_(assembly_ids), Poll.status == PollStatus.OPEN)
         .order_by(Poll.opened_at, Poll.id)
     )
     return list((await session.execute(query)).scalars())
@@ -43,7 +44,7 @@ async def latest_opened_polls(
     """The ``limit`` polls of these assemblies opened last (drafts left out), the latest first."""
     query = (
         select(Poll)
-        .where(Poll.assembly_id.in_(list(assembly_ids)), Poll.status != "draft")
+        .where(Poll.assembly_id.in_(list(assembly_ids)), Poll.status != PollStatus.DRAFT)
         .order_by(Poll.opened_at.desc(), Poll.id.desc())
         .limit(limit)
     )

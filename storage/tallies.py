@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import Answer, Poll, ProfileAnswer, Response
+from storage.vocabulary import QuestionKind
 
 LANGUAGE = "language"  # the breakdown by the language a response was given in
 NO_ANSWER = "(no answer)"
@@ -103,7 +104,7 @@ async def tally_poll(
         Answer.question_id,
         Answer.value_int,
     )
-    multi = [question.id for question in poll.questions if question.kind == "multi"]
+    multi = [question.id for question in poll.questions if question.kind == QuestionKind.MULTI]
     chose = (
         select(Answer.response_id, Answer.question_id)
         .where(Answer.question_id.in_(multi))

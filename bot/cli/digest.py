@@ -38,6 +38,7 @@ from handlers.digests.report import Period
 from handlers.i18n.core import LANGUAGES, use_language
 from handlers.results.by_language import ResultsError
 from storage.base import utcnow
+from storage.digest_runs import SENDING
 from storage.digest_settings import setting_for
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import DigestSetting
@@ -237,7 +238,7 @@ def _print_result(result: RunResult) -> int:
             print(
                 f"NOT sent to {recipient_name(item.kind, item.address)}: {reason_text(item.reason)}"
             )
-    if result.status == "sending":
+    if result.status == SENDING:
         print("digest sending: the worker tries the others again in a few minutes")
     else:
         print(f"digest {result.status}")

@@ -29,6 +29,7 @@ from handlers.privacy.headcount import Headcount
 from handlers.results.by_language import municipality_k
 from storage.base import utcnow
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 LOCAL_TIME = "%Y-%m-%d %H:%M"
 T = TypeVar("T")
@@ -87,7 +88,7 @@ def _imported(result: PollFileResult) -> str:
 
 def _status(poll: Poll) -> str:
     """A poll's status as a phrase ("a draft", "open", "scheduled")."""
-    if poll.status == "draft":
+    if poll.status == PollStatus.DRAFT:
         return "scheduled" if poll.opens_at is not None else "a draft"
     return poll.status
 
@@ -130,7 +131,7 @@ def reminder_column(poll: Poll, assembly: Assembly) -> str:
     """What becomes of the poll's reminder, for the listing."""
     if poll.reminded_at is not None:
         return f"sent {local_time(poll.reminded_at, assembly.municipality.timezone)}"
-    if poll.closes_at is None or poll.status == "closed":
+    if poll.closes_at is None or poll.status == PollStatus.CLOSED:
         return ""
     if poll.remind_before_minutes == 0:
         return "none"
@@ -197,7 +198,7 @@ def _describe_schedule(poll: Poll, assembly: Assembly) -> str:
     if poll.opens_at is None and poll.closes_at is None:
         return f"poll {poll.slug} has no schedule: it opens and closes only with `reslog poll open|close`"
     parts = []
-    if poll.status == "draft" and poll.opens_at is not None:
+    if poll.status == PollStatus.DRAFT and poll.opens_at is not None:
         parts.append(f"opens {local_time(poll.opens_at, timezone)}")
     if poll.closes_at is not None:
         parts.append(f"closes {local_time(poll.closes_at, timezone)}")
@@ -231,8 +232,8 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
                 p.status,
                 len(p.questions),
                 p.title.get("tr") or next(iter(p.title.values())),
-                local_time(p.opens_at if p.status == "draft" else p.opened_at, timezone),
-                local_time(p.closes_at if p.status != "closed" else p.closed_at, timezone),
+                local_time(p.opens_at if p.status == PollStatus.DRAFT else p.opened_at, timezone),
+                local_time(p.closes_at if p.status != PollStatus.CLOSED else p.closed_at, timezone),
                 reminder_column(p, assembly),
             ]
             for p in polls

@@ -39,16 +39,22 @@ from handlers.results.disclosure import DECLINED
 from handlers.results.export import Export, response_rows, result_rows
 from storage.models import Poll
 from storage.tallies import NO_ANSWER
+from storage.vocabulary import QuestionKind
 
-KIND_NAMES = {
-    "single": "single choice",
-    "multi": "multiple choice: a person counts once per option chosen",
-    "scale": "scale 1-5",
-    "yesno": "yes or no",
-    "number": "number",
-    "text": "free text: only the number of answers is shown, here and in every export",
+KIND_NAMES: dict[str, str] = {
+    QuestionKind.SINGLE: "single choice",
+    QuestionKind.MULTI: "multiple choice: a person counts once per option chosen",
+    QuestionKind.SCALE: "scale 1-5",
+    QuestionKind.YESNO: "yes or no",
+    QuestionKind.NUMBER: "number",
+    QuestionKind.TEXT: "free text: only the number of answers is shown, here and in every export",
 }
-FIRST_COLUMN = {"single": "option", "multi": "option", "scale": "value", "yesno": "answer"}
+FIRST_COLUMN: dict[str, str] = {
+    QuestionKind.SINGLE: "option",
+    QuestionKind.MULTI: "option",
+    QuestionKind.SCALE: "value",
+    QuestionKind.YESNO: "answer",
+}
 EXPORT_MODE = 0o600
 BY_LANGUAGE = "language"
 

@@ -37,10 +37,6 @@ from bot.outbox.send_errors import ContactStopped, SendError, Throttled
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.outbox import (
-    BLOCKED,
-    FAILED,
-    PENDING,
-    SENT,
     Claimed,
     Outcome,
     claim_due,
@@ -48,6 +44,7 @@ from storage.outbox import (
     settle,
     stop_participants,
 )
+from storage.vocabulary import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +169,9 @@ class Dispatcher:
         self.pacer.spend(len(ready))
         self._free_chats_not_sent_to(ready, sent, addresses)
         stopped = [
-            row.participant_id for row, o in zip(ready, sent, strict=True) if o.status == BLOCKED
+            row.participant_id
+            for row, o in zip(ready, sent, strict=True)
+            if o.status == OutboxStatus.BLOCKED
         ]
         async with self.sessions() as session:
             await settle(session, sent, utcnow())
@@ -204,7 +203,9 @@ class Dispatcher:
             wait = self.chat_free_at.get(key, now) - now
             if wait > 0:
                 until = utcnow() + timedelta(seconds=wait)
-                held.append(Outcome(row.id, PENDING, not_before=until, attempted=False))
+                held.append(
+                    Outcome(row.id, OutboxStatus.PENDING, not_before=until, attempted=False)
+                )
                 continue
             self.chat_free_at[key] = now + self.sender.chat_interval(key)
             ready.append(row)
@@ -219,12 +220,12 @@ class Dispatcher:
         """A refused request sent the chat nothing: its retry need not wait the chat's interval."""
         for row, outcome in zip(ready, outcomes, strict=True):
             address = addresses[row.id]
-            if outcome.status != SENT and address is not None:
+            if outcome.status != OutboxStatus.SENT and address is not None:
                 self.chat_free_at.pop(address, None)
 
     def _log_failures(self, outcomes: Sequence[Outcome]) -> None:
         """One line per distinct reason messages of this round were given up for."""
-        reasons = Counter(o.error or "unknown" for o in outcomes if o.status == FAILED)
+        reasons = Counter(o.error or "unknown" for o in outcomes if o.status == OutboxStatus.FAILED)
         for reason, count in reasons.items():
             log.warning("%d %s messages failed: %s", count, self.sender.channel, reason)
 
@@ -240,30 +241,41 @@ class Dispatcher:
     async def _send(self, row: Claimed, address: str | None) -> Outcome:
         """Send one row to its address in clear; what became of it."""
         if address is None:
-            return Outcome(row.id, FAILED, error="the address cannot be read")
+            return Outcome(row.id, OutboxStatus.FAILED, error="the address cannot be read")
         if row.text is None:
-            return Outcome(row.id, FAILED, error="the notice has no text in this language")
+            return Outcome(
+                row.id, OutboxStatus.FAILED, error="the notice has no text in this language"
+            )
         message = Outbound(address, row.text, row.language, row.last_inbound_at, row.template_only)
         try:
             message_id = await self.sender.send(message)
         except Throttled as exc:
             self.pacer.pause(exc.retry_after)
             until = utcnow() + timedelta(seconds=exc.retry_after)
-            return Outcome(row.id, PENDING, error=str(exc)[:200], not_before=until, attempted=False)
+            return Outcome(
+                row.id,
+                OutboxStatus.PENDING,
+                error=str(exc)[:200],
+                not_before=until,
+                attempted=False,
+            )
         except ContactStopped as exc:
-            return Outcome(row.id, BLOCKED, error=str(exc)[:200])
+            return Outcome(row.id, OutboxStatus.BLOCKED, error=str(exc)[:200])
         except SendError as exc:
             return self._after_failure(row, exc)
-        return Outcome(row.id, SENT, external_id=message_id)
+        return Outcome(row.id, OutboxStatus.SENT, external_id=message_id)
 
     def _after_failure(self, row: Claimed, exc: SendError) -> Outcome:
         """Retry later with backoff, or give up."""
         attempts = row.attempts + 1
         if not exc.retryable or attempts >= self.config.max_attempts:
-            return Outcome(row.id, FAILED, error=str(exc)[:200])
+            return Outcome(row.id, OutboxStatus.FAILED, error=str(exc)[:200])
         delay = self.config.backoff * 2 ** (attempts - 1) * (1 + random.random() / 2)
         return Outcome(
-            row.id, PENDING, error=str(exc)[:200], not_before=utcnow() + timedelta(seconds=delay)
+            row.id,
+            OutboxStatus.PENDING,
+            error=str(exc)[:200],
+            not_before=utcnow() + timedelta(seconds=delay),
         )
 
 

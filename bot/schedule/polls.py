@@ -27,6 +27,7 @@ from handlers.privacy.headcount import Headcount
 from handlers.results.by_language import municipality_k
 from storage.base import utcnow
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +81,14 @@ Step = Callable[[AsyncSession, Poll, datetime], Awaitable[int | None]]
 
 async def _open(session: AsyncSession, poll: Poll, now: datetime) -> int | None:
     """Open a draft whose opening time has come."""
-    if poll.status != "draft" or poll.opens_at is None or poll.opens_at > now:
+    if poll.status != PollStatus.DRAFT or poll.opens_at is None or poll.opens_at > now:
         return None
     return await open_poll(session, poll, now)
 
 
 async def _remind(session: AsyncSession, poll: Poll, now: datetime) -> int | None:
     """Send the reminder of an open poll once it is due (and only once)."""
-    if poll.status != "open" or poll.reminded_at is not None or poll.closes_at is None:
+    if poll.status != PollStatus.OPEN or poll.reminded_at is not None or poll.closes_at is None:
         return None
     if poll.closes_at <= now:
         return None  # closing is due instead
@@ -99,7 +100,7 @@ async def _remind(session: AsyncSession, poll: Poll, now: datetime) -> int | Non
         return None
     claimed = await session.execute(
         update(Poll)
-        .where(Poll.id == poll.id, Poll.status == "open", Poll.reminded_at.is_(None))
+        .where(Poll.id == poll.id, Poll.status == PollStatus.OPEN, Poll.reminded_at.is_(None))
         .values(reminded_at=now)
     )
     if not getattr(claimed, "rowcount", 0):
@@ -109,7 +110,7 @@ async def _remind(session: AsyncSession, poll: Poll, now: datetime) -> int | Non
 
 async def _close(session: AsyncSession, poll: Poll, now: datetime) -> int | None:
     """Close an open poll whose closing time has come."""
-    if poll.status != "open" or poll.closes_at is None or poll.closes_at > now:
+    if poll.status != PollStatus.OPEN or poll.closes_at is None or poll.closes_at > now:
         return None
     return await close_poll(session, poll, now)
 
@@ -153,8 +154,10 @@ async def _due_ids(
 ) -> dict[str, list[int]]:
     """The polls each step may concern, read once (each step checks its poll again)."""
     async with sessions() as session:
-        to_open = select(Poll.id).where(Poll.status == "draft", Poll.opens_at <= now)
-        with_closing = select(Poll.id).where(Poll.status == "open", Poll.closes_at.is_not(None))
+        to_open = select(Poll.id).where(Poll.status == PollStatus.DRAFT, Poll.opens_at <= now)
+        with_closing = select(Poll.id).where(
+            Poll.status == PollStatus.OPEN, Poll.closes_at.is_not(None)
+        )
         to_remind = with_closing.where(Poll.reminded_at.is_(None), Poll.closes_at > now)
         to_close = with_closing.where(Poll.closes_at <= now)
         return {

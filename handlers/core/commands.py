@@ -1,49 +1,61 @@
-"""The commands a participant can send, with their descriptions (also registered with Telegram)."""
+"""A /command as a feature declares it, and the menu and /help built from the declarations.
+
+Each feature declares its commands (``handlers.participants.routes``); ``handlers.core.router``
+combines them and decides who may send which. The menu (also registered with Telegram) lists
+everyone's commands by ``order``, then, for staff, the staff ones.
+"""
 
 from __future__ import annotations
 
-from handlers.i18n.core import N_, _
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Join an assembly, or continue")),
-    ("polls", N_("Open polls and your answers")),
-    ("feedback", N_("Write to the assembly")),
-    ("language", N_("Change the language")),
-    ("mydata", N_("See what we keep about you")),
-    ("forget", N_("Erase your data")),
-    ("stop", N_("Stop notices")),
-    ("help", N_("What I can do")),
-)
+from handlers.core.events import Outgoing
+from handlers.core.turn import Turn
+from handlers.i18n.core import _
+
+Run = Callable[[Turn, str], Awaitable[list[Outgoing]]]
 
 
-STAFF_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
-    ("delivery", N_("How far the latest notices went")),
-    ("results", N_("The latest polls' results so far")),
-    ("notice", N_("Write a notice to members")),
-    ("newpoll", N_("Build a new poll step by step")),
-    ("open", N_("Open a poll")),
-    ("close", N_("Close a poll")),
-    ("schedule", N_("Set when a poll opens and closes")),
-    ("preview", N_("See a poll as residents will")),
-    ("digest", N_("The municipality's digest: when, in which language, to whom")),
-)
+@dataclass(frozen=True)
+class Command:
+    """What a /command runs (given its arguments), how the menu lists it, and who may send it.
+
+    A staff command runs for anyone and checks the sender's role itself. The others need a
+    participant who has consented, unless they run ``before_joining`` (the bot does not know
+    the sender yet: the command sees no participant) or ``before_consent``.
+    """
+
+    run: Run
+    description: str = ""  # an N_() msgid; empty: not in the menu
+    order: int = 0  # its place in the menu
+    staff: bool = False
+    before_joining: bool = False
+    before_consent: bool = False
 
 
-def command_descriptions() -> list[tuple[str, str]]:
-    """Each command with its description in the current language."""
-    return [(name, _(description)) for name, description in COMMANDS]
+def descriptions(commands: Mapping[str, Command], *, staff: bool) -> list[tuple[str, str]]:
+    """Everyone's listed commands, or the staff ones, in order, described in the current language."""
+    listed = sorted(
+        (command.order, name, command.description)
+        for name, command in commands.items()
+        if command.description and command.staff == staff
+    )
+    return [(name, _(description)) for _order, name, description in listed]
 
 
-def staff_command_descriptions() -> list[tuple[str, str]]:
-    """A staff member's menu in the current language: everyone's commands, then the staff ones."""
-    return command_descriptions() + [(name, _(text)) for name, text in STAFF_COMMAND_DESCRIPTIONS]
+def menu(commands: Mapping[str, Command], *, staff: bool = False) -> list[tuple[str, str]]:
+    """The menu in the current language: everyone's commands, then the staff ones for staff."""
+    return descriptions(commands, staff=False) + (
+        descriptions(commands, staff=True) if staff else []
+    )
 
 
-def help_text(staff: bool = False) -> str:
+def help_text(commands: Mapping[str, Command], *, staff: bool = False) -> str:
     """The /help message in the current language; with the staff commands for staff."""
     lines = [_("This bot lets you take part in your assembly. You can send:")]
-    lines.extend(f"/{name} · {description}" for name, description in command_descriptions())
+    lines.extend(f"/{name} · {text}" for name, text in descriptions(commands, staff=False))
     if staff:
         lines += ["", _("For the assembly's staff:")]
-        lines.extend(f"/{name} · {_(text)}" for name, text in STAFF_COMMAND_DESCRIPTIONS)
+        lines.extend(f"/{name} · {text}" for name, text in descriptions(commands, staff=True))
     return "\n".join(lines)

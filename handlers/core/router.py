@@ -14,29 +14,34 @@ some work.)
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
+from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.commands import help_text
+from handlers.core.commands import Command, help_text
+from handlers.core.dispatch import Conversation, StepHandlers, combined, dispatch
 from handlers.core.events import TOO_BIG_FILE, UNREADABLE_FILE, Incoming, Outgoing
-from handlers.core.flow import choose_next_step
+from handlers.core.flow import choose_next_step, idle_prompt
 from handlers.core.keywords import keyword_command
-from handlers.core.steps import step_for
-from handlers.core.text_input import MAX_TEXT_LENGTH, clean_text, match_choice
+from handlers.core.steps import CoreStep, Step
+from handlers.core.text_input import MAX_TEXT_LENGTH, clean_text
 from handlers.core.turn import Turn
-from handlers.digests.staff import settings as staff_digest
-from handlers.i18n.core import DEFAULT_LANGUAGE, _, format_number, supported_language, use_language
-from handlers.notices import delivery
-from handlers.notices.staff import compose as staff_notice
-from handlers.participants import feedback, forget, mydata, onboarding, optout
-from handlers.polls import answering as polls
-from handlers.polls import preview as poll_preview
-from handlers.polls.staff import actions as staff_poll_actions
-from handlers.polls.staff import builder as staff_poll_builder
-from handlers.polls.staff import schedule as staff_poll_schedule
+from handlers.digests import routes as digests
+from handlers.i18n.core import (
+    DEFAULT_LANGUAGE,
+    N_,
+    _,
+    format_number,
+    supported_language,
+    use_language,
+)
+from handlers.notices import routes as notices
+from handlers.participants import onboarding
+from handlers.participants import routes as participants
+from handlers.polls import routes as polls
 from handlers.polls.staff.upload import receive_poll_file
-from handlers.results import staff as staff_results
+from handlers.results import routes as results
 from handlers.staff.invite import STAFF_START, accept_staff_invite
 from handlers.staff.roles import is_staff
 from handlers.staff.steps import (
@@ -56,19 +61,54 @@ from storage.staff_conversations import find_person
 log = logging.getLogger(__name__)
 
 MAX_FOLLOW_UPS = 6
-PRE_CONSENT_COMMANDS = frozenset({"start", "help", "language", "forget", "mydata"})
-StaffCommand = Callable[[Turn, str], Awaitable[list[Outgoing]]]
-STAFF_COMMANDS: dict[str, StaffCommand] = {
-    "delivery": delivery.show_delivery,
-    "results": staff_results.show_results,
-    "notice": staff_notice.start_notice,
-    "open": staff_poll_actions.ask_open,
-    "close": staff_poll_actions.ask_close,
-    "preview": poll_preview.preview_command,
-    "newpoll": staff_poll_builder.start_builder,
-    "schedule": staff_poll_schedule.start_schedule,
-    "digest": staff_digest.start_digest,
-}
+IDLE = StepHandlers(idle_prompt)
+
+
+@cache
+def steps() -> Mapping[str, StepHandlers]:
+    """Every step of a participant's conversation, from the features that declare them."""
+    return combined(_resting(), participants.steps(), polls.steps())
+
+
+def _resting() -> dict[Step, StepHandlers]:
+    """The core's own step: nothing is waiting."""
+    return {CoreStep.IDLE: IDLE}
+
+
+@cache
+def staff_steps() -> Mapping[str, StepHandlers]:
+    """Every step of a staff conversation, from the features that declare them."""
+    return combined(polls.staff_steps(), notices.staff_steps(), digests.staff_steps())
+
+
+@cache
+def commands() -> Mapping[str, Command]:
+    """Every /command, from the features that declare them and the core's own."""
+    return combined(
+        _own_commands(),
+        participants.commands(),
+        polls.commands(),
+        notices.commands(),
+        results.commands(),
+        digests.commands(),
+    )
+
+
+def _own_commands() -> dict[str, Command]:
+    """The core's commands: /start (also for a staff invitation), /help and /cancel."""
+    return {
+        "start": Command(
+            _start,
+            N_("Join an assembly, or continue"),
+            order=1,
+            before_joining=True,
+            before_consent=True,
+        ),
+        "help": Command(
+            _help, N_("What I can do"), order=8, before_joining=True, before_consent=True
+        ),
+        "cancel": Command(_cancel),
+    }
 
 
 async def handle(
@@ -119,7 +159,7 @@ async def _reset_step(session: AsyncSession, participant_id: int | None) -> None
     if participant_id is None:
         return
     try:
-        await reset_step(session, participant_id)
+        await reset_step(session, participant_id, CoreStep.NONE)
         await session.commit()
     except Exception:
         await session.rollback()
@@ -173,9 +213,11 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
             Outgoing(_("I can only read text for now. Please type your answer or use the buttons."))
         ]
     if incoming.choice is not None and is_staff_button(incoming.choice):
-        return await on_staff_button(turn, incoming.choice)
+        return await on_staff_button(turn, incoming.choice, staff_steps())
     if incoming.choice is not None:
-        return await _on_button(turn, incoming.choice)
+        if turn.participant is None:
+            return [Outgoing(_("That button is no longer active. Send /start to begin."))]
+        return await dispatch(turn, _conversation(turn), button=incoming.choice)
     text = clean_text(incoming.text or "")
     if len(text) > MAX_TEXT_LENGTH:
         turn.needs_prompt = turn.participant is not None
@@ -189,8 +231,8 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
     if text.startswith("/"):
         name, _sep, args = text[1:].partition(" ")
         return await _on_command(turn, name.split("@")[0].lower(), args.strip())
-    if waiting_for_staff(turn):
-        return await on_staff_text(turn, text)
+    if waiting_for_staff(turn, staff_steps()):
+        return await on_staff_text(turn, text, staff_steps())
     keyword = keyword_command(text)
     if keyword is not None:
         return await _on_command(turn, *keyword)
@@ -199,89 +241,58 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
     if not text:
         turn.needs_prompt = True
         return []
-    return await _on_text(turn, text)
+    return await dispatch(turn, _conversation(turn), text=text)
 
 
-async def _on_button(turn: Turn, data: str) -> list[Outgoing]:
-    """A pressed button: accepted only if it belongs to the step the conversation is at."""
-    nonce, _sep, value = data.partition(":")
-    person = turn.participant
-    if person is None:
-        return [Outgoing(_("That button is no longer active. Send /start to begin."))]
-    step = step_for(person.step)
-    if nonce != str(person.step_nonce) or step.on_choice is None:
-        turn.needs_prompt = True
-        return [Outgoing(_("That button is no longer active. Here is where we are:"))]
-    return await step.on_choice(turn, value)
-
-
-async def _on_text(turn: Turn, text: str) -> list[Outgoing]:
-    """Typed text: the step's own reading, or one of its buttons by number or label."""
-    step = step_for(turn.person.step)
-    if step.on_text is not None:
-        return await step.on_text(turn, text)
-    if step.on_choice is None:
-        turn.ask_again()
-        return [
-            Outgoing(_("To write to the assembly, send /feedback and then your message.")),
-            *await step.prompt(turn),
-        ]
-    prompt = await step.prompt(turn)
-    choices = tuple(choice for message in prompt for choice in message.choices)
-    matched = match_choice(text, choices)
-    if matched is None:
-        turn.ask_again()
-        return [Outgoing(_("Please choose one of the options below.")), *await step.prompt(turn)]
-    return await step.on_choice(turn, matched.data.partition(":")[2])
+def _conversation(turn: Turn) -> Conversation:
+    """Where the participant's own conversation stands; an unknown step is the resting one."""
+    person = turn.person
+    return Conversation(
+        steps().get(person.step, IDLE),
+        person.step_nonce,
+        _("That button is no longer active. Here is where we are:"),
+        turn.ask_again,
+    )
 
 
 async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
-    """A /command."""
-    if name == "help":
-        return [Outgoing(help_text(staff=await is_staff(turn)))]
-    if name == "start" and args.startswith(STAFF_START):
-        return await accept_staff_invite(turn, args.split()[0].removeprefix(STAFF_START))
-    if name == "start":
-        return await onboarding.start(turn, args.split()[0] if args else None)
-    if name == "cancel" and waiting_for_staff(turn):
+    """A /command, if the sender may send it yet."""
+    if name == "cancel" and waiting_for_staff(turn, staff_steps()):
         return await cancel_staff(turn)
-    if name in STAFF_COMMANDS:  # staff need not be participants of their own assembly
-        return await STAFF_COMMANDS[name](turn, args)
+    command = commands().get(name) or Command(_unknown)
+    if command.staff:  # staff need not be participants of their own assembly
+        return await command.run(turn, args)
     person = turn.participant
-    if person is None:
-        if name in ("forget", "mydata", "stop"):
-            return [Outgoing(_("We keep nothing about you. Send /start to join an assembly."))]
+    if person is None and not command.before_joining:
         return await onboarding.start(turn, None)
-    if person.consented_at is None and name not in PRE_CONSENT_COMMANDS:
+    if person is not None and person.consented_at is None and not command.before_consent:
         turn.needs_prompt = True
         return [Outgoing(_("Please answer the question below first."))]
-    match name:
-        case "language":
-            turn.show("language", join=(person.step_data or {}).get("join"))
-            return []
-        case "forget" if person.consented_at is None:
-            await forget.on_forget(turn, "yes")
-            return [Outgoing(_("We keep nothing about you. Send /start to join an assembly."))]
-        case "forget":
-            return await forget.ask_forget(turn)
-        case "mydata" if person.consented_at is None:
-            turn.needs_prompt = True
-            return [
-                Outgoing(_("We keep nothing about you yet, only where this conversation stands."))
-            ]
-        case "mydata":
-            return await mydata.show_my_data(turn)
-        case "polls":
-            return await polls.polls_overview(turn)
-        case "feedback":
-            return await feedback.start_feedback(turn, args)
-        case "stop":
-            return await optout.stop_notices(turn)
-        case "cancel":
-            turn.finish()
-            return [Outgoing(_("Cancelled."))]
+    return await command.run(turn, args)
+
+
+async def _unknown(turn: Turn, args: str) -> list[Outgoing]:
+    """A command nobody declared."""
     turn.needs_prompt = True
     return [Outgoing(_("I do not know that command. /help lists what I can do."))]
+
+
+async def _start(turn: Turn, args: str) -> list[Outgoing]:
+    """/start [code]: join an assembly (or continue), or accept a staff invitation."""
+    if args.startswith(STAFF_START):
+        return await accept_staff_invite(turn, args.split()[0].removeprefix(STAFF_START))
+    return await onboarding.start(turn, args.split()[0] if args else None)
+
+
+async def _help(turn: Turn, args: str) -> list[Outgoing]:
+    """/help: the commands, with the staff ones for staff."""
+    return [Outgoing(help_text(commands(), staff=await is_staff(turn)))]
+
+
+async def _cancel(turn: Turn, args: str) -> list[Outgoing]:
+    """/cancel: leave the current step."""
+    turn.finish()
+    return [Outgoing(_("Cancelled."))]
 
 
 async def _follow_up(turn: Turn) -> list[Outgoing]:
@@ -295,5 +306,5 @@ async def _follow_up(turn: Turn) -> list[Outgoing]:
             await choose_next_step(turn)
         turn.needs_prompt = False
         turn.ask_again()
-        replies += await step_for(turn.person.step).prompt(turn)
+        replies += await steps().get(turn.person.step, IDLE).prompt(turn)
     return replies

@@ -57,6 +57,12 @@ def match_choice(text: str, choices: tuple[Choice, ...]) -> Choice | None:
     return None
 
 
+def chosen_value(text: str, choices: tuple[Choice, ...]) -> str | None:
+    """The value of the button a typed reply names (its data after the nonce), or None."""
+    matched = match_choice(text, choices)
+    return matched.data.partition(":")[2] if matched is not None else None
+
+
 def parse_numbers(text: str) -> list[int] | None:
     """Several list numbers in one reply ("1 3", "1,3", "١ ٣"), or None if any part is not one."""
     parts = [part for part in _SEPARATORS.split(to_western_digits(text)) if part]

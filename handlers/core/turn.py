@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.events import Choice, Incoming
+from handlers.core.steps import CoreStep, Step
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Participant, StaffConversation
 
@@ -50,14 +51,14 @@ class Turn:
         """A button for the current step; pressing it after the step moved on is recognised as stale."""
         return Choice(label=label, data=f"{self.person.step_nonce}:{value}")
 
-    def go(self, step: str, **data: Any) -> None:
+    def go(self, step: Step, **data: Any) -> None:
         """Move the conversation to a step; buttons of earlier steps stop working."""
         person = self.person
         person.step = step
         person.step_data = data
         person.step_nonce = (person.step_nonce or 0) + 1
 
-    def show(self, step: str, **data: Any) -> None:
+    def show(self, step: Step, **data: Any) -> None:
         """Move to a step and have the router ask its question."""
         self.go(step, **data)
         self.needs_prompt = True
@@ -80,5 +81,5 @@ class Turn:
 
     def finish(self) -> None:
         """The current step is done: the router asks what comes next."""
-        self.go("")
+        self.go(CoreStep.NONE)
         self.needs_advance = True

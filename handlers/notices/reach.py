@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from handlers.privacy.suppression import UNBOUNDED, Bounds, CountTable, SafeTable, suppress
 from storage.digest_queries import REACH, REACH_OF_STATUS
-from storage.outbox import UNCONFIRMED
+from storage.vocabulary import OutboxStatus
 
 NOTICE = "notice"
 SOME: Bounds = (1, None)
@@ -80,7 +80,7 @@ class ShownReach:
 def notice_reach(statuses: Mapping[str, int], k: int) -> ShownReach:
     """One notice's outbox rows by status, suppressed on their own with the K of its municipality."""
     reach = reach_of(statuses)
-    unconfirmed = statuses.get(UNCONFIRMED, 0) > 0
+    unconfirmed = statuses.get(OutboxStatus.UNCONFIRMED, 0) > 0
     known = tuple(SOME if column == "failed" and unconfirmed else UNBOUNDED for column in REACH)
     table = reach_table([(NOTICE, reach)], column_totals=False, bounds=(known,))
     shown = suppress(table, k)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
+from handlers.participants.steps import ParticipantStep
 from storage.assemblies import member_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Feedback
@@ -14,14 +15,14 @@ async def start_feedback(turn: Turn, text: str) -> list[Outgoing]:
     """/feedback [text]: store the text now, or ask for it (and for the assembly if several)."""
     assemblies = await member_assemblies(turn.session, turn.person.id)
     if not assemblies:
-        turn.show("join")
+        turn.show(ParticipantStep.JOIN)
         return [Outgoing(_("Please join an assembly first; then you can write to it."))]
     if len(assemblies) > 1:
-        turn.show("feedback_assembly", text=text)
+        turn.show(ParticipantStep.FEEDBACK_ASSEMBLY, text=text)
         return []
     if text:
         return await _store(turn, assemblies[0], text)
-    turn.show("feedback", assembly=assemblies[0].id)
+    turn.show(ParticipantStep.FEEDBACK, assembly=assemblies[0].id)
     return []
 
 
@@ -53,7 +54,7 @@ async def on_assembly(turn: Turn, value: str) -> list[Outgoing]:
     waiting = str((turn.person.step_data or {}).get("text") or "")
     if waiting:
         return await _store(turn, assemblies[value], waiting)
-    turn.show("feedback", assembly=assemblies[value].id)
+    turn.show(ParticipantStep.FEEDBACK, assembly=assemblies[value].id)
     return []
 
 

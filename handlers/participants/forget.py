@@ -5,12 +5,29 @@ from __future__ import annotations
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _
+from handlers.participants.steps import ParticipantStep
 from storage.participants import erase_participant
+
+
+def nothing_kept() -> Outgoing:
+    """Said when there is nothing about the sender to show, stop or erase."""
+    return Outgoing(_("We keep nothing about you. Send /start to join an assembly."))
+
+
+async def forget_command(turn: Turn, args: str) -> list[Outgoing]:
+    """/forget: ask before erasing; before consent there is nothing to ask about, so erase."""
+    person = turn.participant
+    if person is None:
+        return [nothing_kept()]
+    if person.consented_at is None:
+        await on_forget(turn, "yes")
+        return [nothing_kept()]
+    return await ask_forget(turn)
 
 
 async def ask_forget(turn: Turn) -> list[Outgoing]:
     """Ask for confirmation before erasing."""
-    turn.show("forget")
+    turn.show(ParticipantStep.FORGET)
     return []
 
 

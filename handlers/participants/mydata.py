@@ -10,11 +10,23 @@ from babel.dates import format_datetime
 from handlers.core.events import OutFile, Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized
+from handlers.participants.forget import nothing_kept
 from handlers.polls.answering import describe_answer
 from storage.assemblies import member_assemblies, profile_answers
 from storage.models import Poll
 from storage.participants import participant_feedback
 from storage.polls import answers_by_question, participant_responses
+
+
+async def mydata_command(turn: Turn, args: str) -> list[Outgoing]:
+    """/mydata: what is kept; before consent, only where the conversation stands."""
+    person = turn.participant
+    if person is None:
+        return [nothing_kept()]
+    if person.consented_at is None:
+        turn.needs_prompt = True
+        return [Outgoing(_("We keep nothing about you yet, only where this conversation stands."))]
+    return await show_my_data(turn)
 
 
 async def show_my_data(turn: Turn) -> list[Outgoing]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.events import Outgoing
+from handlers.core.steps import CoreStep
 from handlers.core.turn import Turn
 from handlers.i18n.core import (
     LANGUAGE_NAMES,
@@ -13,6 +14,7 @@ from handlers.i18n.core import (
     supported_language,
     use_language,
 )
+from handlers.participants.steps import ParticipantStep
 from storage.assemblies import assembly_by_code, join_assembly
 from storage.base import utcnow
 from storage.models import Participant
@@ -37,17 +39,17 @@ async def start(turn: Turn, join_code: str | None) -> list[Outgoing]:
             channel=turn.incoming.channel,
             address_hash=address_hash,
             created_at=utcnow(),
-            step="",
+            step=CoreStep.NONE,
             step_data={},
             step_nonce=0,
         )
         turn.session.add(person)
         await turn.session.flush()
         turn.participant = person
-        turn.go("language", join=join_code)
+        turn.go(ParticipantStep.LANGUAGE, join=join_code)
         return await language_prompt(turn)
     if person.consented_at is None:
-        turn.go("language", join=join_code or (person.step_data or {}).get("join"))
+        turn.go(ParticipantStep.LANGUAGE, join=join_code or (person.step_data or {}).get("join"))
         return await language_prompt(turn)
     replies: list[Outgoing] = []
     if person.stopped_at is not None:
@@ -55,7 +57,7 @@ async def start(turn: Turn, join_code: str | None) -> list[Outgoing]:
         replies.append(Outgoing(_("Welcome back. Notices are on again.")))
     if join_code:
         replies += await join_by_code(turn, join_code)
-        if turn.person.step == "join":
+        if turn.person.step == ParticipantStep.JOIN:
             return replies
     turn.finish()
     return replies
@@ -90,10 +92,16 @@ async def on_language(turn: Turn, value: str) -> list[Outgoing]:
     person.language = value
     with use_language(value):
         if person.consented_at is None:
-            turn.show("consent", join=(person.step_data or {}).get("join"))
+            turn.show(ParticipantStep.CONSENT, join=(person.step_data or {}).get("join"))
             return []
         turn.finish()
         return [Outgoing(_("Language set to English."))]
+
+
+async def language_command(turn: Turn, args: str) -> list[Outgoing]:
+    """/language: ask the language again, keeping a join code given before."""
+    turn.show(ParticipantStep.LANGUAGE, join=(turn.person.step_data or {}).get("join"))
+    return []
 
 
 async def join_prompt(turn: Turn) -> list[Outgoing]:
@@ -118,7 +126,7 @@ async def join_by_code(turn: Turn, code: str) -> list[Outgoing]:
     code = code.strip()
     assembly = await assembly_by_code(turn.session, code) if code else None
     if assembly is None:
-        turn.go("join")
+        turn.go(ParticipantStep.JOIN)
         return [
             Outgoing(
                 _("No assembly has the code {code}. Please check it and send it again.").format(

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.core.events import Choice, Outgoing
-from handlers.core.text_input import match_choice, parse_int, parse_numbers
+from handlers.core.text_input import chosen_value, parse_int, parse_numbers
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, format_number, isolate, localized, ngettext
+from handlers.polls.steps import PollStep
 from storage.assemblies import member_assemblies
 from storage.base import utcnow
 from storage.models import Answer, Poll, Question, Response
@@ -22,6 +23,7 @@ from storage.polls import (
     replace_answer,
     start_response,
 )
+from storage.vocabulary import PollStatus, QuestionKind
 
 SCALE = range(1, 6)
 NUMBER_LIMIT = 1_000_000_000
@@ -34,13 +36,13 @@ def describe_answer(question: Question, answers: list[Answer]) -> str:
     """An answer as the person would read it back."""
     if not answers:
         return _("not answered")
-    if question.kind in ("single", "multi"):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
         labels = {option.id: localized(option.text) for option in question.options}
         return ", ".join(labels.get(a.option_id or 0, "?") for a in answers)
     value = answers[0]
-    if question.kind == "yesno":
+    if question.kind == QuestionKind.YESNO:
         return _("Yes") if value.value_int else _("No")
-    if question.kind in ("scale", "number"):
+    if question.kind in (QuestionKind.SCALE, QuestionKind.NUMBER):
         return format_number(value.value_int or 0)
     return value.value_text or ""
 
@@ -73,17 +75,17 @@ def question_choices(
     make: MakeButton, question: Question, selected: list[int]
 ) -> tuple[Choice, ...]:
     """The buttons of one question, each made by ``make(label, value)``."""
-    if question.kind == "single":
+    if question.kind == QuestionKind.SINGLE:
         return tuple(make(localized(o.text), f"o:{o.id}") for o in question.options)
-    if question.kind == "multi":
+    if question.kind == QuestionKind.MULTI:
         marked = [
             make(f"{CHECKED if o.id in selected else UNCHECKED} {localized(o.text)}", f"t:{o.id}")
             for o in question.options
         ]
         return (*marked, make(_("Done ✓"), "done"))
-    if question.kind == "scale":
+    if question.kind == QuestionKind.SCALE:
         return tuple(make(format_number(n), f"v:{n}") for n in SCALE)
-    if question.kind == "yesno":
+    if question.kind == QuestionKind.YESNO:
         return (make(_("Yes"), "v:1"), make(_("No"), "v:0"))
     return ()
 
@@ -105,20 +107,22 @@ def question_parts(poll: Poll, index: int) -> list[str]:
 
 def question_columns(question: Question) -> int:
     """How many buttons a row of this question holds."""
-    return 5 if question.kind == "scale" else 2 if question.kind == "yesno" else 1
+    if question.kind == QuestionKind.SCALE:
+        return 5
+    return 2 if question.kind == QuestionKind.YESNO else 1
 
 
 def _hint(question: Question) -> str:
     """How to answer, said for each kind of question."""
-    if question.kind == "multi":
+    if question.kind == QuestionKind.MULTI:
         return _(
             "Choose all that apply, then press Done. (You can also type their numbers, like 1 3.)"
         )
-    if question.kind == "scale":
+    if question.kind == QuestionKind.SCALE:
         return _("Choose from 1 (lowest) to 5 (highest).")
-    if question.kind == "text":
+    if question.kind == QuestionKind.TEXT:
         return _("Type your answer in one message.")
-    if question.kind == "number":
+    if question.kind == QuestionKind.NUMBER:
         low, high = _bounds(question)
         return _("Type a number from {low} to {high}.").format(
             low=format_number(low), high=format_number(high)
@@ -136,7 +140,7 @@ def _bounds(question: Question) -> tuple[int, int]:
 async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
     """Ask the question the step points at."""
     poll, index = await _current(turn)
-    if poll is None or poll.status != "open" or index >= len(poll.questions):
+    if poll is None or poll.status != PollStatus.OPEN or index >= len(poll.questions):
         turn.finish()
         return []
     question = poll.questions[index]
@@ -147,7 +151,7 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
     if data.get("review"):
         response = await find_response(turn.session, poll.id, turn.person.id)
         answered = await answers_by_question(turn.session, response.id) if response else {}
-        if question.kind == "multi" and "sel" not in data and question.id in answered:
+        if question.kind == QuestionKind.MULTI and "sel" not in data and question.id in answered:
             selected = [a.option_id for a in answered[question.id] if a.option_id is not None]
             turn.update(sel=selected)
     choices = question_choices(turn.button, question, selected)
@@ -187,7 +191,7 @@ async def _next_question(
         ]
         following = later[0] if later else first_unanswered(poll, answered)
     if following is not None:
-        turn.show("poll", poll=poll.id, q=following, review=bool(data.get("review")))
+        turn.show(PollStep.POLL, poll=poll.id, q=following, review=bool(data.get("review")))
         return []
     if response.completed_at is None:
         response.completed_at = utcnow()
@@ -208,7 +212,7 @@ async def _answerable(turn: Turn) -> tuple[Poll, int] | list[Outgoing]:
     if poll is None or index >= len(poll.questions):
         turn.finish()
         return []
-    if poll.status != "open":
+    if poll.status != PollStatus.OPEN:
         return await _closed(turn)
     return poll, index
 
@@ -224,9 +228,19 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
     if kind == "keep" and (turn.person.step_data or {}).get("review"):
         return await _next_question(turn, poll, index)
     option_ids = {o.id for o in question.options}
-    if kind == "o" and question.kind == "single" and raw.isdigit() and int(raw) in option_ids:
+    if (
+        kind == "o"
+        and question.kind == QuestionKind.SINGLE
+        and raw.isdigit()
+        and int(raw) in option_ids
+    ):
         return await _store(turn, poll, index, option_ids=[int(raw)])
-    if kind == "t" and question.kind == "multi" and raw.isdigit() and int(raw) in option_ids:
+    if (
+        kind == "t"
+        and question.kind == QuestionKind.MULTI
+        and raw.isdigit()
+        and int(raw) in option_ids
+    ):
         selected = [int(i) for i in (turn.person.step_data or {}).get("sel", [])]
         option_id = int(raw)
         selected = (
@@ -236,7 +250,7 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
         )
         turn.update(sel=selected)
         return await poll_prompt(turn, replace=True)
-    if kind == "done" and question.kind == "multi":
+    if kind == "done" and question.kind == QuestionKind.MULTI:
         selected = [int(i) for i in (turn.person.step_data or {}).get("sel", [])]
         if not selected:
             turn.ask_again()
@@ -246,9 +260,9 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
             ]
         ordered = [o.id for o in question.options if o.id in selected]
         return await _store(turn, poll, index, option_ids=ordered)
-    if kind == "v" and question.kind in ("scale", "yesno"):
+    if kind == "v" and question.kind in (QuestionKind.SCALE, QuestionKind.YESNO):
         number = parse_int(raw)
-        allowed = SCALE if question.kind == "scale" else (0, 1)
+        allowed = SCALE if question.kind == QuestionKind.SCALE else (0, 1)
         if number is not None and number in allowed:
             return await _store(turn, poll, index, value_int=number)
     turn.ask_again()
@@ -265,9 +279,9 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
         return found
     poll, index = found
     question = poll.questions[index]
-    if question.kind == "text":
+    if question.kind == QuestionKind.TEXT:
         return await _store(turn, poll, index, value_text=text)
-    if question.kind == "number":
+    if question.kind == QuestionKind.NUMBER:
         number = parse_int(text)
         low, high = _bounds(question)
         if number is None or not low <= number <= high:
@@ -279,7 +293,7 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
                 )
             ]
         return await _store(turn, poll, index, value_int=number)
-    if question.kind == "multi":
+    if question.kind == QuestionKind.MULTI:
         numbers = parse_numbers(text)
         count = len(question.options)
         if numbers and all(1 <= n <= count for n in numbers):
@@ -291,9 +305,8 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     choices = question_choices(turn.button, question, [int(i) for i in data.get("sel", [])])
     if data.get("review"):
         choices = (*choices, turn.button(_("Keep this answer"), "keep"))
-    matched = match_choice(text, choices)
-    value = matched.data.partition(":")[2] if matched is not None else None
-    if value is not None and (question.kind != "multi" or value in ("done", "keep")):
+    value = chosen_value(text, choices)
+    if value is not None and (question.kind != QuestionKind.MULTI or value in ("done", "keep")):
         return await on_poll_choice(turn, value)
     turn.ask_again()
     return [
@@ -326,6 +339,11 @@ async def _store(
     return await _next_question(turn, poll, index, response)
 
 
+async def polls_command(turn: Turn, args: str) -> list[Outgoing]:
+    """/polls."""
+    return await polls_overview(turn)
+
+
 async def polls_overview(turn: Turn) -> list[Outgoing]:
     """/polls: the open polls, how far the person got in each, and a button to (re)answer."""
     assemblies = await member_assemblies(turn.session, turn.person.id)
@@ -335,7 +353,7 @@ async def polls_overview(turn: Turn) -> list[Outgoing]:
         return [Outgoing(_("There are no open polls right now. You will be told when one opens."))]
     lines = [_("Open polls:")]
     choices = []
-    turn.go("polls")
+    turn.go(PollStep.POLLS)
     for poll in polls:
         response = await find_response(turn.session, poll.id, turn.person.id)
         answered = await answers_by_question(turn.session, response.id) if response else {}
@@ -364,13 +382,13 @@ async def on_polls_choice(turn: Turn, value: str) -> list[Outgoing]:
     assemblies = {a.id for a in await member_assemblies(turn.session, turn.person.id)}
     if poll is None or poll.assembly_id not in assemblies:
         return await polls_overview(turn)
-    if poll.status != "open":
+    if poll.status != PollStatus.OPEN:
         return await _closed(turn)
     response = await find_response(turn.session, poll.id, turn.person.id)
     answered = await answers_by_question(turn.session, response.id) if response else {}
     start = first_unanswered(poll, answered)
     if start is None:
-        turn.show("poll", poll=poll.id, q=0, review=True)
+        turn.show(PollStep.POLL, poll=poll.id, q=0, review=True)
     else:
-        turn.show("poll", poll=poll.id, q=start, review=False)
+        turn.show(PollStep.POLL, poll=poll.id, q=start, review=False)
     return []

@@ -25,9 +25,10 @@ from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.models import Assembly, Option, Poll, Question
 from storage.polls import slug_taken
+from storage.vocabulary import PollStatus, QuestionKind
 
-QUESTION_KINDS = ("single", "multi", "scale", "yesno", "text", "number")
-CHOICE_KINDS = ("single", "multi")
+QUESTION_KINDS = tuple(QuestionKind)
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTI)
 MAX_OPTIONS = 12
 
 
@@ -71,7 +72,7 @@ def _question(
             N_("{where} has kind {kind}; use one of {kinds}"),
             where=where,
             kind=repr(kind),
-            kinds=list(QUESTION_KINDS),
+            kinds=[str(kind) for kind in QUESTION_KINDS],
         )
     text = translations(
         node.get("text"), lazy(N_("{where} text"), where=where), languages, LANGUAGES, line
@@ -98,7 +99,7 @@ def _question(
         for i, option in enumerate(raw_options, start=1)
     ]
     low, high = node.get("min"), node.get("max")
-    if kind != "number" and (low is not None or high is not None):
+    if kind != QuestionKind.NUMBER and (low is not None or high is not None):
         raise ContentFileError(
             line, N_("{where} ({kind}) takes no min or max"), where=where, kind=kind
         )
@@ -204,7 +205,7 @@ async def store_poll(session: AsyncSession, assembly: Assembly, spec: PollSpec) 
         assembly_id=assembly.id,
         slug=spec.slug,
         title=spec.title,
-        status="draft",
+        status=PollStatus.DRAFT,
         created_at=utcnow(),
     )
     poll.questions = question_rows(spec)

@@ -20,6 +20,7 @@ from handlers.polls.reminder import withdraw_unsent
 from storage.base import utcnow
 from storage.models import Assembly, Poll
 from storage.polls import move_status
+from storage.vocabulary import PollStatus
 
 
 class PollStateError(ValueError):
@@ -64,11 +65,11 @@ def check_translations(poll: Poll, assembly: Assembly | None) -> None:
 async def open_poll(session: AsyncSession, poll: Poll, now: datetime | None = None) -> int:
     """Open a draft poll, if every language of its assembly has every text, and invite the
     members (in the same transaction); how many were invited."""
-    if poll.status == "open":
+    if poll.status == PollStatus.OPEN:
         raise poll_error(
             poll, f"poll {poll.slug} is open already", N_("The poll {title} is open already.")
         )
-    if poll.status == "closed":
+    if poll.status == PollStatus.CLOSED:
         raise poll_error(
             poll,
             f"poll {poll.slug} is closed; a closed poll is not reopened, import a new one",
@@ -90,7 +91,7 @@ async def open_poll(session: AsyncSession, poll: Poll, now: datetime | None = No
                 "closing time first."
             ),
         )
-    await _move(session, poll, "draft", "open", opened_at=opened_at)
+    await _move(session, poll, PollStatus.DRAFT, PollStatus.OPEN, opened_at=opened_at)
     return await invite_members(session, poll, assembly, opened_at) if assembly else 0
 
 
@@ -98,27 +99,27 @@ async def close_poll(session: AsyncSession, poll: Poll, now: datetime | None = N
     """Close an open poll: answers stop being accepted, invitations and reminders not yet sent
     are withdrawn, and everyone who answered is sent the results (in the same transaction); how
     many they go to."""
-    if poll.status == "draft":
+    if poll.status == PollStatus.DRAFT:
         raise poll_error(
             poll,
             f"poll {poll.slug} is not open (it is draft)",
             N_("The poll {title} has not been opened yet."),
         )
-    if poll.status != "open":
+    if poll.status != PollStatus.OPEN:
         raise poll_error(
             poll,
             f"poll {poll.slug} is not open (it is {poll.status})",
             N_("The poll {title} is closed already."),
         )
     closed_at = now or utcnow()
-    await _move(session, poll, "open", "closed", closed_at=closed_at)
+    await _move(session, poll, PollStatus.OPEN, PollStatus.CLOSED, closed_at=closed_at)
     await withdraw_unsent(session, poll)
     assembly = await session.get(Assembly, poll.assembly_id)
     return await send_outcome(session, poll, assembly, closed_at) if assembly else 0
 
 
 async def _move(
-    session: AsyncSession, poll: Poll, before: str, after: str, **values: object
+    session: AsyncSession, poll: Poll, before: PollStatus, after: PollStatus, **values: object
 ) -> None:
     """Move the poll from ``before`` to ``after`` if it is still ``before`` (one conditional
     update), else say that someone else changed it at the same moment."""

@@ -19,6 +19,7 @@ from handlers.staff.desk import action_button
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly, Poll
 from storage.polls import poll_with_questions
+from storage.vocabulary import PollStatus
 
 
 async def preview_command(turn: Turn, args: str) -> list[Outgoing]:
@@ -28,7 +29,7 @@ async def preview_command(turn: Turn, args: str) -> list[Outgoing]:
         return [not_staff()]
     words = args.split()
     if not words:
-        polls = await staff_polls(turn, managed, ["draft", "open"])
+        polls = await staff_polls(turn, managed, [PollStatus.DRAFT, PollStatus.OPEN])
         if not polls:
             return [Outgoing(_("There is no draft or open poll to preview."))]
         return [

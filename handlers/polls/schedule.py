@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.i18n.core import N_, _, format_number, ngettext
 from handlers.polls.lifecycle import PollStateError, check_translations, poll_error
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 LOCAL_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M")
 MAX_REMIND_BEFORE_DAYS = 30
@@ -104,9 +105,9 @@ async def schedule_poll(
     that is open, a time in the past, a closing at or before the opening, a draft lacking a
     translation, a lead time below 0 or above 30 days. The caller commits.
     """
-    if poll.status == "closed":
+    if poll.status == PollStatus.CLOSED:
         raise _closed(poll)
-    if opens_at is not None and poll.status == "open":
+    if opens_at is not None and poll.status == PollStatus.OPEN:
         raise poll_error(
             poll,
             f"poll {poll.slug} is open already; only its closing time can be set",
@@ -118,7 +119,7 @@ async def schedule_poll(
         raise _passed(f"the closing time {_utc(closes_at)} has already passed")
     if remind_before_minutes is not None:
         check_lead_time(remind_before_minutes)
-    opening = (opens_at or poll.opens_at) if poll.status == "draft" else poll.opened_at
+    opening = (opens_at or poll.opens_at) if poll.status == PollStatus.DRAFT else poll.opened_at
     closing = closes_at or poll.closes_at
     if opening is not None and closing is not None and closing <= opening:
         raise PollStateError(
@@ -128,7 +129,7 @@ async def schedule_poll(
                 "opening time."
             ),
         )
-    if poll.status == "draft":
+    if poll.status == PollStatus.DRAFT:
         check_translations(poll, await session.get(Assembly, poll.assembly_id))
     if opens_at is not None:
         poll.opens_at = opens_at
@@ -141,7 +142,7 @@ async def schedule_poll(
 
 async def clear_schedule(session: AsyncSession, poll: Poll) -> None:
     """Forget the poll's opening and closing times: it opens and closes only when told to."""
-    if poll.status == "closed":
+    if poll.status == PollStatus.CLOSED:
         raise _closed(poll)
     poll.opens_at = None
     poll.closes_at = None

@@ -38,11 +38,13 @@ from handlers.polls.file import (
 )
 from handlers.polls.invitation import invitation_texts
 from handlers.polls.outcome import outcome_texts
+from handlers.polls.steps import PollStep
 from handlers.polls.yaml_lines import ContentFileError
 from storage.models import Assembly, Poll, Question
 from storage.notices import poll_notices
 from storage.participants import move_step_of_poll
 from storage.polls import has_responses, poll_by_slug
+from storage.vocabulary import PollStatus
 
 IMPORTED, REPLACED, CORRECTED, UNCHANGED = "imported", "replaced", "corrected", "unchanged"
 
@@ -78,7 +80,7 @@ async def apply_poll_file(
         return PollFileResult(IMPORTED, await store_poll(session, assembly, spec), assembly)
     difference = first_difference(poll, spec)
     if difference is not None:
-        locked = poll.status == "closed" or await has_responses(session, poll.id)
+        locked = poll.status == PollStatus.CLOSED or await has_responses(session, poll.id)
         if locked:
             raise _locked(poll, spec, difference)
         await _replace(session, poll, spec, assembly)
@@ -194,7 +196,7 @@ async def _replace(session: AsyncSession, poll: Poll, spec: PollSpec, assembly: 
     poll.title = dict(spec.title)
     poll.questions = question_rows(spec)
     await session.flush()
-    await move_step_of_poll(session, poll.id, "poll", "polls")
+    await move_step_of_poll(session, poll.id, PollStep.POLL, PollStep.POLLS)
     await _rewrite_notices(session, poll, assembly)
 
 
@@ -211,7 +213,7 @@ async def _rewrite_notices(session: AsyncSession, poll: Poll, assembly: Assembly
 def _locked(poll: Poll, spec: PollSpec, difference: tuple[int | None, LazyText]) -> PollLockedError:
     """The refusal of a change to what an answered or closed poll asks."""
     line, what = difference
-    if poll.status == "closed":
+    if poll.status == PollStatus.CLOSED:
         reason = N_(
             "poll {slug} is closed, so only its texts can be corrected, but {difference}; to "
             "change what it asks, import it as a new poll under a new slug"

@@ -30,6 +30,7 @@ from handlers.results.figures import municipality_k as municipality_k
 from handlers.results.figures import threshold as threshold
 from storage.models import Poll, Question
 from storage.tallies import LANGUAGE
+from storage.vocabulary import QuestionKind
 
 MEDIAN = "median"
 
@@ -75,7 +76,7 @@ class PollResults:
 
 def value_label(question: Question, value: int, language: str) -> str:
     """How a scale, yes/no or number answer reads in a language."""
-    if question.kind == "yesno":
+    if question.kind == QuestionKind.YESNO:
         with use_language(language):
             return gettext("Yes") if value else gettext("No")
     return str(value)
@@ -164,13 +165,13 @@ def _question_result(
         _row(linked, 1, NOT_ANSWERED) if linked is not None and len(linked.cells) > 1 else None
     )
     option_rows: tuple[ResultRow, ...] = ()
-    if question.kind == "multi" and question.id in shown.options:
+    if question.kind == QuestionKind.MULTI and question.id in shown.options:
         options = shown.options[question.id]
         option_rows = tuple(_row(options, i, labels[i]) for i in range(len(labels)))
         withheld = withheld or options.withheld
     median = (
         _figure_row(figures.medians[LANGUAGE][question.id], MEDIAN)
-        if question.kind == "number"
+        if question.kind == QuestionKind.NUMBER
         else None
     )
     return QuestionResult(
@@ -180,8 +181,8 @@ def _question_result(
 
 def row_labels(question: Question, language: str) -> list[str]:
     """The labels of a question's rows: its options, or its scale or yes/no values."""
-    if question.kind in ("single", "multi"):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
         return [localized(option.text, language) for option in question.options]
-    if question.kind in ("scale", "yesno"):
+    if question.kind in (QuestionKind.SCALE, QuestionKind.YESNO):
         return [value_label(question, value, language) for value in values_of(question)]
     return []

@@ -38,6 +38,7 @@ from handlers.results.disclosure import (
 from handlers.results.figures import FigureRow, PollFigures, poll_figures
 from storage.models import Assembly, Poll, Question
 from storage.tallies import NO_ANSWER
+from storage.vocabulary import QuestionKind
 
 
 class UnknownProfileKeyError(ResultsError):
@@ -240,12 +241,12 @@ class _Builder:
             else None
         )
         rows: tuple[ProfileRow, ...] = ()
-        if question.kind == "multi" and question.id in self.shown.options:
+        if question.kind == QuestionKind.MULTI and question.id in self.shown.options:
             options = self.shown.options[question.id]
             labels = row_labels(question, self.language)
             rows = tuple(self._row(options, i, labels[i]) for i in range(len(labels)))
             withheld = options.withheld  # the answered row alone may read "-"
-        median = self._median(question) if question.kind == "number" else None
+        median = self._median(question) if question.kind == QuestionKind.NUMBER else None
         return ProfileQuestionResult(
             number, question.kind, text, answered_row, rows, not_answered, median, withheld
         )

@@ -47,10 +47,11 @@ from handlers.privacy.suppression import (
 from handlers.results.audit import LinearModel, pinned
 from storage.models import Question
 from storage.tallies import NO_ANSWER, Counts, Tallies
+from storage.vocabulary import QuestionKind
 
 DECLINED = "(declined)"
 ANSWERED, NOT_ANSWERED, RESPONDENTS = "answered", "did not answer", "respondents"
-ONE_ANSWER_KINDS = ("single", "scale", "yesno")
+ONE_ANSWER_KINDS = (QuestionKind.SINGLE, QuestionKind.SCALE, QuestionKind.YESNO)
 SCALE_VALUES = (1, 2, 3, 4, 5)
 YESNO_VALUES = (1, 0)
 MAX_ROUNDS = 400
@@ -99,9 +100,9 @@ class ShownDimension:
 def row_counts(question: Question, dimension: Dimension) -> list[list[int]]:
     """A question's options (or scale and yes/no values) counted by the dimension's columns."""
     tallies = dimension.tallies
-    if question.kind in ("single", "multi"):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
         return [dimension.vector(tallies.options.get(o.id, {})) for o in question.options]
-    values = SCALE_VALUES if question.kind == "scale" else YESNO_VALUES
+    values = SCALE_VALUES if question.kind == QuestionKind.SCALE else YESNO_VALUES
     return [dimension.vector(tallies.values.get((question.id, v), {})) for v in values]
 
 
@@ -112,7 +113,7 @@ def profile_columns(question: Mapping[str, Any]) -> tuple[str, ...]:
 
 def values_of(question: Question) -> tuple[int, ...]:
     """The values a scale or yes/no question's rows stand for, in order."""
-    return SCALE_VALUES if question.kind == "scale" else YESNO_VALUES
+    return SCALE_VALUES if question.kind == QuestionKind.SCALE else YESNO_VALUES
 
 
 def disclose(
@@ -177,7 +178,7 @@ class _Plan:
         linked_ids: list[int] = []
         linked_tables: list[CountTable] = []
         for question in self.questions:
-            if question.kind == "multi" and question.options:
+            if question.kind == QuestionKind.MULTI and question.options:
                 table = self._options_table(question, dimension)
                 self.tables[key, ("options", question.id)] = table
                 options[question.id] = suppress_with(

@@ -36,10 +36,10 @@ from handlers.results.by_language import (
 from handlers.results.by_profile import ProfileResults, ProfileRow
 from storage.models import Answer, Poll, Question
 from storage.polls import answers_by_response
+from storage.vocabulary import PollStatus, QuestionKind
 
 TABLE_HEADER = ["question", "row", "column", "shown"]
 TOTAL = "total"
-CLOSED = "closed"
 OPTION_SEPARATOR = "; "
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 WHOLE_NUMBER = re.compile(r"-?\d+")
@@ -96,7 +96,7 @@ async def response_rows(session: AsyncSession, poll: Poll, *, language: str) -> 
     shuffled; refused for a poll not closed or with fewer than K responses."""
     if language not in LANGUAGES:
         raise ResultsError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    if poll.status != CLOSED:
+    if poll.status != PollStatus.CLOSED:
         raise ResultsError(
             f"poll {poll.slug} is {poll.status}: its responses are written row by row only "
             "once it is closed (two files of an open poll differ by its newest responses)"
@@ -110,7 +110,7 @@ async def response_rows(session: AsyncSession, poll: Poll, *, language: str) -> 
     questions = [
         (number, question)
         for number, question in enumerate(poll.questions, start=1)
-        if question.kind != "text"
+        if question.kind != QuestionKind.TEXT
     ]
     header = [f"{number}. {localized(question.text, language)}" for number, question in questions]
     rows = [
@@ -125,7 +125,7 @@ def _cell(question: Question, answers: list[Answer], language: str) -> str:
     """One answer as text: chosen options joined, a number, or yes or no."""
     if not answers:
         return ""
-    if question.kind in ("single", "multi"):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
         chosen = {answer.option_id for answer in answers}
         labels = [localized(o.text, language) for o in question.options if o.id in chosen]
         return defuse(OPTION_SEPARATOR.join(labels))

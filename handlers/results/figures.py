@@ -56,6 +56,7 @@ from storage.published import (
     record_published,
 )
 from storage.tallies import LANGUAGE, Tallies, tally_poll
+from storage.vocabulary import PollStatus, QuestionKind
 
 ROUNDING = 5
 CACHE = "poll_figures"
@@ -122,7 +123,7 @@ async def poll_figures(
     K to publish at if nothing was published yet, else the published K is used (a digest)."""
     now = now or utcnow()
     record = None
-    if poll.status != "draft":
+    if poll.status != PollStatus.DRAFT:
         record = await find_published(session, poll_subject(poll.id))
     if record is not None:
         if k is not None and k != record.k:
@@ -133,7 +134,7 @@ async def poll_figures(
         used_k = record.k
     else:
         used_k = threshold(await municipality_k(session, poll), first_k if k is None else k)
-        if poll.status != "draft":
+        if poll.status != PollStatus.DRAFT:
             record = await record_published(
                 session, poll_subject(poll.id), used_k, now, poll_id=poll.id
             )
@@ -142,7 +143,7 @@ async def poll_figures(
         figures = decode(record.figures)
     else:
         figures = await _computed(session, poll, used_k)
-        if poll.status == "closed" and record is not None:
+        if poll.status == PollStatus.CLOSED and record is not None:
             figures = decode(await fix_figures(session, record, encode(figures), now))
     if record is not None:
         logged = session.info.setdefault(LOGGED, set())
@@ -161,7 +162,7 @@ async def _computed(session: AsyncSession, poll: Poll, k: int) -> PollFigures:
         assert assembly is not None
         profile = list(assembly.profile or [])
         tallies = await tally_poll(session, poll, profile, languages=LANGUAGES)
-        rounding = max(ROUNDING, k) if poll.status == "open" else 1
+        rounding = max(ROUNDING, k) if poll.status == PollStatus.OPEN else 1
         cache[key] = figures_of(poll.questions, dimensions_of(profile, tallies), k, rounding)
     return cache[key]
 
@@ -190,7 +191,11 @@ def figures_of(
         for d in dimensions
     }
     medians = {
-        d.key: {q.id: _medians(q, d, shown[d.key], k) for q in questions if q.kind == "number"}
+        d.key: {
+            q.id: _medians(q, d, shown[d.key], k)
+            for q in questions
+            if q.kind == QuestionKind.NUMBER
+        }
         for d in dimensions
     }
     return PollFigures(k, 1, shown, answered, medians)
@@ -209,7 +214,9 @@ def _open_figures(
         dimensions_shown[key] = replace(hidden, respondents=respondents)
     medians = {
         d.key: {
-            q.id: FigureRow("", ("",) * len(d.columns)) for q in questions if q.kind == "number"
+            q.id: FigureRow("", ("",) * len(d.columns))
+            for q in questions
+            if q.kind == QuestionKind.NUMBER
         }
         for d in dimensions
     }

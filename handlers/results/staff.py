@@ -36,9 +36,10 @@ from handlers.results.text import (
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly
 from storage.polls import latest_opened_polls
+from storage.vocabulary import PollStatus
 
 LATEST = 3
-OPENED = ("open", "closed")
+OPENED = (PollStatus.OPEN, PollStatus.CLOSED)
 BY_LANGUAGE = "language"
 
 

@@ -18,6 +18,7 @@ from handlers.results.by_profile import (
     ProfileResults,
     ProfileRow,
 )
+from storage.vocabulary import PollStatus, QuestionKind
 
 MESSAGE_LIMIT = 4096  # Telegram's longest text message
 
@@ -41,7 +42,7 @@ def questions_lines(results: PollResults, *, by_language: bool = False) -> list[
     """Every question but the free-text ones: its number and text, then its figures."""
     lines: list[str] = []
     for question in results.questions:
-        if question.kind == "text":
+        if question.kind == QuestionKind.TEXT:
             continue
         lines += ["", f"{figure(str(question.number))}. {question.text}"]
         lines += question_lines(question, by_language=by_language)
@@ -52,11 +53,11 @@ def question_lines(question: QuestionResult, *, by_language: bool = False) -> li
     """One question's figures, each with its breakdown by language when asked."""
     if question.withheld:
         return [_("Too few answers to show.")]
-    if question.kind == "number":
+    if question.kind == QuestionKind.NUMBER:
         median = question.median.total if question.median else WITHHELD
         return [_("Middle answer: {median}").format(median=figure(median))]
     return [
-        f"• {localize_digits(row.label) if question.kind == 'scale' else row.label}: "
+        f"• {localize_digits(row.label) if question.kind == QuestionKind.SCALE else row.label}: "
         f"{figure(row.total)}{_breakdown(row) if by_language else ''}"
         for row in question.rows
     ]
@@ -88,7 +89,7 @@ def profile_lines(results: ProfileResults) -> list[str]:
         + _by_column(results.respondents, results.columns)
     )
     for question in results.questions:
-        if question.kind == "text":
+        if question.kind == QuestionKind.TEXT:
             continue
         lines += ["", f"{figure(str(question.number))}. {question.text}"]
         lines += _profile_question_lines(question, results.columns)
@@ -97,7 +98,7 @@ def profile_lines(results: ProfileResults) -> list[str]:
 
 def status_text(status: str) -> str:
     """A poll's status in the reader's language."""
-    return _("open") if status == "open" else _("closed")
+    return _("open") if status == PollStatus.OPEN else _("closed")
 
 
 def _profile_question_lines(
@@ -106,7 +107,7 @@ def _profile_question_lines(
     """One question's figures, each with its breakdown by profile answer."""
     if question.withheld:
         return [_("Too few answers to show.")]
-    if question.kind == "number":
+    if question.kind == QuestionKind.NUMBER:
         if question.median is None:
             return []
         return [
@@ -114,7 +115,7 @@ def _profile_question_lines(
             + _by_column(question.median, columns, _median)
         ]
     lines = [
-        f"• {localize_digits(row.label) if question.kind == 'scale' else row.label}: "
+        f"• {localize_digits(row.label) if question.kind == QuestionKind.SCALE else row.label}: "
         f"{figure(row.total)}{_by_column(row, columns)}"
         for row in question.rows
     ]

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.core.events import Choice
+from handlers.core.steps import StaffStep
 from handlers.core.turn import Turn
 from storage.base import utcnow
 from storage.models import StaffConversation
@@ -21,6 +22,12 @@ from storage.models import StaffConversation
 DESK_PREFIX = "s"
 ACTION_NONCE = "*"
 IDLE_LIMIT = timedelta(hours=2)
+
+
+class DeskStep(StaffStep):
+    """Where a staff conversation stands when it stands nowhere."""
+
+    NONE = ""  # over, or never begun
 
 
 def desk_active(turn: Turn) -> bool:
@@ -50,7 +57,7 @@ def action_button(label: str, value: str) -> Choice:
     return Choice(label=label, data=f"{DESK_PREFIX}{ACTION_NONCE}:{value}")
 
 
-def desk_go(turn: Turn, step: str, **data: Any) -> None:
+def desk_go(turn: Turn, step: StaffStep, **data: Any) -> None:
     """Move the staff conversation to a step; buttons of earlier steps stop working."""
     desk = turn.desk
     if desk is None:
@@ -78,4 +85,4 @@ def desk_update(turn: Turn, **data: Any) -> None:
 def desk_end(turn: Turn) -> None:
     """The staff conversation is over (its buttons stop working)."""
     if turn.desk is not None and turn.desk.step:
-        desk_go(turn, "")
+        desk_go(turn, DeskStep.NONE)

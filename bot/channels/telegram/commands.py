@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from handlers.core.commands import command_descriptions, staff_command_descriptions
+from handlers.core.commands import menu
+from handlers.core.router import commands
 from handlers.i18n.core import DEFAULT_LANGUAGE, LANGUAGES, use_language
 from storage.crypto import AddressCipher
 from storage.staff import staff_addresses
@@ -24,8 +25,7 @@ log = logging.getLogger(__name__)
 def bot_commands(language: str, *, staff: bool = False) -> list[BotCommand]:
     """The commands with their descriptions in one language (with the staff ones for staff)."""
     with use_language(language):
-        listed = staff_command_descriptions() if staff else command_descriptions()
-        return [BotCommand(name, description) for name, description in listed]
+        return [BotCommand(name, text) for name, text in menu(commands(), staff=staff)]
 
 
 async def register_commands(bot: Bot) -> bool:

@@ -2,7 +2,7 @@
 
 WhatsApp through Twilio has no inline keyboard, so each message's choices are listed under its
 text ("1. Türkçe"), numbered from 1 across all the messages of one reply, in order: that is how
-the core reads a typed number back (``handlers.core.router._on_text``). The numbers are written in
+the core reads a typed number back (``handlers.core.dispatch.dispatch``). The numbers are written in
 the reader's digits (Arabic-Indic in Arabic, through ``format_number``); a choice whose label is
 its own number (the 1 to 5 of a scale) is written once. Short choices that the core lays out
 side by side (``columns``: yes/no, a scale) share a line. Under the list one line says how to

@@ -13,8 +13,11 @@ from bot.digests.formats.chart import bar_chart, question_chart
 from handlers.digests.report import Digest, MunicipalityDigest, PollSection, RollupDigest
 from handlers.digests.text_parts import label
 from handlers.i18n.core import _, localize_digits, use_language
+from storage.vocabulary import QuestionKind
 
-CHARTED_KINDS = frozenset({"single", "multi", "scale", "yesno"})
+CHARTED_KINDS = frozenset(
+    {QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.SCALE, QuestionKind.YESNO}
+)
 
 
 @dataclass(frozen=True)

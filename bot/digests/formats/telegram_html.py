@@ -45,6 +45,7 @@ from handlers.i18n.core import (
 from handlers.privacy.suppression import SafeTable
 from handlers.results.by_language import QuestionResult, ResultRow
 from handlers.results.text import MESSAGE_LIMIT, open_poll_note, split_messages, status_text
+from storage.vocabulary import QuestionKind
 
 LIMIT = MESSAGE_LIMIT - 96  # room for what Telegram counts differently
 FEEDBACK_SHOWN = 5  # texts quoted per assembly; the rest are in the workbook
@@ -166,7 +167,7 @@ def poll_section(poll: PollSection) -> Section:
         lines.append(esc(_("Too few people answered this poll to show any of its results.")))
         return lines
     for question in results.questions:
-        if question.kind != "text":
+        if question.kind != QuestionKind.TEXT:
             lines.append(
                 f"<u>{esc(localize_digits(str(question.number)))}. {esc(question.text)}</u>"
             )
@@ -178,7 +179,7 @@ def question_lines(question: QuestionResult) -> list[str]:
     """A question's figures, each option with its breakdown by language."""
     if question.withheld:
         return [_("Too few answers to show.")]
-    if question.kind == "number":
+    if question.kind == QuestionKind.NUMBER:
         median = question.median.total if question.median and question.median.total else "-"
         return [_("Middle answer: {median}").format(median=mark(median))]
     return [

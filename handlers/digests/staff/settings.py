@@ -15,6 +15,7 @@ from __future__ import annotations
 from babel.dates import get_day_names
 
 from handlers.core.events import Outgoing
+from handlers.core.steps import StaffStep
 from handlers.core.turn import Turn
 from handlers.digests.period import FREQUENCIES
 from handlers.digests.staff.access import (
@@ -41,6 +42,19 @@ from storage.models import DigestSetting, Municipality
 CURRENT = "✓ "
 
 
+class DigestStep(StaffStep):
+    """/digest: which subject, its settings, and the one thing being changed."""
+
+    PICK = "digest_pick"
+    SETTINGS = "digest"
+    DAY = "digest_day"
+    TIME = "digest_time"
+    LANGUAGE = "digest_language"
+    EMAIL = "digest_email"
+    CHAT = "digest_chat"
+    REMOVE = "digest_remove"
+
+
 async def start_digest(turn: Turn, args: str) -> list[Outgoing]:
     """/digest: the settings of the sender's municipality, or which one first."""
     subjects = await digest_subjects(turn)
@@ -50,7 +64,7 @@ async def start_digest(turn: Turn, args: str) -> list[Outgoing]:
         return [not_municipal()]
     if len(subjects) == 1:
         return await show(turn, subjects[0])
-    desk_go(turn, "digest_pick")
+    desk_go(turn, DigestStep.PICK)
     return await pick_prompt(turn)
 
 
@@ -71,7 +85,7 @@ async def on_pick(turn: Turn, value: str) -> list[Outgoing]:
 
 async def show(turn: Turn, subject: Subject, done: str = "") -> list[Outgoing]:
     """Go to the settings step and show the settings, after what was just done (if anything)."""
-    desk_go(turn, "digest", subject=subject_key(subject))
+    desk_go(turn, DigestStep.SETTINGS, subject=subject_key(subject))
     shown = await settings_prompt(turn)
     return [Outgoing(done), *shown] if done else shown
 

@@ -14,6 +14,7 @@ from handlers.digests.period import FREQUENCIES, PeriodError, parse_send_time
 from handlers.digests.staff.access import subject_key
 from handlers.digests.staff.input import RecipientInputError, normal_chat_id, normal_email
 from handlers.digests.staff.settings import (
+    DigestStep,
     current,
     lost,
     recipient_label,
@@ -33,12 +34,12 @@ from storage.digest_settings import (
 )
 
 STEPS = {
-    "day": "digest_day",
-    "time": "digest_time",
-    "language": "digest_language",
-    "email": "digest_email",
-    "chat": "digest_chat",
-    "remove": "digest_remove",
+    "day": DigestStep.DAY,
+    "time": DigestStep.TIME,
+    "language": DigestStep.LANGUAGE,
+    "email": DigestStep.EMAIL,
+    "chat": DigestStep.CHAT,
+    "remove": DigestStep.REMOVE,
 }
 BACK = "back"
 
@@ -67,17 +68,17 @@ async def step_prompt(turn: Turn) -> list[Outgoing]:
     """The question of the step the conversation is at."""
     step = turn.desk.step if turn.desk is not None else ""
     match step:
-        case "digest_day":
+        case DigestStep.DAY:
             return day_prompt(turn)
-        case "digest_language":
+        case DigestStep.LANGUAGE:
             return language_prompt(turn)
-        case "digest_time":
+        case DigestStep.TIME:
             return time_prompt(turn)
-        case "digest_email":
+        case DigestStep.EMAIL:
             return email_prompt(turn)
-        case "digest_chat":
+        case DigestStep.CHAT:
             return chat_prompt(turn)
-        case "digest_remove":
+        case DigestStep.REMOVE:
             return await remove_prompt(turn)
     return await settings_prompt(turn)
 

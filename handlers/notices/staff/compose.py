@@ -16,6 +16,7 @@ from handlers.core.text_input import MAX_TEXT_LENGTH
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, isolate, localized
 from handlers.notices.staff.confirm import on_confirm_step, show_summary
+from handlers.notices.staff.steps import NoticeStep
 from handlers.participants.profile import PREFER_NOT_TO_SAY, profile_question
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go, desk_update
 from handlers.staff.roles import not_staff, staff_assemblies
@@ -31,7 +32,7 @@ async def start_notice(turn: Turn, args: str) -> list[Outgoing]:
         return [not_staff()]
     if len(managed) == 1:
         return await _begin_texts(turn, managed[0])
-    desk_go(turn, "notice_assembly")
+    desk_go(turn, NoticeStep.ASSEMBLY)
     return await assembly_prompt(turn)
 
 
@@ -52,7 +53,7 @@ async def on_assembly(turn: Turn, value: str) -> list[Outgoing]:
 
 async def _begin_texts(turn: Turn, assembly: Assembly) -> list[Outgoing]:
     """Ask for the text in the assembly's first language."""
-    desk_go(turn, "notice_text", assembly=assembly.id, texts={})
+    desk_go(turn, NoticeStep.TEXT, assembly=assembly.id, texts={})
     return await text_prompt(turn)
 
 
@@ -92,7 +93,7 @@ async def on_text(turn: Turn, text: str) -> list[Outgoing]:
     if any(lang not in texts for lang in assembly.languages):
         desk_update(turn, texts=texts)
         return await text_prompt(turn)
-    desk_go(turn, "notice_audience", assembly=assembly.id, texts=texts)
+    desk_go(turn, NoticeStep.AUDIENCE, assembly=assembly.id, texts=texts)
     return await audience_prompt(turn)
 
 
@@ -125,11 +126,11 @@ async def on_audience(turn: Turn, value: str) -> list[Outgoing]:
     if value == "all":
         return await _summary(turn, assembly, data["texts"], {})
     if value == "languages":
-        desk_go(turn, "notice_languages", **_kept(data), sel=[])
+        desk_go(turn, NoticeStep.LANGUAGES, **_kept(data), sel=[])
         return await segment_prompt(turn)
     key = value.removeprefix("p:")
     if value.startswith("p:") and profile_question(assembly, key) is not None:
-        desk_go(turn, "notice_profile", **_kept(data), key=key, sel=[])
+        desk_go(turn, NoticeStep.PROFILE, **_kept(data), key=key, sel=[])
         return await segment_prompt(turn)
     return await audience_prompt(turn)
 
@@ -197,7 +198,7 @@ async def _summary(
 async def on_confirm(turn: Turn, value: str) -> list[Outgoing]:
     """A button of the summary; "audience" goes back to choosing who receives it."""
     if value == "audience":
-        desk_go(turn, "notice_audience", **desk_data(turn))
+        desk_go(turn, NoticeStep.AUDIENCE, **desk_data(turn))
         return await audience_prompt(turn)
     return await on_confirm_step(turn, value)
 

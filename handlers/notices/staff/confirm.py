@@ -22,6 +22,7 @@ from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, loc
 from handlers.i18n.core import format_number as number
 from handlers.notices.queue import NoticeProblem, audience_of, check_schedule, queue_notice
 from handlers.notices.quiet_hours import after_quiet_hours
+from handlers.notices.staff.steps import NoticeStep
 from handlers.participants.profile import PREFER_NOT_TO_SAY, profile_question
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_local_time
@@ -32,6 +33,7 @@ from storage.base import utcnow
 from storage.models import Assembly, Notice
 from storage.notices import delete_draft
 from storage.staff import first_staff_id
+from storage.vocabulary import NoticeStatus
 
 
 async def show_summary(
@@ -42,9 +44,9 @@ async def show_summary(
     notice = await _draft(turn, assembly, texts, segment)
     people = await audience_of(turn.session, notice)
     if not people:
-        desk_go(turn, "notice_audience", assembly=assembly.id, texts=texts, notice=notice.id)
+        desk_go(turn, NoticeStep.AUDIENCE, assembly=assembly.id, texts=texts, notice=notice.id)
         return []
-    desk_go(turn, "notice_confirm", assembly=assembly.id, texts=texts, notice=notice.id)
+    desk_go(turn, NoticeStep.CONFIRM, assembly=assembly.id, texts=texts, notice=notice.id)
     return [summary_message(turn, assembly, notice, len(people))]
 
 
@@ -114,15 +116,20 @@ async def on_confirm_step(turn: Turn, value: str) -> list[Outgoing]:
     if value == "urgent":
         notice.urgent = not notice.urgent
         people = await audience_of(turn.session, notice)
-        desk_go(turn, "notice_confirm", **data)
+        desk_go(turn, NoticeStep.CONFIRM, **data)
         reply = summary_message(turn, assembly, notice, len(people))
         return [Outgoing(reply.text, reply.choices, replace=True)]
     if value == "cancel":
         return await cancel_notice(turn)
     if value == "at":
-        desk_go(turn, "notice_time", **data)
+        desk_go(turn, NoticeStep.TIME, **data)
         return await time_prompt(turn)
     return [summary_message(turn, assembly, notice, len(await audience_of(turn.session, notice)))]
+
+
+async def summary_again(turn: Turn) -> list[Outgoing]:
+    """The summary, shown again (the confirmation step's question)."""
+    return await on_confirm_step(turn, "")
 
 
 async def time_prompt(turn: Turn) -> list[Outgoing]:
@@ -168,7 +175,7 @@ async def _kept_draft(turn: Turn) -> tuple[Notice, Assembly] | None:
         return None
     notice = await turn.session.get(Notice, notice_id)
     assembly = await turn.session.get(Assembly, assembly_id)
-    if notice is None or assembly is None or notice.status != "draft":
+    if notice is None or assembly is None or notice.status != NoticeStatus.DRAFT:
         return None
     return notice, assembly
 
@@ -237,7 +244,7 @@ async def _draft(
     """The notice's draft row, written now or updated with the new audience."""
     notice_id = desk_data(turn).get("notice")
     notice = await turn.session.get(Notice, notice_id) if isinstance(notice_id, int) else None
-    if notice is None or notice.status != "draft":
+    if notice is None or notice.status != NoticeStatus.DRAFT:
         incoming = turn.incoming
         notice = Notice(
             assembly_id=assembly.id,

@@ -20,6 +20,7 @@ from handlers.results.by_language import municipality_k
 from handlers.staff.desk import action_button
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Notice, Poll
+from storage.vocabulary import PollStatus
 
 
 async def ask_open(turn: Turn, args: str) -> list[Outgoing]:
@@ -43,7 +44,9 @@ async def _ask(turn: Turn, args: str, action: str) -> list[Outgoing]:
         except PollNotFound as problem:
             return [Outgoing(str(problem))]
         return await confirmation(turn, poll, action)
-    polls = await staff_polls(turn, managed, ["draft"] if action == "open" else ["open"])
+    polls = await staff_polls(
+        turn, managed, [PollStatus.DRAFT] if action == "open" else [PollStatus.OPEN]
+    )
     if not polls:
         text = _("No poll is waiting to be opened.") if action == "open" else _("No poll is open.")
         return [Outgoing(text)]

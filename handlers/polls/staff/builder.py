@@ -17,24 +17,26 @@ from handlers.core.text_input import MAX_TEXT_LENGTH
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, format_number, isolate, localized
 from handlers.polls.file import CHOICE_KINDS, MAX_OPTIONS, PollSpec, QuestionSpec, store_poll
+from handlers.polls.staff.steps import BuildStep
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go, desk_update
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Assembly
 from storage.polls import poll_slugs
+from storage.vocabulary import QuestionKind
 
 MAX_QUESTIONS = 30
 SLUG_LENGTH = 48
 
 
-def kind_names() -> dict[str, str]:
+def kind_names() -> dict[QuestionKind, str]:
     """Each kind of question in the current language."""
     return {
-        "single": _("One choice"),
-        "multi": _("Several choices"),
-        "scale": _("Scale from 1 to 5"),
-        "yesno": _("Yes or no"),
-        "text": _("Free text"),
-        "number": _("A number"),
+        QuestionKind.SINGLE: _("One choice"),
+        QuestionKind.MULTI: _("Several choices"),
+        QuestionKind.SCALE: _("Scale from 1 to 5"),
+        QuestionKind.YESNO: _("Yes or no"),
+        QuestionKind.TEXT: _("Free text"),
+        QuestionKind.NUMBER: _("A number"),
     }
 
 
@@ -45,7 +47,7 @@ async def start_builder(turn: Turn, args: str) -> list[Outgoing]:
         return [not_staff()]
     if len(managed) == 1:
         return await _begin(turn, managed[0])
-    desk_go(turn, "build_assembly")
+    desk_go(turn, BuildStep.ASSEMBLY)
     return await assembly_prompt(turn)
 
 
@@ -67,7 +69,7 @@ async def on_assembly(turn: Turn, value: str) -> list[Outgoing]:
 
 async def _begin(turn: Turn, assembly: Assembly) -> list[Outgoing]:
     """Ask for the title."""
-    desk_go(turn, "build_text", assembly=assembly.id, title={}, questions=[], part="title")
+    desk_go(turn, BuildStep.TEXT, assembly=assembly.id, title={}, questions=[], part="title")
     return await text_prompt(turn)
 
 
@@ -121,14 +123,14 @@ async def _part_done(turn: Turn) -> list[Outgoing]:
     """Every language has the title, question or options: go on."""
     data = desk_data(turn)
     if data["part"] == "title":
-        desk_go(turn, "build_kind", **_kept(data))
+        desk_go(turn, BuildStep.KIND, **_kept(data))
         return await kind_prompt(turn)
     current = data.get("current", {})
     if data["part"] == "question" and current.get("kind") in CHOICE_KINDS:
-        desk_go(turn, "build_text", **_kept(data), current=current, part="options")
+        desk_go(turn, BuildStep.TEXT, **_kept(data), current=current, part="options")
         return await text_prompt(turn)
     questions = [*data["questions"], current]
-    desk_go(turn, "build_more", **{**_kept(data), "questions": questions})
+    desk_go(turn, BuildStep.MORE, **{**_kept(data), "questions": questions})
     return await more_prompt(turn)
 
 
@@ -150,7 +152,9 @@ async def on_kind(turn: Turn, kind: str) -> list[Outgoing]:
     if kind not in kind_names():
         return await kind_prompt(turn)
     data = desk_data(turn)
-    desk_go(turn, "build_text", **_kept(data), current={"kind": kind, "text": {}}, part="question")
+    desk_go(
+        turn, BuildStep.TEXT, **_kept(data), current={"kind": kind, "text": {}}, part="question"
+    )
     return await text_prompt(turn)
 
 
@@ -168,7 +172,7 @@ async def on_more(turn: Turn, value: str) -> list[Outgoing]:
     """Add a question, or store the poll."""
     data = desk_data(turn)
     if value == "add" and len(data.get("questions", [])) < MAX_QUESTIONS:
-        desk_go(turn, "build_kind", **_kept(data))
+        desk_go(turn, BuildStep.KIND, **_kept(data))
         return await kind_prompt(turn)
     if value != "finish":
         return await more_prompt(turn)

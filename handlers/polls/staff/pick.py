@@ -14,6 +14,7 @@ from handlers.i18n.core import _, isolate, localized
 from handlers.staff.desk import action_button
 from storage.models import Assembly, Poll
 from storage.polls import assembly_polls
+from storage.vocabulary import PollStatus
 
 MAX_OFFERED = 8
 LISTED = 10
@@ -24,7 +25,7 @@ class PollNotFound(LookupError):
 
 
 async def staff_polls(
-    turn: Turn, assemblies: Sequence[Assembly], statuses: Sequence[str]
+    turn: Turn, assemblies: Sequence[Assembly], statuses: Sequence[PollStatus]
 ) -> list[Poll]:
     """The polls of these assemblies in these states, the newest first."""
     return await assembly_polls(turn.session, [a.id for a in assemblies], statuses)
@@ -34,7 +35,7 @@ async def pick_poll(
     turn: Turn,
     assemblies: Sequence[Assembly],
     name: str,
-    statuses: Sequence[str] = ("draft", "open", "closed"),
+    statuses: Sequence[PollStatus] = tuple(PollStatus),
 ) -> Poll:
     """The one poll in these states this name (SLUG or CODE/SLUG) means, or ``PollNotFound``
     saying what to write instead: the CODE/SLUG forms of a shared slug, or the polls there are."""
@@ -54,7 +55,7 @@ async def pick_poll(
 
 
 async def _polls_there_are(
-    turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[str]
+    turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[PollStatus]
 ) -> str:
     """There is no such poll: say so, and list the latest there are."""
     by_id = {a.id: a for a in assemblies}

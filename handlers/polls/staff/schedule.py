@@ -20,10 +20,12 @@ from handlers.i18n.core import _, current_language, format_number, isolate, loca
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_lead_time, parse_local_time, schedule_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
+from handlers.polls.staff.steps import ScheduleStep
 from handlers.staff.desk import desk_button, desk_data, desk_end, desk_go
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Poll
+from storage.vocabulary import PollStatus
 
 MINUTES_PER_HOUR = 60
 
@@ -34,7 +36,7 @@ async def start_schedule(turn: Turn, args: str) -> list[Outgoing]:
     if managed is None:
         return [not_staff()]
     if not args.strip():
-        polls = await staff_polls(turn, managed, ["draft", "open"])
+        polls = await staff_polls(turn, managed, [PollStatus.DRAFT, PollStatus.OPEN])
         if not polls:
             return [Outgoing(_("There is no draft or open poll to schedule."))]
         return [Outgoing(_("Which poll do you want to schedule?"), poll_buttons(polls, "schedule"))]
@@ -56,9 +58,9 @@ async def on_schedule_button(turn: Turn, poll_id: str) -> list[Outgoing]:
 
 async def begin(turn: Turn, poll: Poll) -> list[Outgoing]:
     """Ask for the opening time of a draft, or the closing time of an open poll."""
-    if poll.status == "closed":
+    if poll.status == PollStatus.CLOSED:
         return [Outgoing(_("This poll is closed, so its times cannot change."))]
-    step = "schedule_open" if poll.status == "draft" else "schedule_close"
+    step = ScheduleStep.OPEN if poll.status == PollStatus.DRAFT else ScheduleStep.CLOSE
     desk_go(turn, step, poll=poll.id)
     return await time_prompt(turn)
 
@@ -70,7 +72,7 @@ async def time_prompt(turn: Turn) -> list[Outgoing]:
         return _gone(turn)
     zone = isolate(assembly.municipality.timezone)
     title = isolate(localized(poll.title))
-    opening = turn.desk is not None and turn.desk.step == "schedule_open"
+    opening = turn.desk is not None and turn.desk.step == ScheduleStep.OPEN
     question = (
         _("When should {title} open?") if opening else _("When should {title} close?")
     ).format(title=title)
@@ -81,8 +83,8 @@ async def time_prompt(turn: Turn) -> list[Outgoing]:
 
 async def on_time_button(turn: Turn, value: str) -> list[Outgoing]:
     """ "I will open it myself": no opening time, go on to the closing time."""
-    if value == "manual" and turn.desk is not None and turn.desk.step == "schedule_open":
-        desk_go(turn, "schedule_close", **desk_data(turn))
+    if value == "manual" and turn.desk is not None and turn.desk.step == ScheduleStep.OPEN:
+        desk_go(turn, ScheduleStep.CLOSE, **desk_data(turn))
     return await time_prompt(turn)
 
 
@@ -101,10 +103,10 @@ async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
             *await time_prompt(turn),
         ]
     data = desk_data(turn)
-    if turn.desk is not None and turn.desk.step == "schedule_open":
-        desk_go(turn, "schedule_close", **data, opens=moment.isoformat())
+    if turn.desk is not None and turn.desk.step == ScheduleStep.OPEN:
+        desk_go(turn, ScheduleStep.CLOSE, **data, opens=moment.isoformat())
         return await time_prompt(turn)
-    desk_go(turn, "schedule_remind", **data, closes=moment.isoformat())
+    desk_go(turn, ScheduleStep.REMIND, **data, closes=moment.isoformat())
     return await remind_prompt(turn)
 
 
@@ -167,7 +169,7 @@ def describe_schedule(poll: Poll, assembly: Assembly) -> str:
     """The poll's schedule in the reader's language and the municipality's time."""
     zone = assembly.municipality.timezone
     lines = [_("Schedule of {title}:").format(title=isolate(localized(poll.title)))]
-    if poll.status == "draft":
+    if poll.status == PollStatus.DRAFT:
         lines.append(
             _("opens {when}").format(when=_when(poll.opens_at, zone))
             if poll.opens_at

@@ -36,6 +36,7 @@ from handlers.polls.update import (
 from handlers.polls.yaml_lines import ContentFileError
 from storage.models import Assembly
 from storage.staff import managed_assemblies
+from storage.vocabulary import PollStatus
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def _next_steps(slug: str) -> str:
 def _still(result: PollFileResult) -> str:
     """What a replaced poll keeps: its status."""
     poll = result.poll
-    if poll.status == "open":
+    if poll.status == PollStatus.OPEN:
         return _("It stays open: members now answer the new questions.")
     if poll.opens_at is not None:
         return _("It stays scheduled: it opens as planned.")

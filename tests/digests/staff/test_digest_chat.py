@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.core.commands import help_text
+from handlers.core.router import commands
 from handlers.i18n.core import use_language
 from storage.crypto import AddressCipher
 from storage.digest_settings import list_recipients, setting_for
@@ -220,4 +221,6 @@ async def test_an_administrator_picks_a_municipality_or_a_union(
         setting = await setting_for(session, union_id=union.id)
         assert setting.frequency == "daily" and setting.municipality_id is None
     with use_language("tr"):
-        assert "/digest · Belediye özeti: ne zaman, hangi dilde, kime" in help_text(staff=True)
+        assert "/digest · Belediye özeti: ne zaman, hangi dilde, kime" in help_text(
+            commands(), staff=True
+        )

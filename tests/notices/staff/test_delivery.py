@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.core.commands import STAFF_COMMAND_DESCRIPTIONS
-from handlers.core.router import STAFF_COMMANDS
+from handlers.core.commands import descriptions
+from handlers.core.router import commands
 from handlers.i18n.core import isolate
 from handlers.notices.queue import queue_notice
 from storage.assemblies import assembly_by_code
@@ -374,7 +374,19 @@ async def test_help_lists_the_staff_commands_to_staff_only(
     resident = Chat(sessions, cipher, RESIDENT_ID, client_language="tr")
     await resident.say("/help")
     assert "/polls" in resident.text and "/delivery" not in resident.text
-    assert set(STAFF_COMMANDS) == {name for name, _text in STAFF_COMMAND_DESCRIPTIONS}
+    staff_commands = {name for name, command in commands().items() if command.staff}
+    assert staff_commands == {name for name, _text in descriptions(commands(), staff=True)}
+    assert staff_commands == {
+        "delivery",
+        "results",
+        "notice",
+        "newpoll",
+        "open",
+        "close",
+        "schedule",
+        "preview",
+        "digest",
+    }
 
 
 async def test_reslog_staff_remove_erases_every_role_of_a_person(

@@ -1,0 +1,17 @@
+"""The steps of a participant's own conversation: joining, the profile, feedback, erasing."""
+
+from __future__ import annotations
+
+from handlers.core.steps import Step
+
+
+class ParticipantStep(Step):
+    """A step of joining, the profile, feedback or /forget."""
+
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    JOIN = "join"
+    PROFILE = "profile"
+    FEEDBACK = "feedback"
+    FEEDBACK_ASSEMBLY = "feedback_assembly"
+    FORGET = "forget"
