@@ -78,14 +78,18 @@ async def handle(
     language = supported_language(incoming.client_language) or DEFAULT_LANGUAGE
     participant_id: int | None = None
     try:
-        participant, desk = await find_person(
-            session, incoming.channel, cipher.lookup_hash(incoming.channel, incoming.address)
-        )
+        address_hash = cipher.lookup_hash(incoming.channel, incoming.address)
+        participant, desk = await find_person(session, incoming.channel, address_hash)
         if participant is not None:
             participant_id = participant.id
             language = participant.language or language
         turn = Turn(
-            session=session, cipher=cipher, incoming=incoming, participant=participant, desk=desk
+            session=session,
+            cipher=cipher,
+            incoming=incoming,
+            address_hash=address_hash,
+            participant=participant,
+            desk=desk,
         )
         with use_language(language):
             replies = await _dispatch(turn)

@@ -26,12 +26,11 @@ async def digest_subjects(turn: Turn) -> list[Subject] | None:
     """The municipalities (and, for an administrator, unions) whose digest the sender may set;
     None for someone with no staff role at all."""
     incoming = turn.incoming
-    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
     roles = list(
         (
             await turn.session.execute(
                 select(Staff).where(
-                    Staff.channel == incoming.channel, Staff.address_hash == address_hash
+                    Staff.channel == incoming.channel, Staff.address_hash == turn.address_hash
                 )
             )
         ).scalars()

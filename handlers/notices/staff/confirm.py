@@ -246,11 +246,7 @@ async def _draft(
             kind="notice",
             text=texts,
             audience=segment,
-            created_by=await first_staff_id(
-                turn.session,
-                incoming.channel,
-                turn.cipher.lookup_hash(incoming.channel, incoming.address),
-            ),
+            created_by=await first_staff_id(turn.session, incoming.channel, turn.address_hash),
         )
         turn.session.add(notice)
     notice.audience = segment

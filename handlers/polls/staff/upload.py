@@ -43,8 +43,7 @@ log = logging.getLogger(__name__)
 async def receive_poll_file(turn: Turn) -> list[Outgoing] | None:
     """Import the poll file a staff member sent; None for anyone else."""
     incoming = turn.incoming
-    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    managed = await managed_assemblies(turn.session, incoming.channel, address_hash)
+    managed = await managed_assemblies(turn.session, incoming.channel, turn.address_hash)
     if managed is None:
         return None
     if incoming.unsupported == UNREADABLE_FILE:
