@@ -152,13 +152,13 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if wanted is not None:
         incoming = await fetch_document(context.bot, wanted, incoming, who)
     async with sessions_of(application)() as session:
-        replies = await handle(session, cipher, incoming)
+        answer = await handle(session, cipher, incoming)
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else int(incoming.address)
     await deliver(
         context.bot,
         chat_id,
-        replies,
+        answer.replies,
         _pressed(update),
         who,
         current_webhook_reply(),
