@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.telegram.render import split_text
 from handlers.i18n.core import use_language
 from handlers.results.by_language import ResultsError
 from handlers.results.by_profile import (
@@ -27,7 +28,6 @@ from handlers.results.by_profile import (
 )
 from handlers.results.disclosure import DECLINED
 from handlers.results.tallies import NO_ANSWER
-from handlers.results.text import split_messages
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Poll
 from storage.staff import MUNICIPAL
@@ -284,7 +284,7 @@ async def test_reslog_results_by_a_profile_question(
 
 def test_long_results_are_split_under_telegrams_limit_without_cutting_a_line() -> None:
     lines = [f"• option {n}: " + "x" * 90 for n in range(100)]
-    messages = split_messages(lines, 4096)
+    messages = split_text("\n".join(lines))  # how Telegram sends one long message
     assert len(messages) == 3
     assert all(len(m) <= 4096 for m in messages)
     assert "\n".join(messages).splitlines() == lines

@@ -7,7 +7,7 @@ question. ``/results SLUG`` (or ``CODE/SLUG`` where two assemblies have the slug
 poll; ``/results SLUG KEY`` shows it by the answers to a profile question
 (``handlers.results.by_profile``). An unknown or ambiguous poll, or an unknown question, is
 answered with what exists. Someone without a staff role gets the same polite refusal as for
-every staff command. Every message stays under Telegram's length limit.
+every staff command. A message too long for the channel is cut between lines by the channel.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from handlers.results.text import (
     open_poll_note,
     profile_lines,
     questions_lines,
-    split_messages,
     status_text,
 )
 from handlers.staff.roles import not_staff, staff_assemblies
@@ -156,5 +155,6 @@ def _has_question(assembly: Assembly, key: str) -> bool:
 
 
 def _messages(lines: list[str]) -> list[Outgoing]:
-    """Lines as messages Telegram accepts."""
-    return [Outgoing(text) for text in split_messages(lines)]
+    """Lines as one message; the channel cuts it between lines where it is too long for one."""
+    text = "\n".join(lines).strip("\n")
+    return [Outgoing(text)] if text else []
