@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.telegram.render import split_text
 from handlers.i18n.core import use_language
+from handlers.i18n.lazy import render
 from handlers.results.by_language import ResultsError
 from handlers.results.by_profile import (
     ProfileResults,
@@ -142,7 +143,7 @@ async def _an_unknown_key_is_a_clear_error_in_every_language(
     )
     assert isinstance(raised.value, ResultsError)
     with use_language("tr"):
-        assert raised.value.chat_message().startswith(
+        assert render(raised.value.message).startswith(
             "\u2068religion\u2069 adlı bir profil sorusu yok. Profil soruları:\n"
             "• \u2068community\u2069: Kendinizi hangi toplulukta görüyorsunuz?"
         )

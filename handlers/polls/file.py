@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, N_
-from handlers.i18n.lazy import LazyText, lazy
 from handlers.polls.yaml_lines import (
     ContentFileError,
     key_line,
@@ -24,6 +23,7 @@ from handlers.polls.yaml_lines import (
 )
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
+from storage.errors import LazyText, lazy
 from storage.models import Assembly, Option, Poll, Question
 
 QUESTION_KINDS = ("single", "multi", "scale", "yesno", "text", "number")

@@ -27,7 +27,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, N_
-from handlers.i18n.lazy import LazyText, lazy
 from handlers.polls.file import (
     PollSpec,
     QuestionSpec,
@@ -40,6 +39,7 @@ from handlers.polls.file import (
 from handlers.polls.invitation import invitation_texts
 from handlers.polls.outcome import outcome_texts
 from handlers.polls.yaml_lines import ContentFileError
+from storage.errors import LazyText, lazy
 from storage.models import Assembly, Notice, Participant, Poll, Question, Response
 
 IMPORTED, REPLACED, CORRECTED, UNCHANGED = "imported", "replaced", "corrected", "unchanged"

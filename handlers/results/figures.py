@@ -48,6 +48,7 @@ from handlers.results.disclosure import (
 )
 from handlers.results.tallies import LANGUAGE, Tallies, tally_poll
 from storage.base import utcnow
+from storage.errors import DomainError
 from storage.models import Assembly, Municipality, Poll, Question
 from storage.published import (
     find_published,
@@ -62,8 +63,8 @@ CACHE = "poll_figures"
 LOGGED = "poll_figures_logged"
 
 
-class ResultsError(ValueError):
-    """Results cannot be given as asked; the message is one line."""
+class ResultsError(DomainError):
+    """Results cannot be given as asked."""
 
 
 @dataclass(frozen=True)

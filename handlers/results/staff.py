@@ -19,6 +19,7 @@ from sqlalchemy import select
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, current_language, isolate
+from handlers.i18n.lazy import render
 from handlers.polls.staff.pick import PollNotFound, pick_poll
 from handlers.results.by_language import PollResults, poll_results
 from handlers.results.by_profile import (
@@ -61,7 +62,7 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
     try:
         poll = await pick_poll(turn, managed, words[0], OPENED)
     except PollNotFound as problem:
-        return [Outgoing(str(problem))]
+        return [Outgoing(render(problem.message))]
     assembly = next(a for a in managed if a.id == poll.assembly_id)
     key = words[1] if len(words) == 2 else BY_LANGUAGE
     if key == BY_LANGUAGE and not _has_question(assembly, key):
@@ -74,7 +75,7 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
             turn.session, poll, key, language=current_language(), audience=_audience(turn)
         )
     except UnknownProfileKeyError as exc:
-        return [Outgoing(exc.chat_message())]
+        return [Outgoing(render(exc.message))]
     return _messages(profile_lines(by_profile))
 
 

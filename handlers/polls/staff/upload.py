@@ -24,6 +24,7 @@ from handlers.i18n.core import (
     localized,
     ngettext,
 )
+from handlers.i18n.lazy import render
 from handlers.polls.file import PollSpec, assembly_named, parse_poll, read_poll_file
 from handlers.polls.update import (
     CORRECTED,
@@ -97,7 +98,7 @@ async def _use(turn: Turn, text: str, managed: list[Assembly]) -> list[Outgoing]
         return [
             Outgoing(
                 _("The poll file was not used, and nothing was changed:\n{reason}").format(
-                    reason=exc.localized()
+                    reason=render(exc.message)
                 )
             )
         ]
@@ -177,7 +178,7 @@ def _still(result: PollFileResult) -> str:
 def _change(change: TextChange) -> str:
     """One corrected text, as "question 2 (Arabic)"."""
     return _("{where} ({language})").format(
-        where=change.where.render(),
+        where=render(change.where),
         language=isolate(LANGUAGE_NAMES.get(change.language, change.language)),
     )
 
