@@ -20,7 +20,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 catalogs: $(CATALOGS)
 
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o locales/messages.pot --project=reslog .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_plural:1,2 --no-location --sort-output -o locales/messages.pot --project=reslog .
 
 update-catalogs: extract
 	$(BIN)/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete --width=0

@@ -15,6 +15,7 @@ from bot.logs import LEVELS
 from handlers.i18n.core import LANGUAGES
 from storage.crypto import AddressCipher, SecretKeyError, webhook_secret
 from storage.engine import DatabaseURLError, normalise_database_url
+from storage.errors import DomainError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/reslog.db"
 PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -27,7 +28,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "off"}
 
 
-class SettingsError(ValueError):
+class SettingsError(DomainError):
     """A setting is missing or malformed; the message is one line naming it."""
 
 

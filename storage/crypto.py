@@ -16,8 +16,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from storage.errors import DomainError
 
-class SecretKeyError(ValueError):
+
+class SecretKeyError(DomainError):
     """The secret key is missing or too short."""
 
 

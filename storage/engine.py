@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.errors import DomainError
 from storage.sqlite_driver import one_trip_dbapi
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
 
 
-class DatabaseURLError(ValueError):
+class DatabaseURLError(DomainError):
     """DATABASE_URL cannot be used; the message says why in one line."""
 
 

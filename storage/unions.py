@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import DomainError
 from storage.models import DEFAULT_SUPPRESSION_K, Municipality, MunicipalUnion, UnionMember
 
 REGIONAL, NATIONAL = "regional", "national"
@@ -22,7 +23,7 @@ LEVELS = (REGIONAL, NATIONAL)
 MIN_K = 2
 
 
-class UnionError(ValueError):
+class UnionError(DomainError):
     """A union, or a change of its members, that cannot be made; the message is one line."""
 
 

@@ -31,7 +31,7 @@ def _catalog(language: str) -> Catalog:
 
 def _code_msgids() -> set[str | tuple[str, str]]:
     found: set[str | tuple[str, str]] = set()
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy_plural": (1, 2)}
     for directory in SOURCE_DIRS:
         for _file, _line, message, _comments, _context in extract_from_dir(
             PROJECT_DIR / directory, keywords=keywords

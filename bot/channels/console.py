@@ -67,8 +67,8 @@ async def converse(
     async def say(text: str) -> None:
         incoming = Incoming(channel=CHANNEL, address=address, text=text, client_language=language)
         async with sessions() as session:
-            replies = await handle(session, cipher, incoming)
-        for reply in replies:
+            answer = await handle(session, cipher, incoming)
+        for reply in answer.replies:
             write(render(reply, files_dir) + "\n")
 
     if first:

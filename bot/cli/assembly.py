@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import (
     CliError,
+    about,
     add_json_flag,
     database,
     parse_names,
@@ -106,10 +107,8 @@ async def _list_municipalities(args: argparse.Namespace, settings: Settings) -> 
 def _read_profile(path: str, languages: tuple[str, ...]) -> list[dict[str, object]]:
     """Read a profile file; errors name the file and line."""
     text = read_text_file(path)
-    try:
+    with about(f"{path}: "):
         return list(parse_profile(text, languages)[1])
-    except ValueError as exc:
-        raise CliError(f"{path}: {exc}") from None
 
 
 async def _create_assembly(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,11 +1,16 @@
-"""What every command shares: the one-line error, the database session, language-keyed names."""
+"""What every command shares: the one-line error, the database session, language-keyed names.
+
+A command refuses with a ``CliError``, or lets the domain's own ``DomainError`` through:
+``bot.cli.main`` prints either as one line. ``about`` names what a domain error is about
+(``--time: ``) without catching it for good.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings, load_settings
 from handlers.i18n.core import LANGUAGES
 from storage.engine import create_engine, create_sessionmaker
+from storage.errors import DomainError
 
 
-class CliError(Exception):
-    """A command cannot do what was asked; the message is one line."""
+class CliError(DomainError):
+    """A command cannot do what was asked; the message is one English line."""
+
+
+@contextmanager
+def about(subject: str) -> Iterator[None]:
+    """Put what a domain error raised inside is about before its line (``--time: ``)."""
+    try:
+        yield
+    except DomainError as error:
+        error.about(subject)
+        raise
 
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]

@@ -27,7 +27,6 @@ from bot.cli.union import require_union
 from bot.settings import Settings
 from handlers.digests.failures import reason_text, recipient_name
 from handlers.digests.period import (
-    PeriodError,
     Schedule,
     days_before,
     last_day,
@@ -36,7 +35,6 @@ from handlers.digests.period import (
 )
 from handlers.digests.report import Period
 from handlers.i18n.core import LANGUAGES, use_language
-from handlers.results.by_language import ResultsError
 from storage.base import utcnow
 from storage.digest_runs import SENDING
 from storage.digest_settings import setting_for
@@ -80,10 +78,7 @@ def _check_arguments(args: argparse.Namespace) -> int | None:
         raise CliError(
             "a digest of an --unsafe-period window is never sent; print it or write it with --out"
         )
-    try:
-        return parse_period(args.period) if args.period is not None else None
-    except PeriodError as exc:
-        raise CliError(str(exc)) from None
+    return parse_period(args.period) if args.period is not None else None
 
 
 def _scheduled(schedule: Schedule, days: int | None, through: date | None, now: datetime) -> Period:
@@ -157,18 +152,15 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
         if args.send:
             setting_id = setting.id
         else:
-            try:
-                digest = await build_digest(
-                    session,
-                    setting,
-                    period,
-                    now,
-                    language=args.language,
-                    k=args.k,
-                    audience=None if args.unsafe_period else f"reslog digest, {subject}",
-                )
-            except ResultsError as exc:
-                raise CliError(str(exc)) from None
+            digest = await build_digest(
+                session,
+                setting,
+                period,
+                now,
+                language=args.language,
+                k=args.k,
+                audience=None if args.unsafe_period else f"reslog digest, {subject}",
+            )
             await session.commit()
     if args.send:
         return await _send(settings, setting_id, period, now)
@@ -208,20 +200,17 @@ async def _run(
 ) -> RunResult:
     """Run the digest on the engine with the channels this process has."""
     from bot.digests.delivery import DigestChannels
-    from bot.digests.job import DigestRunError, run_digest
+    from bot.digests.job import run_digest
 
-    try:
-        return await run_digest(
-            create_sessionmaker(engine),
-            settings.cipher(),
-            setting_id,
-            period,
-            DigestChannels(bot=bot, smtp=settings.smtp),
-            now,
-            "command",
-        )
-    except DigestRunError as exc:
-        raise CliError(str(exc)) from None
+    return await run_digest(
+        create_sessionmaker(engine),
+        settings.cipher(),
+        setting_id,
+        period,
+        DigestChannels(bot=bot, smtp=settings.smtp),
+        now,
+        "command",
+    )
 
 
 def _print_result(result: RunResult) -> int:

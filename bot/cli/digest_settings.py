@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.assembly import municipality_by_slug
-from bot.cli.common import CliError, add_json_flag, database, run_async
+from bot.cli.common import CliError, about, add_json_flag, database, run_async
 from bot.cli.union import require_union
 from bot.settings import Settings
-from handlers.digests.period import FREQUENCIES, PeriodError, parse_send_time
-from handlers.digests.staff.input import RecipientInputError, normal_chat_id, normal_email
+from handlers.digests.period import FREQUENCIES, parse_send_time
+from handlers.digests.staff.input import normal_chat_id, normal_email
 from handlers.i18n.core import LANGUAGES
 from storage.base import utcnow
 from storage.crypto import AddressCipher
@@ -63,20 +63,15 @@ def parse_weekday(text: str) -> int:
 
 def _recipients(args: argparse.Namespace, prefix: str) -> tuple[tuple[str, str], ...]:
     """The --add-* or --remove-* recipients, each checked and normalised."""
-    try:
-        chats = [(TELEGRAM, normal_chat_id(v)) for v in getattr(args, f"{prefix}_telegram") or []]
-        emails = [(EMAIL, normal_email(v)) for v in getattr(args, f"{prefix}_email") or []]
-    except RecipientInputError as exc:
-        raise CliError(str(exc)) from None
+    chats = [(TELEGRAM, normal_chat_id(v)) for v in getattr(args, f"{prefix}_telegram") or []]
+    emails = [(EMAIL, normal_email(v)) for v in getattr(args, f"{prefix}_email") or []]
     return tuple(chats + emails)
 
 
 def check_changes(args: argparse.Namespace) -> Changes:
     """Read every change flag; the first bad value is a CliError."""
-    try:
+    with about("--time: "):
         send_time = parse_send_time(args.time) if args.time is not None else None
-    except PeriodError as exc:
-        raise CliError(f"--time: {exc}") from None
     if args.k is not None and args.k < MIN_K:
         raise CliError(f"--k must be at least {MIN_K}, not {args.k}")
     add, remove = _recipients(args, "add"), _recipients(args, "remove")

@@ -1,4 +1,9 @@
-"""The `reslog` entry point: parses the command line and turns every expected failure into one line."""
+"""The `reslog` entry point: parses the command line and turns every expected failure into one line.
+
+Every refusal of the domain is a ``storage.errors.DomainError`` (a ``CliError`` among them): it
+is caught here, once, and its English line printed as ``reslog: error: ...`` with exit 2. So
+are a database that cannot be used and a file that cannot be read or written.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +27,8 @@ from bot.cli import (
     staff,
     union,
 )
-from bot.cli.common import CliError
 from bot.logs import configure_logging
-from bot.settings import SettingsError
-from handlers.i18n.core import CatalogMissingError
-from storage.crypto import SecretKeyError
-from storage.engine import DatabaseURLError
-
-EXPECTED_ERRORS = (CliError, SettingsError, DatabaseURLError, SecretKeyError, CatalogMissingError)
+from storage.errors import DomainError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
-    except EXPECTED_ERRORS as exc:
+    except DomainError as exc:
         print(f"reslog: error: {exc}", file=sys.stderr)
         return 2
     except DBAPIError as exc:  # cannot connect, no such database, never migrated, ...

@@ -27,7 +27,6 @@ from bot.settings import Settings
 from handlers.digests.text_parts import is_shown, legend
 from handlers.i18n.core import LANGUAGE_NAMES, use_language
 from handlers.notices.queue import (
-    NoticeProblem,
     audience_of,
     check_schedule,
     check_texts,
@@ -101,15 +100,11 @@ async def _draft(args: argparse.Namespace, settings: Settings) -> int:
             urgent=args.urgent,
             send_at=send_at,
         )
-        with use_language("en"):
-            try:
-                check_texts(assembly, notice.text)
-                check_schedule(send_at, utcnow())
-            except NoticeProblem as problem:
-                raise CliError(str(problem)) from None
-            people = await audience_of(session, notice)
-            if not people:
-                raise CliError("Nobody is in this audience, so nothing was kept.")
+        check_texts(assembly, notice.text)
+        check_schedule(send_at, utcnow())
+        people = await audience_of(session, notice)
+        if not people:
+            raise CliError("Nobody is in this audience, so nothing was kept.")
         session.add(notice)
         await session.commit()
         when = f"at {args.at} ({assembly.municipality.timezone})" if send_at else "when sent"
@@ -140,11 +135,7 @@ async def _send(args: argparse.Namespace, settings: Settings) -> int:
         notice = await session.get(Notice, args.id)
         if notice is None:
             raise CliError(f"there is no notice {args.id}; `reslog notice list CODE` shows them")
-        with use_language("en"):
-            try:
-                count = await queue_notice(session, notice, utcnow())
-            except NoticeProblem as problem:
-                raise CliError(str(problem)) from None
+        count = await queue_notice(session, notice, utcnow())
         assembly = await session.get(Assembly, notice.assembly_id)
         assert assembly is not None  # a notice's assembly is never deleted before it
         reach = Headcount(count, assembly.municipality.suppression_k)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.assembly import require_assembly
-from bot.cli.common import CliError, database, print_table, read_text_file, run_async
+from bot.cli.common import CliError, about, database, print_table, read_text_file, run_async
 from bot.settings import Settings
 from handlers.polls.file import read_poll_file
-from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
+from handlers.polls.lifecycle import close_poll, open_poll
 from handlers.polls.reminder import reminder_time
 from handlers.polls.schedule import (
     clear_schedule,
@@ -24,7 +24,6 @@ from handlers.polls.schedule import (
     schedule_poll,
 )
 from handlers.polls.update import CORRECTED, IMPORTED, REPLACED, PollFileResult, apply_poll_file
-from handlers.polls.yaml_lines import ContentFileError
 from handlers.privacy.headcount import Headcount
 from handlers.results.by_language import municipality_k
 from storage.base import utcnow
@@ -54,12 +53,9 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a poll file as a draft, or update the poll with its slug as far as it may change."""
     text = read_text_file(args.file)
     async with database(settings) as session:
-        try:
+        with about(f"{args.file}: "):  # the session rolls back what the file began
             assembly, spec = await read_poll_file(session, text)
             result = await apply_poll_file(session, assembly, spec)
-        except ContentFileError as exc:
-            await session.rollback()
-            raise CliError(f"{args.file}: {exc}") from None
         await session.commit()
         print(_imported(result))
     return 0
@@ -97,10 +93,7 @@ async def _change(args: argparse.Namespace, settings: Settings) -> int:
     """Open or close a poll."""
     async with database(settings) as session:
         poll = await require_poll(session, args.code, args.slug)
-        try:
-            count = await (open_poll if args.action == "open" else close_poll)(session, poll)
-        except PollStateError as exc:
-            raise CliError(str(exc)) from None
+        count = await (open_poll if args.action == "open" else close_poll)(session, poll)
         reached = Headcount(count, await municipality_k(session, poll))
         await session.commit()
     if args.action == "open":
@@ -150,13 +143,11 @@ def _schedule_args(args: argparse.Namespace) -> None:
 
 
 def parse_option(option: str, value: str | None, parse: Callable[[str], T]) -> T | None:
-    """An option's value parsed, or a CliError naming the option."""
+    """An option's value parsed; a refusal names the option."""
     if value is None:
         return None
-    try:
+    with about(f"{option} "):
         return parse(value)
-    except PollStateError as exc:
-        raise CliError(f"{option} {exc}") from None
 
 
 async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
@@ -166,27 +157,20 @@ async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
         poll = await require_poll(session, args.code, args.slug)
         assembly = await require_assembly(session, args.code)
         timezone = assembly.municipality.timezone
-        try:
-            if args.clear:
-                await clear_schedule(session, poll)
-            else:
-                opens_at = parse_option(
-                    "--open", args.open, lambda v: parse_local_time(v, timezone)
-                )
-                closes_at = parse_option(
-                    "--close", args.close, lambda v: parse_local_time(v, timezone)
-                )
-                minutes = parse_option("--remind-before", args.remind_before, parse_lead_time)
-                await schedule_poll(
-                    session,
-                    poll,
-                    opens_at=opens_at,
-                    closes_at=closes_at,
-                    remind_before_minutes=minutes,
-                    now=utcnow(),
-                )
-        except PollStateError as exc:
-            raise CliError(str(exc)) from None
+        if args.clear:
+            await clear_schedule(session, poll)
+        else:
+            opens_at = parse_option("--open", args.open, lambda v: parse_local_time(v, timezone))
+            closes_at = parse_option("--close", args.close, lambda v: parse_local_time(v, timezone))
+            minutes = parse_option("--remind-before", args.remind_before, parse_lead_time)
+            await schedule_poll(
+                session,
+                poll,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                remind_before_minutes=minutes,
+                now=utcnow(),
+            )
         await session.commit()
         print(_describe_schedule(poll, assembly))
     return 0

@@ -26,7 +26,6 @@ from handlers.results.by_language import (
     PollResults,
     QuestionResult,
     ResultRow,
-    ResultsError,
     poll_results,
 )
 from handlers.results.by_profile import (
@@ -143,17 +142,14 @@ async def _poll_results(
 ) -> PollResults | ProfileResults:
     """The poll's results as `reslog results` shows them: by language or by ``--by``; their
     publication to ``audience`` recorded."""
-    try:
-        if args.by == BY_LANGUAGE:
-            results: PollResults | ProfileResults = await poll_results(
-                session, poll, language=args.language, k=args.k, audience=audience
-            )
-        else:
-            results = await results_by_profile(
-                session, poll, args.by, language=args.language, k=args.k, audience=audience
-            )
-    except ResultsError as exc:
-        raise CliError(str(exc)) from None
+    if args.by == BY_LANGUAGE:
+        results: PollResults | ProfileResults = await poll_results(
+            session, poll, language=args.language, k=args.k, audience=audience
+        )
+    else:
+        results = await results_by_profile(
+            session, poll, args.by, language=args.language, k=args.k, audience=audience
+        )
     await session.commit()
     return results
 
@@ -213,10 +209,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
                 await _poll_results(session, poll, args, f"reslog export to {args.out}")
             )
         else:
-            try:
-                export = await response_rows(session, poll, language=args.language)
-            except ResultsError as exc:
-                raise CliError(str(exc)) from None
+            export = await response_rows(session, poll, language=args.language)
     out = Path(args.out)
     write_csv(out, export)
     print(f"wrote {len(export.rows)} rows to {out}")

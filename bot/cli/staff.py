@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.assembly import require_assembly
 from bot.cli.common import CliError, database, run_async
-from bot.settings import Settings, SettingsError, bot_username
+from bot.settings import Settings, bot_username
 from handlers.staff.invite import STAFF_START
 from storage.base import utcnow
 from storage.models import Municipality, Staff
@@ -110,11 +110,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     role = _role_scope(args)
     if not 1 <= args.days <= MAX_INVITE_DAYS:
         raise CliError(f"--days must be from 1 to {MAX_INVITE_DAYS}, not {args.days}")
-    try:
-        username = bot_username(args.bot_username, "--bot-username")
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
-    username = username or settings.telegram_bot_username
+    username = bot_username(args.bot_username, "--bot-username") or settings.telegram_bot_username
     token = invite_token()
     async with database(settings) as session:
         assembly_id, municipality_id, where = await _place(session, role, args)

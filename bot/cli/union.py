@@ -14,7 +14,6 @@ from storage.models import DEFAULT_SUPPRESSION_K, MunicipalUnion
 from storage.unions import (
     LEVELS,
     REGIONAL,
-    UnionError,
     add_member,
     create_union,
     list_unions,
@@ -38,12 +37,9 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"slug {args.slug!r} must be lower-case letters, digits and dashes")
     names = parse_names(args.name, "name")
     async with database(settings) as session:
-        try:
-            await create_union(
-                session, args.slug, names, level=args.level, timezone=args.timezone, k=args.k
-            )
-        except UnionError as exc:
-            raise CliError(str(exc)) from None
+        await create_union(
+            session, args.slug, names, level=args.level, timezone=args.timezone, k=args.k
+        )
         await session.commit()
     print(f"created {args.level} union {args.slug}")
     return 0
@@ -59,17 +55,14 @@ async def _change(args: argparse.Namespace, settings: Settings) -> int:
         )
         member_union = await require_union(session, args.union) if args.union else None
         member = f"municipality {args.municipality}" if municipality else f"union {args.union}"
-        try:
-            if adding:
-                changed = await add_member(
-                    session, union, municipality=municipality, member_union=member_union
-                )
-            else:
-                changed = await remove_member(
-                    session, union, municipality=municipality, member_union=member_union
-                )
-        except UnionError as exc:
-            raise CliError(str(exc)) from None
+        if adding:
+            changed = await add_member(
+                session, union, municipality=municipality, member_union=member_union
+            )
+        else:
+            changed = await remove_member(
+                session, union, municipality=municipality, member_union=member_union
+            )
         if not changed and not adding:
             raise CliError(f"{member} is not a member of union {union.slug}")
         await session.commit()

@@ -45,6 +45,7 @@ from storage.digest_runs import (
     settle_delivery,
 )
 from storage.digest_settings import list_recipients
+from storage.errors import DomainError
 from storage.models import DigestDelivery, DigestRun, DigestSetting, Municipality, MunicipalUnion
 
 if TYPE_CHECKING:  # the formats load matplotlib and openpyxl: only once a digest is built
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
 
-class DigestRunError(ValueError):
+class DigestRunError(DomainError):
     """A digest cannot be run as asked; the message is one line."""
 
 

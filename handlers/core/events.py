@@ -1,7 +1,8 @@
 """The only types the channel adapters and the conversation core share.
 
-An adapter parses what a channel delivered into an ``Incoming``; the core answers with
-a list of ``Outgoing``, each a text with optional ``Choice`` buttons and an optional file.
+An adapter parses what a channel delivered into an ``Incoming``; the core answers with an
+``Answer``: a list of ``Outgoing``, each a text with optional ``Choice`` buttons and an optional
+file, and the language of the person it goes to.
 The core never sends: the adapter renders and sends what it is given. Nor does it fetch: a file
 a person sent arrives already downloaded, as an ``InFile``.
 """
@@ -69,3 +70,15 @@ class Outgoing:
     columns: int = 1
     replace: bool = False
     file: OutFile | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The core's answer to one ``Incoming``: the messages, and the reader's language after the turn.
+
+    ``language`` is None for a person who has not chosen a language yet: an adapter that writes
+    words of its own around the messages may then write them in every language.
+    """
+
+    replies: list[Outgoing]
+    language: str | None

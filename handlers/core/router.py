@@ -1,7 +1,7 @@
 """Picks what answers an incoming event, from the stored state of the conversation.
 
-``handle`` is the core's single entry point: it takes one ``Incoming`` and returns the
-``Outgoing`` messages to send. It commits what the person did in one transaction, handles a
+``handle`` is the core's single entry point: it takes one ``Incoming`` and returns an
+``Answer``: the ``Outgoing`` messages to send and the reader's language. It commits what the person did in one transaction, handles a
 redelivered message once, and never lets an exception escape: the person is told, in their
 language, that nothing they sent before was lost.
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.commands import Command, help_text
 from handlers.core.dispatch import Conversation, StepHandlers, combined, dispatch
-from handlers.core.events import TOO_BIG_FILE, UNREADABLE_FILE, Incoming, Outgoing
+from handlers.core.events import TOO_BIG_FILE, UNREADABLE_FILE, Answer, Incoming, Outgoing
 from handlers.core.flow import choose_next_step, idle_prompt
 from handlers.core.keywords import keyword_command
 from handlers.core.steps import CoreStep, Step
@@ -111,21 +111,26 @@ def _own_commands() -> dict[str, Command]:
     }
 
 
-async def handle(
-    session: AsyncSession, cipher: AddressCipher, incoming: Incoming
-) -> list[Outgoing]:
+async def handle(session: AsyncSession, cipher: AddressCipher, incoming: Incoming) -> Answer:
     """Answer one incoming event; commit its effects; never raise."""
-    language = supported_language(incoming.client_language) or DEFAULT_LANGUAGE
+    client = supported_language(incoming.client_language) or DEFAULT_LANGUAGE
+    language = client
+    reader: str | None = client  # as stored: None for a participant who has not chosen
     participant_id: int | None = None
     try:
-        participant, desk = await find_person(
-            session, incoming.channel, cipher.lookup_hash(incoming.channel, incoming.address)
-        )
+        address_hash = cipher.lookup_hash(incoming.channel, incoming.address)
+        participant, desk = await find_person(session, incoming.channel, address_hash)
         if participant is not None:
             participant_id = participant.id
+            reader = participant.language
             language = participant.language or language
         turn = Turn(
-            session=session, cipher=cipher, incoming=incoming, participant=participant, desk=desk
+            session=session,
+            cipher=cipher,
+            incoming=incoming,
+            address_hash=address_hash,
+            participant=participant,
+            desk=desk,
         )
         with use_language(language):
             replies = await _dispatch(turn)
@@ -133,25 +138,22 @@ async def handle(
             replies += await _follow_up(turn)
         _record_receipt(session, turn)
         await session.commit()
-        return replies
+        return Answer(replies, _reader_of(turn, client))
     except IntegrityError:
         await session.rollback()
         if incoming.message_id and await _seen_before(session, incoming):
-            return []
+            return Answer([], reader)
         log.exception("conflict while handling a message (participant %s)", participant_id)
     except Exception:
         await session.rollback()
         log.exception("failed to handle a message (participant %s)", participant_id)
         await _reset_step(session, participant_id)
     with use_language(language):
-        return [
-            Outgoing(
-                _(
-                    "Sorry, something went wrong on our side. Everything you sent before is "
-                    "safe. Please try again in a moment."
-                )
-            )
-        ]
+        sorry = _(
+            "Sorry, something went wrong on our side. Everything you sent before is safe. "
+            "Please try again in a moment."
+        )
+    return Answer([Outgoing(sorry)], reader)
 
 
 async def _reset_step(session: AsyncSession, participant_id: int | None) -> None:
@@ -169,6 +171,12 @@ async def _reset_step(session: AsyncSession, participant_id: int | None) -> None
 def _language_of(turn: Turn, fallback: str) -> str:
     """The person's language after the turn (it may just have been chosen)."""
     return (turn.participant.language if turn.participant else None) or fallback
+
+
+def _reader_of(turn: Turn, client: str) -> str | None:
+    """The reader's language after the turn: a participant's choice (None while they have not
+    made one), else the language their client suggested."""
+    return turn.participant.language if turn.participant else client
 
 
 async def _seen_before(session: AsyncSession, incoming: Incoming) -> bool:

@@ -21,13 +21,16 @@ class NoParticipantError(RuntimeError):
 class Turn:
     """What a handler works with while answering one incoming event.
 
-    ``desk`` is where the sender's own staff conversation stands (None if they have none);
-    ``managed`` caches the assemblies they run once ``managed_read``.
+    ``address_hash`` is the keyed hash of the sender's channel and address, worked out once per
+    turn (it finds their participant, staff and staff-conversation rows); ``desk`` is where the
+    sender's own staff conversation stands (None if they have none); ``managed`` caches the
+    assemblies they run once ``managed_read``.
     """
 
     session: AsyncSession
     cipher: AddressCipher
     incoming: Incoming
+    address_hash: str
     participant: Participant | None
     desk: StaffConversation | None = field(default=None)
     needs_advance: bool = field(default=False)

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.core.text_input import to_western_digits
 from handlers.digests.report import Period
+from handlers.i18n.core import N_
+from storage.errors import DomainError, lazy
 
 PERIOD = re.compile(r"^\s*(\d{1,3})\s*([dw])\s*$", re.IGNORECASE)
 MAX_DAYS = 366
@@ -26,8 +29,8 @@ FREQUENCIES = ("off", "daily", "weekly")
 FREQUENCY_DAYS = {"daily": 1, "weekly": 7}
 
 
-class PeriodError(ValueError):
-    """A period, frequency or send time that cannot be used; the message is one line."""
+class PeriodError(DomainError):
+    """A period, frequency or send time that cannot be used."""
 
 
 def parse_period(text: str) -> int:
@@ -42,10 +45,14 @@ def parse_period(text: str) -> int:
 
 
 def parse_send_time(text: str) -> str:
-    """A local time of day as HH:MM (``8:30`` -> ``08:30``); a PeriodError otherwise."""
-    match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*", text)
+    """A local time of day as HH:MM (``8:30`` -> ``08:30``), in any digits; a PeriodError
+    otherwise."""
+    match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*", to_western_digits(text))
     if match is None:
-        raise PeriodError(f"time {text!r} must be a time of day like 08:00")
+        raise PeriodError(
+            lazy(N_("{text} is not a time of day. Write it like 08:00."), text=text.strip()),
+            english=f"time {text!r} must be a time of day like 08:00",
+        )
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 

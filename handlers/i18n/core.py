@@ -16,6 +16,8 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from storage.errors import DomainError
+
 LANGUAGES: tuple[str, ...] = ("tr", "ar", "en")
 DEFAULT_LANGUAGE = "tr"
 LANGUAGE_NAMES: dict[str, str] = {"tr": "Türkçe", "ar": "العربية", "en": "English"}
@@ -29,7 +31,7 @@ POP_DIRECTIONAL_ISOLATE = "\u2069"
 _language: ContextVar[str] = ContextVar("reslog_language", default=DEFAULT_LANGUAGE)
 
 
-class CatalogMissingError(RuntimeError):
+class CatalogMissingError(DomainError):
     """A compiled catalog is missing: run `make catalogs` (pybabel compile)."""
 
 

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n.core import LANGUAGE_NAMES, _, isolate
+from handlers.i18n.core import LANGUAGE_NAMES, N_
 from handlers.notices.quiet_hours import after_quiet_hours
 from storage.audience import Recipient, recipients
+from storage.errors import DomainError, lazy
 from storage.models import Assembly, Notice
 from storage.notices import queue_draft
 from storage.outbox import queue_recipients
@@ -21,22 +22,22 @@ from storage.outbox import queue_recipients
 URGENT_PRIORITY = 10
 
 
-class NoticeProblem(ValueError):
-    """The notice cannot be sent as it is; the message, in the current language, says why."""
+class NoticeProblem(DomainError):
+    """The notice cannot be sent as it is; the message says why."""
 
 
 def check_texts(assembly: Assembly, texts: dict[str, str]) -> None:
     """Every language of the assembly needs a non-empty text."""
     missing = [lang for lang in assembly.languages if not (texts.get(lang) or "").strip()]
     if missing:
-        names = ", ".join(isolate(LANGUAGE_NAMES.get(lang, lang)) for lang in missing)
-        raise NoticeProblem(_("The notice has no text in: {languages}.").format(languages=names))
+        names = [LANGUAGE_NAMES.get(lang, lang) for lang in missing]
+        raise NoticeProblem(lazy(N_("The notice has no text in: {languages}."), languages=names))
 
 
 def check_schedule(send_at: datetime | None, now: datetime) -> None:
     """A scheduled time must lie ahead."""
     if send_at is not None and send_at <= now:
-        raise NoticeProblem(_("That time has already passed. Please choose a time in the future."))
+        raise NoticeProblem(N_("That time has already passed. Please choose a time in the future."))
 
 
 async def audience_of(session: AsyncSession, notice: Notice) -> list[Recipient]:
@@ -73,15 +74,15 @@ async def queue_notice(
     """
     assembly = await session.get(Assembly, notice.assembly_id)
     if assembly is None:
-        raise NoticeProblem(_("This assembly no longer exists."))
+        raise NoticeProblem(N_("This assembly no longer exists."))
     check_texts(assembly, notice.text or {})
     check_schedule(notice.send_at, now)
     if people is None:
         people = await audience_of(session, notice)
     if not people:
-        raise NoticeProblem(_("Nobody is in this audience, so nothing was sent."))
+        raise NoticeProblem(N_("Nobody is in this audience, so nothing was sent."))
     if not await queue_draft(session, notice.id, now):
-        raise NoticeProblem(_("This notice has already been sent."))
+        raise NoticeProblem(N_("This notice has already been sent."))
     start = notice.send_at or now
     municipality = assembly.municipality
     not_before = (

@@ -34,10 +34,9 @@ async def start(turn: Turn, join_code: str | None) -> list[Outgoing]:
     """
     person = turn.participant
     if person is None:
-        address_hash = turn.cipher.lookup_hash(turn.incoming.channel, turn.incoming.address)
         person = Participant(
             channel=turn.incoming.channel,
-            address_hash=address_hash,
+            address_hash=turn.address_hash,
             created_at=utcnow(),
             step=CoreStep.NONE,
             step_data={},

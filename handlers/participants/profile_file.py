@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from handlers.i18n.core import LANGUAGES, N_
-from handlers.i18n.lazy import lazy
 from handlers.polls.yaml_lines import ContentFileError, line_of, load_with_lines, translations
+from storage.errors import lazy
 
 KEY = re.compile(r"^[A-Za-z0-9_+\-]{1,64}$")
 MAX_PROFILE_QUESTIONS = 8

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, N_
-from handlers.i18n.lazy import LazyText, lazy
 from handlers.polls.yaml_lines import (
     ContentFileError,
     key_line,
@@ -23,6 +22,7 @@ from handlers.polls.yaml_lines import (
 )
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
+from storage.errors import LazyText, lazy
 from storage.models import Assembly, Option, Poll, Question
 from storage.polls import slug_taken
 from storage.vocabulary import PollStatus, QuestionKind

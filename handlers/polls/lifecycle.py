@@ -7,44 +7,35 @@ status changed and is refused, and its transaction sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n.core import LANGUAGE_NAMES, N_, _, isolate, localized
+from handlers.i18n.core import LANGUAGE_NAMES, N_
 from handlers.polls.file import missing_translations
 from handlers.polls.invitation import invite_members
 from handlers.polls.outcome import send_outcome
 from handlers.polls.reminder import withdraw_unsent
 from storage.base import utcnow
+from storage.errors import Argument, DomainError, lazy
 from storage.models import Assembly, Poll
 from storage.polls import move_status
 from storage.vocabulary import PollStatus
 
 
-class PollStateError(ValueError):
+class PollStateError(DomainError):
     """The poll cannot make this change; the message says why.
 
-    ``str(error)`` is the English line the command line prints. ``chat_message()`` says the same
-    to a facilitator in chat, in the current language: its text is translated only when it is
-    asked for, so the error may be raised under any language and shown under the reader's.
+    Its English line, for the command line, names the poll by its slug; its message, for a
+    facilitator in chat, by its title.
     """
 
-    def __init__(self, line: str, chat: Callable[[], str]) -> None:
-        super().__init__(line)
-        self._chat = chat
 
-    def chat_message(self) -> str:
-        """The reason, translated into the current language."""
-        return self._chat()
-
-
-def poll_error(poll: Poll, line: str, chat: str, **values: str) -> PollStateError:
+def poll_error(poll: Poll, line: str, chat: str, **values: Argument) -> PollStateError:
     """An error about this poll: ``line`` in English, ``chat`` an ``N_()``-marked sentence with
     ``{title}`` (the poll's title in the reader's language) and ``values`` in it."""
     titles = dict(poll.title)  # read now: the poll may be expired by a rollback when shown
-    return PollStateError(line, lambda: _(chat).format(title=isolate(localized(titles)), **values))
+    return PollStateError(lazy(chat, title=titles, **values), english=line)
 
 
 def check_translations(poll: Poll, assembly: Assembly | None) -> None:
@@ -58,7 +49,7 @@ def check_translations(poll: Poll, assembly: Assembly | None) -> None:
         poll,
         f"poll {poll.slug} lacks translations: {'; '.join(gaps)}",
         N_("The poll {title} has texts missing in: {languages}."),
-        languages=", ".join(isolate(LANGUAGE_NAMES.get(lang, lang)) for lang in lacking),
+        languages=[LANGUAGE_NAMES.get(lang, lang) for lang in lacking],
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers.core.events import Choice, Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized, use_language
+from handlers.i18n.lazy import render
 from handlers.polls.answering import question_choices, question_columns, question_parts
 from handlers.polls.file import missing_translations
 from handlers.polls.invitation import invitation_texts
@@ -38,7 +39,7 @@ async def preview_command(turn: Turn, args: str) -> list[Outgoing]:
     try:
         poll = await pick_poll(turn, managed, words[0])
     except PollNotFound as problem:
-        return [Outgoing(str(problem))]
+        return [Outgoing(render(problem.message))]
     language = words[1].lower() if len(words) > 1 else current_language()
     return await preview(turn, poll, language)
 

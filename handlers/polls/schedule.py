@@ -2,7 +2,7 @@
 
 The times are kept on the poll (``opens_at``, ``closes_at``, in UTC); ``bot/schedule/polls.py`` acts
 on them. Every refusal is a ``PollStateError`` with an English line for the command line and a
-translated sentence for chat; a refused change leaves the poll as it was.
+sentence to translate for chat; a refused change leaves the poll as it was.
 
 A local time that does not exist (in the hour the clocks skip when summer time starts) moves
 forward by the length of the gap (02:30 becomes 03:30); a time that happens twice (when the
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n.core import N_, _, format_number, ngettext
+from handlers.i18n.core import N_
 from handlers.polls.lifecycle import PollStateError, check_translations, poll_error
+from storage.errors import lazy, lazy_plural
 from storage.models import Assembly, Poll
 from storage.vocabulary import PollStatus
 
@@ -42,8 +43,8 @@ def parse_local_time(text: str, timezone: str) -> datetime:
             continue
         return _to_utc(naive, ZoneInfo(timezone))
     raise PollStateError(
-        f"{text!r} is not a local time like 2026-12-05 10:00 or 05.12.2026 10:00",
-        lambda: _("Please write the time like 05.12.2026 10:00 (day, month, year, hour)."),
+        N_("Please write the time like 05.12.2026 10:00 (day, month, year, hour)."),
+        english=f"{text!r} is not a local time like 2026-12-05 10:00 or 05.12.2026 10:00",
     )
 
 
@@ -62,11 +63,13 @@ def parse_lead_time(text: str) -> int:
     match = LEAD_TIME.fullmatch(text.translate(DIGITS).strip().lower())
     if match is None:
         raise PollStateError(
-            f"{text!r} is not a lead time like 90m, 24h or 2d (0: no reminder)",
-            lambda: _(
-                "Please write how long before closing the reminder goes, like 90m, 24h or 2d "
-                "(0 for no reminder)."
+            lazy(
+                N_(
+                    "Please write how long before closing the reminder goes, like 90m, 24h or 2d "
+                    "(0 for no reminder)."
+                )
             ),
+            english=f"{text!r} is not a lead time like 90m, 24h or 2d (0: no reminder)",
         )
     return int(match.group(1)) * LEAD_UNITS[match.group(2)]
 
@@ -75,18 +78,20 @@ def check_lead_time(minutes: int) -> None:
     """A reminder goes between 0 (none) and 30 days before closing."""
     if minutes < 0:
         raise PollStateError(
-            f"the reminder cannot go after the poll closes ({minutes:,} minutes before closing)",
-            lambda: _("A reminder cannot go after the poll closes."),
+            N_("A reminder cannot go after the poll closes."),
+            english=(
+                f"the reminder cannot go after the poll closes ({minutes:,} minutes before closing)"
+            ),
         )
     if minutes > MAX_REMIND_BEFORE_MINUTES:
         raise PollStateError(
-            f"the reminder can go at most {MAX_REMIND_BEFORE_DAYS} days before closing,"
-            f" not {minutes:,} minutes",
-            lambda: ngettext(
+            lazy_plural(
                 "The reminder can go at most {count} day before the poll closes.",
                 "The reminder can go at most {count} days before the poll closes.",
                 MAX_REMIND_BEFORE_DAYS,
-            ).format(count=format_number(MAX_REMIND_BEFORE_DAYS)),
+            ),
+            english=f"the reminder can go at most {MAX_REMIND_BEFORE_DAYS} days before closing,"
+            f" not {minutes:,} minutes",
         )
 
 
@@ -123,10 +128,14 @@ async def schedule_poll(
     closing = closes_at or poll.closes_at
     if opening is not None and closing is not None and closing <= opening:
         raise PollStateError(
-            f"poll {poll.slug} would close ({_utc(closing)}) before it opens ({_utc(opening)})",
-            lambda: _(
-                "The poll would close before it opens. Please choose a closing time after the "
-                "opening time."
+            lazy(
+                N_(
+                    "The poll would close before it opens. Please choose a closing time after "
+                    "the opening time."
+                )
+            ),
+            english=(
+                f"poll {poll.slug} would close ({_utc(closing)}) before it opens ({_utc(opening)})"
             ),
         )
     if poll.status == PollStatus.DRAFT:
@@ -161,7 +170,7 @@ def _closed(poll: Poll) -> PollStateError:
 def _passed(line: str) -> PollStateError:
     """A time given is not in the future."""
     return PollStateError(
-        line, lambda: _("That time has already passed. Please choose a time in the future.")
+        N_("That time has already passed. Please choose a time in the future."), english=line
     )
 
 

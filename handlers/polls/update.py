@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.i18n.core import LANGUAGES, N_
-from handlers.i18n.lazy import LazyText, lazy
 from handlers.polls.file import (
     PollSpec,
     QuestionSpec,
@@ -40,6 +39,7 @@ from handlers.polls.invitation import invitation_texts
 from handlers.polls.outcome import outcome_texts
 from handlers.polls.steps import PollStep
 from handlers.polls.yaml_lines import ContentFileError
+from storage.errors import LazyText, lazy
 from storage.models import Assembly, Poll, Question
 from storage.notices import poll_notices
 from storage.participants import move_step_of_poll

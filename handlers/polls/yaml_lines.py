@@ -6,31 +6,23 @@ from typing import Any
 
 import yaml
 
-from handlers.i18n.core import N_, _, format_number
-from handlers.i18n.lazy import Argument, LazyText, lazy
+from handlers.i18n.core import N_
+from storage.errors import Argument, DomainError, LazyText, lazy
 
 LINE_KEY = "__line__"
 
 
-class ContentFileError(ValueError):
+class ContentFileError(DomainError):
     """A content file (poll, profile) is malformed; the message names the line and the reason.
 
-    ``str(exc)`` is English, for the command line; ``localized()`` says it in the current
-    language, for chat. The reason is a msgid marked with ``N_`` and its format arguments.
+    The reason is a msgid marked with ``N_`` and its format arguments (or a ``LazyText``).
     """
 
     def __init__(self, line: int | None, reason: str | LazyText, **args: Argument) -> None:
-        self.message = reason if isinstance(reason, LazyText) else lazy(reason, **args)
-        self.line = line
-        self.reason = self.message.english()
-        super().__init__(f"line {line}: {self.reason}" if line else self.reason)
-
-    def localized(self) -> str:
-        """The line and the reason in the current language."""
-        reason = self.message.render()
-        if not self.line:
-            return reason
-        return _("line {line}: {reason}").format(line=format_number(self.line), reason=reason)
+        said = reason if isinstance(reason, LazyText) else lazy(reason, **args)
+        super().__init__(
+            lazy(N_("line {line}: {reason}"), line=line, reason=said) if line else said
+        )
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -49,7 +41,9 @@ def load_with_lines(text: str) -> Any:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ContentFileError(line, N_("not valid YAML: {problem}"), problem=exc.problem) from None
+        raise ContentFileError(
+            line, N_("not valid YAML: {problem}"), problem=str(exc.problem)
+        ) from None
     except yaml.YAMLError as exc:
         raise ContentFileError(None, N_("not valid YAML: {problem}"), problem=str(exc)) from None
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.i18n.core import LANGUAGES, _, isolate, localized, use_language
+from handlers.i18n.core import LANGUAGES, N_, _, localized, use_language
+from handlers.i18n.lazy import render
 from handlers.privacy.suppression import SafeTable
 from handlers.results.by_language import MEDIAN, ResultsError, row_labels
 from handlers.results.disclosure import (
@@ -36,6 +37,7 @@ from handlers.results.disclosure import (
     ShownDimension,
 )
 from handlers.results.figures import FigureRow, PollFigures, poll_figures
+from storage.errors import LazyText, Plain, layout, lazy, lines
 from storage.models import Assembly, Poll, Question
 from storage.tallies import NO_ANSWER
 from storage.vocabulary import QuestionKind
@@ -45,30 +47,27 @@ class UnknownProfileKeyError(ResultsError):
     """The assembly has no profile question with this key; says which it has."""
 
     def __init__(self, key: str, code: str, questions: Sequence[dict[str, Any]]) -> None:
-        self.key = key
-        self.questions = tuple(questions)
         keys = ", ".join(q["key"] for q in questions) or "none"
-        super().__init__(
-            f"assembly {code} has no profile question {key!r}; its profile questions: {keys}"
+        english = f"assembly {code} has no profile question {key!r}; its profile questions: {keys}"
+        said: LazyText | str = N_(
+            "This assembly has no profile questions to break results down by."
         )
-
-    def chat_message(self) -> str:
-        """The same, for a person in chat, in the current language."""
-        if not self.questions:
-            return _("This assembly has no profile questions to break results down by.")
-        return "\n".join(
-            [
-                _("There is no profile question {key}. The profile questions are:").format(
-                    key=isolate(self.key)
-                ),
-                *profile_question_lines(self.questions),
-            ]
-        )
+        if questions:
+            said = lines(
+                lazy(N_("There is no profile question {key}. The profile questions are:"), key=key),
+                *map(_question_line, questions),
+            )
+        super().__init__(said, english=english)
 
 
 def profile_question_lines(questions: Sequence[dict[str, Any]]) -> list[str]:
     """One line per profile question: its key and its text in the current language."""
-    return [f"• {isolate(q['key'])}: {localized(q['text'])}" for q in questions]
+    return [render(_question_line(q)) for q in questions]
+
+
+def _question_line(question: dict[str, Any]) -> LazyText:
+    """A profile question as a list item: its key, and its text in the reader's language."""
+    return layout("• {key}: {text}", key=str(question["key"]), text=Plain(dict(question["text"])))
 
 
 @dataclass(frozen=True)

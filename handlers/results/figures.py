@@ -47,6 +47,7 @@ from handlers.results.disclosure import (
 )
 from storage.assemblies import assembly_k
 from storage.base import utcnow
+from storage.errors import DomainError
 from storage.models import Assembly, Poll, Question
 from storage.published import (
     find_published,
@@ -63,8 +64,8 @@ CACHE = "poll_figures"
 LOGGED = "poll_figures_logged"
 
 
-class ResultsError(ValueError):
-    """Results cannot be given as asked; the message is one line."""
+class ResultsError(DomainError):
+    """Results cannot be given as asked."""
 
 
 @dataclass(frozen=True)

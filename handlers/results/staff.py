@@ -7,7 +7,7 @@ question. ``/results SLUG`` (or ``CODE/SLUG`` where two assemblies have the slug
 poll; ``/results SLUG KEY`` shows it by the answers to a profile question
 (``handlers.results.by_profile``). An unknown or ambiguous poll, or an unknown question, is
 answered with what exists. Someone without a staff role gets the same polite refusal as for
-every staff command. Every message stays under Telegram's length limit.
+every staff command. A message too long for the channel is cut between lines by the channel.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, current_language, isolate
+from handlers.i18n.lazy import render
 from handlers.polls.staff.pick import PollNotFound, pick_poll
 from handlers.results.by_language import PollResults, poll_results
 from handlers.results.by_profile import (
@@ -30,7 +31,6 @@ from handlers.results.text import (
     open_poll_note,
     profile_lines,
     questions_lines,
-    split_messages,
     status_text,
 )
 from handlers.staff.roles import not_staff, staff_assemblies
@@ -62,7 +62,7 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
     try:
         poll = await pick_poll(turn, managed, words[0], OPENED)
     except PollNotFound as problem:
-        return [Outgoing(str(problem))]
+        return [Outgoing(render(problem.message))]
     assembly = next(a for a in managed if a.id == poll.assembly_id)
     key = words[1] if len(words) == 2 else BY_LANGUAGE
     if key == BY_LANGUAGE and not _has_question(assembly, key):
@@ -75,7 +75,7 @@ async def show_results(turn: Turn, args: str) -> list[Outgoing]:
             turn.session, poll, key, language=current_language(), audience=_audience(turn)
         )
     except UnknownProfileKeyError as exc:
-        return [Outgoing(exc.chat_message())]
+        return [Outgoing(render(exc.message))]
     return _messages(profile_lines(by_profile))
 
 
@@ -147,5 +147,6 @@ def _has_question(assembly: Assembly, key: str) -> bool:
 
 
 def _messages(lines: list[str]) -> list[Outgoing]:
-    """Lines as messages Telegram accepts."""
-    return [Outgoing(text) for text in split_messages(lines)]
+    """Lines as one message; the channel cuts it between lines where it is too long for one."""
+    text = "\n".join(lines).strip("\n")
+    return [Outgoing(text)] if text else []

@@ -2,7 +2,7 @@
 
 Every figure comes from ``handlers.results.by_language`` or ``handlers.results.by_profile`` and so has
 passed the suppression module; here it is only written in the reader's digits, with "hidden"
-for the counts hidden beside small ones, and packed into messages Telegram accepts.
+for the counts hidden beside small ones. Each channel cuts a long message to its own length.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from handlers.results.by_profile import (
     ProfileRow,
 )
 from storage.vocabulary import PollStatus, QuestionKind
-
-MESSAGE_LIMIT = 4096  # Telegram's longest text message
 
 
 def open_poll_note(base: int) -> str:
@@ -139,20 +137,3 @@ def _by_column(
     """ " (Yerel halk 6 · Suriyeli <5 · …)" for one row."""
     parts = [f"{isolate(column.label)} {show(row.by_option[column.key])}" for column in columns]
     return f" ({' · '.join(parts)})"
-
-
-def split_messages(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Lines packed into as few messages as fit under the limit, never splitting a line."""
-    messages: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        line = line[:limit]
-        if current and size + 1 + len(line) > limit:
-            messages.append("\n".join(current).strip("\n"))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + (1 if size else 0)
-    if current:
-        messages.append("\n".join(current).strip("\n"))
-    return [message for message in messages if message]

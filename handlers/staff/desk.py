@@ -61,11 +61,8 @@ def desk_go(turn: Turn, step: StaffStep, **data: Any) -> None:
     """Move the staff conversation to a step; buttons of earlier steps stop working."""
     desk = turn.desk
     if desk is None:
-        incoming = turn.incoming
         desk = StaffConversation(
-            channel=incoming.channel,
-            address_hash=turn.cipher.lookup_hash(incoming.channel, incoming.address),
-            nonce=0,
+            channel=turn.incoming.channel, address_hash=turn.address_hash, nonce=0
         )
         turn.session.add(desk)
         turn.desk = desk

@@ -29,7 +29,7 @@ async def accept_staff_invite(turn: Turn, token: str) -> list[Outgoing]:
         turn.session,
         turn.cipher.lookup_hash(INVITE_HASH_CHANNEL, token),
         incoming.channel,
-        turn.cipher.lookup_hash(incoming.channel, incoming.address),
+        turn.address_hash,
         turn.cipher.encrypt(incoming.address),
         utcnow(),
     )

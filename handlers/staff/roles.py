@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 async def _managed(turn: Turn) -> list[Assembly] | None:
     """The assemblies the sender runs (read once per turn); None for someone without a role."""
     if not turn.managed_read:
-        incoming = turn.incoming
-        address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-        turn.managed = await managed_assemblies(turn.session, incoming.channel, address_hash)
+        turn.managed = await managed_assemblies(
+            turn.session, turn.incoming.channel, turn.address_hash
+        )
         turn.managed_read = True
     return turn.managed
 

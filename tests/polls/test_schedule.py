@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.i18n.core import use_language
+from handlers.i18n.lazy import render
 from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
 from handlers.polls.reminder import reminder_time
 from handlers.polls.schedule import (
@@ -75,7 +76,7 @@ def test_a_time_that_is_not_one_is_refused_in_every_language(text: str) -> None:
     said = {}
     for language in ("tr", "ar", "en"):
         with use_language(language):
-            said[language] = caught.value.chat_message()
+            said[language] = render(caught.value.message)
     assert said["en"] == "Please write the time like 05.12.2026 10:00 (day, month, year, hour)."
     assert said["tr"].startswith("Lütfen zamanı")
     assert said["ar"].startswith("يُرجى كتابة الوقت")
@@ -94,7 +95,7 @@ def test_a_lead_time_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(PollStateError, match="is not a lead time like 90m, 24h or 2d") as caught:
         parse_lead_time(text)
     with use_language("ar"):
-        assert "90m" in caught.value.chat_message()
+        assert "90m" in render(caught.value.message)
 
 
 async def _poll(sessions: async_sessionmaker[AsyncSession], poll_id: int) -> Poll:
@@ -135,7 +136,7 @@ def _said(error: PollStateError) -> dict[str, str]:
     said = {}
     for language in ("tr", "ar", "en"):
         with use_language(language):
-            said[language] = error.chat_message()
+            said[language] = render(error.message)
     assert len(set(said.values())) == 3, said  # really translated
     return said
 
@@ -227,7 +228,7 @@ async def test_every_bad_schedule_is_refused_in_every_language_and_changes_nothi
     with use_language("ar"):
         with pytest.raises(PollStateError) as caught:
             await _schedule(sessions, draft, remind=10**6)
-        assert "٣٠" in caught.value.chat_message()  # the count in Arabic digits
+        assert "٣٠" in render(caught.value.message)  # the count in Arabic digits
 
 
 async def test_a_draft_lacking_a_translation_cannot_be_scheduled(

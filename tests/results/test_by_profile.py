@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.telegram.render import split_text
 from handlers.i18n.core import use_language
+from handlers.i18n.lazy import render
 from handlers.results.by_language import ResultsError
 from handlers.results.by_profile import (
     ProfileResults,
@@ -26,7 +28,6 @@ from handlers.results.by_profile import (
     results_by_profile,
 )
 from handlers.results.disclosure import DECLINED
-from handlers.results.text import split_messages
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Municipality, Poll
 from storage.staff import MUNICIPAL
@@ -142,7 +143,7 @@ async def _an_unknown_key_is_a_clear_error_in_every_language(
     )
     assert isinstance(raised.value, ResultsError)
     with use_language("tr"):
-        assert raised.value.chat_message().startswith(
+        assert render(raised.value.message).startswith(
             "\u2068religion\u2069 adlı bir profil sorusu yok. Profil soruları:\n"
             "• \u2068community\u2069: Kendinizi hangi toplulukta görüyorsunuz?"
         )
@@ -284,7 +285,7 @@ async def test_reslog_results_by_a_profile_question(
 
 def test_long_results_are_split_under_telegrams_limit_without_cutting_a_line() -> None:
     lines = [f"• option {n}: " + "x" * 90 for n in range(100)]
-    messages = split_messages(lines, 4096)
+    messages = split_text("\n".join(lines))  # how Telegram sends one long message
     assert len(messages) == 3
     assert all(len(m) <= 4096 for m in messages)
     assert "\n".join(messages).splitlines() == lines

@@ -26,7 +26,7 @@ class Chat:
     async def send(self, incoming: Incoming) -> list[Outgoing]:
         """Deliver one event and keep the answer."""
         async with self.sessions() as session:
-            self.last = await handle(session, self.cipher, incoming)
+            self.last = (await handle(session, self.cipher, incoming)).replies
         return self.last
 
     async def say(self, text: str, *, message_id: str | None = None) -> list[Outgoing]:

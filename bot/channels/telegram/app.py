@@ -136,28 +136,31 @@ def reference(cipher: AddressCipher, user_id: int) -> str:
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Hand one update to the core and send its answer; a pressed button is always answered."""
+    user = update.effective_user
+    if user is None:  # a channel post or the like: nobody to answer
+        return
     application = context.application
     cipher = cipher_of(application)
+    who = reference(cipher, user.id)
     query = update.callback_query
     if query is not None:
-        await call("answerCallbackQuery", reference(cipher, query.from_user.id), query.answer)
+        await call("answerCallbackQuery", who, query.answer)
     incoming = parse_update(update)
     if incoming is None:
         return
     wanted = file_to_fetch(update)
     if wanted is not None:
-        who = reference(cipher, int(incoming.address))
         incoming = await fetch_document(context.bot, wanted, incoming, who)
     async with sessions_of(application)() as session:
-        replies = await handle(session, cipher, incoming)
+        answer = await handle(session, cipher, incoming)
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else int(incoming.address)
     await deliver(
         context.bot,
         chat_id,
-        replies,
+        answer.replies,
         _pressed(update),
-        reference(cipher, int(incoming.address)),
+        who,
         current_webhook_reply(),
     )
 

@@ -8,7 +8,8 @@ In this order, each step refusing before the next one looks at anything:
 3. the form read as a message (``whatsapp_parse``): 400 with the reason if it is not one;
 4. the core (``handlers.core.router.handle``) in a session of its own, after the same person's
    earlier messages (``person_turns``);
-5. its replies rendered in the reader's language (``whatsapp_render``) and returned as TwiML,
+5. its replies rendered in the reader's language, as the core gave it back
+   (``whatsapp_render``), and returned as TwiML,
    one ``<Message>`` each (at most ``MAX_MESSAGES``, Twilio's limit), so that Twilio sends them.
 
 Twilio waits 15 seconds for the answer. A turn gets ``REPLY_DEADLINE`` seconds; one that takes
@@ -26,7 +27,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -42,9 +42,8 @@ from bot.channels.whatsapp.signature import signed_form
 from bot.settings import WhatsAppSettings
 from handlers.core.events import Incoming
 from handlers.core.router import handle
-from handlers.i18n.core import DEFAULT_LANGUAGE, LANGUAGES, supported_language
+from handlers.i18n.core import LANGUAGES, supported_language
 from storage.crypto import AddressCipher
-from storage.models import Participant
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +103,11 @@ class WhatsAppWebhook:
 
     async def _turn(self, incoming: Incoming) -> list[str]:
         """Handle one message after the person's earlier ones; the texts to send back."""
-        cipher = self.cipher()
         async with self.turns.turn(incoming.address), self.sessions()() as session:
-            replies = await handle(session, cipher, incoming)
-            if not replies:
-                return []
-            languages = await reader_languages(session, cipher, incoming)
-        return render(replies, languages)
+            answer = await handle(session, self.cipher(), incoming)
+        if not answer.replies:
+            return []
+        return render(answer.replies, reader_languages(answer.language, incoming))
 
 
 async def _finish_late(turn: asyncio.Future[list[str]], who: str) -> None:
@@ -123,26 +120,11 @@ async def _finish_late(turn: asyncio.Future[list[str]], who: str) -> None:
     log.warning("the late turn of %s is done; its %d replies were not sent", who, len(texts))
 
 
-async def reader_languages(
-    session: AsyncSession, cipher: AddressCipher, incoming: Incoming
-) -> tuple[str, ...]:
+def reader_languages(language: str | None, incoming: Incoming) -> tuple[str, ...]:
     """The reader's language; every language (theirs likely first) while none is chosen."""
+    if language:
+        return (language,)
     suggested = supported_language(incoming.client_language)
-    try:
-        found = await session.execute(
-            select(Participant.language).where(
-                Participant.channel == CHANNEL,
-                Participant.address_hash == cipher.lookup_hash(CHANNEL, incoming.address),
-            )
-        )
-        row = found.first()
-    except Exception:
-        log.exception("could not read the language of %s", reference(cipher, incoming.address))
-        row = None
-    if row is None:
-        return (suggested or DEFAULT_LANGUAGE,)
-    if row.language:
-        return (row.language,)
     return tuple(sorted(LANGUAGES, key=lambda lang: (lang != suggested, LANGUAGES.index(lang))))
 
 

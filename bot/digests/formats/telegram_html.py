@@ -3,7 +3,7 @@
 Every figure comes from the digest as shown (already suppressed); every text from the digest is
 HTML-escaped here, and every tag opens and closes on one line, so the messages can be cut
 between any two lines. Sections are kept whole in one message where they fit, else cut
-between lines (``handlers.results.text.split_messages``); each message stays under Telegram's
+between lines (``bot.channels.text_parts.split_pieces``); each message stays under Telegram's
 4096 characters. A long feedback text is shortened here; the workbook has it whole.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 
+from bot.channels.telegram.render import MAX_TEXT
+from bot.channels.text_parts import split_pieces
 from bot.digests.formats.rollup_text import rollup_sections
 from handlers.digests.report import (
     AssemblyFeedback,
@@ -44,10 +46,10 @@ from handlers.i18n.core import (
 )
 from handlers.privacy.suppression import SafeTable
 from handlers.results.by_language import QuestionResult, ResultRow
-from handlers.results.text import MESSAGE_LIMIT, open_poll_note, split_messages, status_text
+from handlers.results.text import open_poll_note, status_text
 from storage.vocabulary import QuestionKind
 
-LIMIT = MESSAGE_LIMIT - 96  # room for what Telegram counts differently
+LIMIT = MAX_TEXT - 96  # room for what Telegram counts differently
 FEEDBACK_SHOWN = 5  # texts quoted per assembly; the rest are in the workbook
 FEEDBACK_CHARS = 600  # the longest quote; the workbook has the whole text
 
@@ -85,10 +87,8 @@ def pack(sections: list[Section]) -> list[str]:
     """Sections into messages: whole where they fit, else cut between their lines."""
     units: list[str] = []
     for section in sections:
-        whole = "\n".join(section)
-        units += [whole] if len(whole) <= LIMIT else section
-        units.append("")
-    return split_messages(units, LIMIT)
+        units += ["\n".join(section), ""]
+    return split_pieces(units, LIMIT)
 
 
 def municipality_sections(digest: MunicipalityDigest) -> list[Section]:

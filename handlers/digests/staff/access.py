@@ -26,8 +26,7 @@ async def digest_subjects(turn: Turn) -> list[Subject] | None:
     """The municipalities (and, for an administrator, unions) whose digest the sender may set;
     None for someone with no staff role at all."""
     incoming = turn.incoming
-    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    roles = await staff_roles(turn.session, incoming.channel, address_hash)
+    roles = await staff_roles(turn.session, incoming.channel, turn.address_hash)
     if not roles:
         return None
     if any(role.role == ADMINISTRATOR for role in roles):

@@ -3,7 +3,7 @@
 A Telegram chat id is a whole number (a group's is negative, like -1001234567890). An e-mail
 address is checked with email-validator (its form only: no DNS look-up) and normalised: the
 domain in lower case. A bad one raises ``RecipientInputError``: ``str()`` is the English line
-the command line prints, ``chat_message()`` says it in the reader's language.
+the command line prints (with email-validator's own reason), ``message`` says it in chat.
 """
 
 from __future__ import annotations
@@ -13,24 +13,19 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from handlers.core.text_input import to_western_digits
-from handlers.i18n.core import N_, _, isolate
+from handlers.i18n.core import N_
+from storage.errors import DomainError, lazy
 
 CHAT_ID = re.compile(r"^-?[1-9]\d{0,19}$")
 MASK = "•••"
 
 
-class RecipientInputError(ValueError):
-    """A chat id or an e-mail address that cannot be used."""
+class RecipientInputError(DomainError):
+    """A chat id or an e-mail address that cannot be used: ``msgid`` names it as ``{value}``."""
 
-    def __init__(self, message: str, value: str, detail: str = "") -> None:
-        line = message.format(value=repr(value))
-        super().__init__(f"{line} ({detail})" if detail else line)
-        self.message = message
-        self.value = value
-
-    def chat_message(self) -> str:
-        """The same in the current language."""
-        return _(self.message).format(value=isolate(self.value))
+    def __init__(self, msgid: str, value: str, detail: str = "") -> None:
+        line = msgid.format(value=repr(value))
+        super().__init__(lazy(msgid, value=value), english=f"{line} ({detail})" if detail else line)
 
 
 def normal_chat_id(text: str) -> str:

@@ -8,7 +8,6 @@ address is said in the reader's language and changes nothing. "Back" returns to 
 from __future__ import annotations
 
 from handlers.core.events import Outgoing
-from handlers.core.text_input import to_western_digits
 from handlers.core.turn import Turn
 from handlers.digests.period import FREQUENCIES, PeriodError, parse_send_time
 from handlers.digests.staff.access import subject_key
@@ -22,7 +21,8 @@ from handlers.digests.staff.settings import (
     show,
     weekday_name,
 )
-from handlers.i18n.core import LANGUAGE_NAMES, LANGUAGES, _, isolate
+from handlers.i18n.core import LANGUAGE_NAMES, LANGUAGES, _
+from handlers.i18n.lazy import render
 from handlers.staff.desk import desk_button, desk_end, desk_go
 from storage.base import utcnow
 from storage.digest_settings import (
@@ -166,12 +166,9 @@ async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
         return lost(turn)
     subject, setting = found
     try:
-        send_time = parse_send_time(to_western_digits(text))
-    except PeriodError:
-        problem = _("{text} is not a time of day. Write it like 08:00.").format(
-            text=isolate(text.strip())
-        )
-        return [Outgoing(problem), *time_prompt(turn)]
+        send_time = parse_send_time(text)
+    except PeriodError as problem:
+        return [Outgoing(render(problem.message)), *time_prompt(turn)]
     setting.send_time = send_time
     setting.updated_at = utcnow()
     return await show(turn, subject, _("Saved."))
@@ -197,7 +194,7 @@ async def _add(turn: Turn, text: str, kind: str) -> list[Outgoing]:
         address = normal_email(text) if kind == EMAIL else normal_chat_id(text)
     except RecipientInputError as problem:
         again = email_prompt(turn) if kind == EMAIL else chat_prompt(turn)
-        return [Outgoing(problem.chat_message()), *again]
+        return [Outgoing(render(problem.message)), *again]
     label = recipient_label(kind, address)
     if not await add_recipient(turn.session, turn.cipher, setting, kind, address):
         return await show(

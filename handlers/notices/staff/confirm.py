@@ -20,6 +20,7 @@ from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, localized, ngettext
 from handlers.i18n.core import format_number as number
+from handlers.i18n.lazy import render
 from handlers.notices.queue import NoticeProblem, audience_of, check_schedule, queue_notice
 from handlers.notices.quiet_hours import after_quiet_hours
 from handlers.notices.staff.steps import NoticeStep
@@ -157,13 +158,13 @@ async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
     try:
         moment = parse_local_time(text, assembly.municipality.timezone)
     except PollStateError as problem:
-        return [Outgoing(problem.chat_message()), *await time_prompt(turn)]
+        return [Outgoing(render(problem.message)), *await time_prompt(turn)]
     notice.send_at = moment
     try:
         check_schedule(moment, utcnow())
     except NoticeProblem as problem:
         notice.send_at = None
-        return [Outgoing(str(problem)), *await time_prompt(turn)]
+        return [Outgoing(render(problem.message)), *await time_prompt(turn)]
     return await send_notice(turn, str(notice.id))
 
 
@@ -199,7 +200,7 @@ async def send_notice(turn: Turn, notice_id: str) -> list[Outgoing]:
     try:
         count = await queue_notice(turn.session, notice, now)
     except NoticeProblem as problem:
-        return [Outgoing(str(problem))]
+        return [Outgoing(render(problem.message))]
     if desk_data(turn).get("notice") == notice.id:
         desk_end(turn)
     return [Outgoing(_sent_text(managed[notice.assembly_id], notice, count, now))]
@@ -251,11 +252,7 @@ async def _draft(
             kind="notice",
             text=texts,
             audience=segment,
-            created_by=await first_staff_id(
-                turn.session,
-                incoming.channel,
-                turn.cipher.lookup_hash(incoming.channel, incoming.address),
-            ),
+            created_by=await first_staff_id(turn.session, incoming.channel, turn.address_hash),
         )
         turn.session.add(notice)
     notice.audience = segment

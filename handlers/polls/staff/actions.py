@@ -12,6 +12,7 @@ from __future__ import annotations
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, format_number, isolate, localized, ngettext
+from handlers.i18n.lazy import render
 from handlers.notices.queue import audience_of
 from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
@@ -42,7 +43,7 @@ async def _ask(turn: Turn, args: str, action: str) -> list[Outgoing]:
         try:
             poll = await pick_poll(turn, managed, args.split()[0])
         except PollNotFound as problem:
-            return [Outgoing(str(problem))]
+            return [Outgoing(render(problem.message))]
         return await confirmation(turn, poll, action)
     polls = await staff_polls(
         turn, managed, [PollStatus.DRAFT] if action == "open" else [PollStatus.OPEN]
@@ -113,7 +114,7 @@ async def on_poll_action(turn: Turn, action: str, poll_id: str) -> list[Outgoing
     try:
         count = await (open_poll if action == "open" else close_poll)(turn.session, poll)
     except PollStateError as problem:
-        return [Outgoing(problem.chat_message())]
+        return [Outgoing(render(problem.message))]
     title = isolate(localized(poll.title))
     seen = Headcount(count, await municipality_k(turn.session, poll))
     if action == "open" and seen.fewer:

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from handlers.core.events import Choice
 from handlers.core.turn import Turn
-from handlers.i18n.core import _, isolate, localized
+from handlers.i18n.core import N_, localized
 from handlers.staff.desk import action_button
+from storage.errors import DomainError, LazyText, layout, lazy, lines
 from storage.models import Assembly, Poll
 from storage.polls import assembly_polls
 from storage.vocabulary import PollStatus
@@ -20,8 +21,8 @@ MAX_OFFERED = 8
 LISTED = 10
 
 
-class PollNotFound(LookupError):
-    """No poll, or more than one, answers to the name; the message says which and why."""
+class PollNotFound(DomainError):
+    """No poll, or more than one, answers to the name; the message says what to write instead."""
 
 
 async def staff_polls(
@@ -46,31 +47,43 @@ async def pick_poll(
         return polls[0]
     if polls:
         polls.sort(key=lambda p: p.assembly_id)
-        names = [f"• {isolate(f'{by_id[p.assembly_id].join_code}/{p.slug}')}" for p in polls]
-        intro = _(
-            "Several of your assemblies have a poll {slug}. Write it with the assembly's code:"
-        ).format(slug=isolate(slug))
-        raise PollNotFound("\n".join([intro, *names]))
+        raise PollNotFound(
+            lines(
+                lazy(
+                    N_(
+                        "Several of your assemblies have a poll {slug}. Write it with the "
+                        "assembly's code:"
+                    ),
+                    slug=slug,
+                ),
+                *(
+                    layout("• {name}", name=f"{by_id[p.assembly_id].join_code}/{p.slug}")
+                    for p in polls
+                ),
+            )
+        )
     raise PollNotFound(await _polls_there_are(turn, assemblies, name, statuses))
 
 
 async def _polls_there_are(
     turn: Turn, assemblies: Sequence[Assembly], name: str, statuses: Sequence[PollStatus]
-) -> str:
+) -> LazyText:
     """There is no such poll: say so, and list the latest there are."""
     by_id = {a.id: a for a in assemblies}
     polls = (await staff_polls(turn, assemblies, statuses))[:LISTED]
     if not polls:
-        return _("None of your assemblies has a poll {slug}.").format(slug=isolate(name.strip()))
+        return lazy(N_("None of your assemblies has a poll {slug}."), slug=name.strip())
     several = len({p.assembly_id for p in polls}) > 1
     listed = [
-        "• "
-        + isolate(f"{by_id[p.assembly_id].join_code}/{p.slug}" if several else p.slug)
-        + f": {isolate(localized(p.title))}"
+        layout(
+            "• {name}: {title}",
+            name=f"{by_id[p.assembly_id].join_code}/{p.slug}" if several else p.slug,
+            title=dict(p.title),
+        )
         for p in polls
     ]
-    intro = _("There is no poll {name}. The polls are:").format(name=isolate(name.strip()))
-    return "\n".join([intro, *listed])
+    intro = lazy(N_("There is no poll {name}. The polls are:"), name=name.strip())
+    return lines(intro, *listed)
 
 
 def poll_buttons(polls: Sequence[Poll], action: str) -> tuple[Choice, ...]:

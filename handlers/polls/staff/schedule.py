@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, current_language, format_number, isolate, localized, ngettext
+from handlers.i18n.lazy import render
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_lead_time, parse_local_time, schedule_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
@@ -43,7 +44,7 @@ async def start_schedule(turn: Turn, args: str) -> list[Outgoing]:
     try:
         poll = await pick_poll(turn, managed, args.split()[0])
     except PollNotFound as problem:
-        return [Outgoing(str(problem))]
+        return [Outgoing(render(problem.message))]
     return await begin(turn, poll)
 
 
@@ -96,7 +97,7 @@ async def on_time_text(turn: Turn, text: str) -> list[Outgoing]:
     try:
         moment = parse_local_time(text, assembly.municipality.timezone)
     except PollStateError as problem:
-        return [Outgoing(problem.chat_message()), *await time_prompt(turn)]
+        return [Outgoing(render(problem.message)), *await time_prompt(turn)]
     if moment <= utcnow():
         return [
             Outgoing(_("That time has already passed. Please choose a time in the future.")),
@@ -137,7 +138,7 @@ async def on_remind_text(turn: Turn, text: str) -> list[Outgoing]:
     try:
         minutes = parse_lead_time(text)
     except PollStateError as problem:
-        return [Outgoing(problem.chat_message()), *await remind_prompt(turn)]
+        return [Outgoing(render(problem.message)), *await remind_prompt(turn)]
     return await _finish(turn, minutes)
 
 
@@ -160,7 +161,7 @@ async def _finish(turn: Turn, minutes: int) -> list[Outgoing]:
         )
     except PollStateError as problem:
         desk_end(turn)
-        return [Outgoing(problem.chat_message())]
+        return [Outgoing(render(problem.message))]
     desk_end(turn)
     return [Outgoing(describe_schedule(poll, assembly))]
 

@@ -24,6 +24,7 @@ from handlers.i18n.core import (
     localized,
     ngettext,
 )
+from handlers.i18n.lazy import render
 from handlers.polls.file import PollSpec, assembly_named, parse_poll, read_poll_file
 from handlers.polls.update import (
     CORRECTED,
@@ -44,8 +45,7 @@ log = logging.getLogger(__name__)
 async def receive_poll_file(turn: Turn) -> list[Outgoing] | None:
     """Import the poll file a staff member sent; None for anyone else."""
     incoming = turn.incoming
-    address_hash = turn.cipher.lookup_hash(incoming.channel, incoming.address)
-    managed = await managed_assemblies(turn.session, incoming.channel, address_hash)
+    managed = await managed_assemblies(turn.session, incoming.channel, turn.address_hash)
     if managed is None:
         return None
     if incoming.unsupported == UNREADABLE_FILE:
@@ -99,7 +99,7 @@ async def _use(turn: Turn, text: str, managed: list[Assembly]) -> list[Outgoing]
         return [
             Outgoing(
                 _("The poll file was not used, and nothing was changed:\n{reason}").format(
-                    reason=exc.localized()
+                    reason=render(exc.message)
                 )
             )
         ]
@@ -179,7 +179,7 @@ def _still(result: PollFileResult) -> str:
 def _change(change: TextChange) -> str:
     """One corrected text, as "question 2 (Arabic)"."""
     return _("{where} ({language})").format(
-        where=change.where.render(),
+        where=render(change.where),
         language=isolate(LANGUAGE_NAMES.get(change.language, change.language)),
     )
 
