@@ -27,7 +27,6 @@ from storage.audience import Recipient
 from storage.models import Notice, OutboxMessage, Participant
 from storage.vocabulary import DeliveryStatus, OutboxStatus
 
-FINAL = frozenset(OutboxStatus) - {OutboxStatus.PENDING, OutboxStatus.SENDING}
 INSERT_BATCH = 5000
 
 # What a channel may report after sending, in the order a message goes through it: a report
