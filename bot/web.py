@@ -110,7 +110,8 @@ class RefusedCalls:
 
 
 async def telegram_webhook(request: Request) -> Response:
-    """Check the secret, parse the update, handle it, and only then answer 200."""
+    """Check the secret, parse the update, handle it, and only then answer 200 (or 503 when
+    the database was out of reach and nothing was applied, so that Telegram delivers it again)."""
     application: TelegramApplication = request.app.state.telegram
     secret: str | None = request.app.state.webhook_secret
     if secret is not None and not secret_matches(request.headers.get(SECRET_HEADER, ""), secret):
@@ -126,6 +127,8 @@ async def telegram_webhook(request: Request) -> Response:
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
+    if reply.deliver_again:
+        return PlainTextResponse("the database is out of reach; deliver again", status_code=503)
     if reply.call is not None:
         return JSONResponse(reply.call)
     return Response(status_code=200)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import IntegrityError as IntegrityError  # a write broke a constraint
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -28,6 +28,14 @@ POSTGRES_DRIVER = "postgresql+asyncpg"
 
 class DatabaseURLError(DomainError):
     """DATABASE_URL cannot be used; the message says why in one line."""
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether an error says the database is out of reach (down, restarting, the connection
+    lost), rather than that a statement was wrong: the same work may succeed once it is back."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | OSError)
 
 
 def normalise_database_url(raw: str) -> URL:

@@ -231,21 +231,26 @@ class Response(Base):
 
 
 class Answer(Base):
-    """The answer of one response to one question (several rows for a multiple choice)."""
+    """The answer of one response to one question (several rows for a multiple choice).
+
+    ``slot`` tells the rows of one question apart: 0 for every kind with one value, the
+    option's id for a multiple choice. The unique index on response, question and slot makes
+    a doubled answer impossible, whatever two turns of one person do at the same time.
+    """
 
     __tablename__ = "answers"
     # Poll results count answers by question and option (or value) in this index's order,
     # reading the response from it too (``storage.tallies``): no sort, no table read.
     __table_args__ = (
         Index("ix_answers_tally", "question_id", "option_id", "value_int", "response_id"),
+        Index("uq_answers_one_value", "response_id", "question_id", "slot", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), index=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     option_id: Mapped[int | None] = mapped_column(ForeignKey("options.id"))
+    slot: Mapped[int] = mapped_column(default=0, server_default="0")
     value_int: Mapped[int | None]
     value_text: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)

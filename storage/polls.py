@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from storage.base import utcnow
 from storage.models import Answer, Poll, Question, Response
-from storage.vocabulary import PollStatus
+from storage.vocabulary import PollStatus, QuestionKind
 
 
 async def open_polls(session: AsyncSession, assembly_ids: Sequence[int]) -> list[Poll]:
@@ -132,6 +132,14 @@ async def answers_by_question(session: AsyncSession, response_id: int) -> dict[i
     return dict(grouped)
 
 
+def answer_slot(question: Question, option_id: int | None) -> int:
+    """What tells an answer row apart from the question's others: the option of a multiple
+    choice, else 0 (one row per question, which the database's unique index keeps so)."""
+    if question.kind == QuestionKind.MULTI and option_id is not None:
+        return option_id
+    return 0
+
+
 async def replace_answer(
     session: AsyncSession,
     response: Response,
@@ -151,6 +159,7 @@ async def replace_answer(
             "response_id": response.id,
             "question_id": question.id,
             "option_id": option_id,
+            "slot": answer_slot(question, option_id),
             "value_int": value_int,
             "value_text": value_text,
             "answered_at": now,

@@ -84,7 +84,18 @@ async def database_url(
         path = tmp_path / "reslog.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_migrated")
+    return await _emptied(request.getfixturevalue("postgres_migrated"))
+
+
+@pytest.fixture
+async def postgres_database_url(postgres_migrated: str) -> str:
+    """An empty, migrated PostgreSQL database, for tests of what only PostgreSQL offers
+    (several processes on one database)."""
+    return await _emptied(postgres_migrated)
+
+
+async def _emptied(url: str) -> str:
+    """The PostgreSQL test database with every table emptied."""
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with engine.begin() as connection:

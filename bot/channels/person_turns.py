@@ -6,8 +6,10 @@ copy of a message beside the original). Both turns would read the same conversat
 both write it. A per-person ``asyncio.Lock`` (its waiters are served in order) makes them wait
 for each other in this process; a semaphore, taken once the person's lock is held, bounds the
 turns running at once, each holding a database connection. A lock is dropped when no
-message of its person needs it. (Web replicas behind a load balancer do not share these locks:
-there the core's own checks, the step nonce and the message key, keep a race harmless.)
+message of its person needs it. Processes do not share these locks: across them, on
+PostgreSQL, each turn holds the person in the database for its transaction
+(``storage.person_lock``), and these locks only keep a process from spending connections on
+turns that would wait there.
 """
 
 from __future__ import annotations

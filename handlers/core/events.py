@@ -78,7 +78,11 @@ class Answer:
 
     ``language`` is None for a person who has not chosen a language yet: an adapter that writes
     words of its own around the messages may then write them in every language.
+    ``stored`` is False when the database could not be reached: nothing of the event was
+    applied, and an adapter that can have the channel deliver it again (a webhook answering
+    5xx) should do so rather than send the replies, which only ask the person to try again.
     """
 
     replies: list[Outgoing]
     language: str | None
+    stored: bool = True  # False: the database was out of reach and nothing was applied

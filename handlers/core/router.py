@@ -3,7 +3,8 @@
 ``handle`` is the core's single entry point: it takes one ``Incoming`` and returns an
 ``Answer``: the ``Outgoing`` messages to send and the reader's language. It commits what the person did in one transaction, handles a
 redelivered message once, and never lets an exception escape: the person is told, in their
-language, that nothing they sent before was lost.
+language, that nothing they sent before was lost. On PostgreSQL the turn first holds the person
+(``storage.person_lock``), so that turns of one person on several processes run one at a time.
 
 A redelivered message is recognised by its key in ``inbound_messages``, written in the turn's
 own transaction: the copy's turn fails on that key at commit, is rolled back whole and answers
@@ -53,9 +54,10 @@ from handlers.staff.steps import (
 )
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.engine import IntegrityError
+from storage.engine import IntegrityError, unreachable
 from storage.models import InboundMessage
 from storage.participants import reset_step
+from storage.person_lock import hold_person
 from storage.staff_conversations import find_person
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,7 @@ async def handle(session: AsyncSession, cipher: AddressCipher, incoming: Incomin
     participant_id: int | None = None
     try:
         address_hash = cipher.lookup_hash(incoming.channel, incoming.address)
+        await hold_person(session, address_hash)
         participant, desk = await find_person(session, incoming.channel, address_hash)
         if participant is not None:
             participant_id = participant.id
@@ -141,19 +144,42 @@ async def handle(session: AsyncSession, cipher: AddressCipher, incoming: Incomin
         return Answer(replies, _reader_of(turn, client))
     except IntegrityError:
         await session.rollback()
-        if incoming.message_id and await _seen_before(session, incoming):
-            return Answer([], reader)
+        try:
+            if incoming.message_id and await _seen_before(session, incoming):
+                return Answer([], reader)
+        except Exception as error:
+            await _quiet_rollback(session)
+            log.warning("could not tell a copy of a message from a conflict: %s", error)
+            return Answer([_sorry(language)], reader, stored=not unreachable(error))
         log.exception("conflict while handling a message (participant %s)", participant_id)
-    except Exception:
+    except Exception as error:
+        if unreachable(error):
+            await _quiet_rollback(session)
+            log.warning("the database is out of reach; the message was not applied (%s)", error)
+            return Answer([_sorry(language)], reader, stored=False)
         await session.rollback()
         log.exception("failed to handle a message (participant %s)", participant_id)
         await _reset_step(session, participant_id)
+    return Answer([_sorry(language)], reader)
+
+
+def _sorry(language: str) -> Outgoing:
+    """The answer to a turn that failed: nothing sent before is lost, try again."""
     with use_language(language):
-        sorry = _(
-            "Sorry, something went wrong on our side. Everything you sent before is safe. "
-            "Please try again in a moment."
+        return Outgoing(
+            _(
+                "Sorry, something went wrong on our side. Everything you sent before is safe. "
+                "Please try again in a moment."
+            )
         )
-    return Answer([Outgoing(sorry)], reader)
+
+
+async def _quiet_rollback(session: AsyncSession) -> None:
+    """Roll back a session whose connection may be gone; a rollback that fails says no more."""
+    try:
+        await session.rollback()
+    except Exception as error:
+        log.debug("rollback after losing the database failed too: %s", error)
 
 
 async def _reset_step(session: AsyncSession, participant_id: int | None) -> None:

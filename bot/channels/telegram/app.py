@@ -153,6 +153,10 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = await fetch_document(context.bot, wanted, incoming, who)
     async with sessions_of(application)() as session:
         answer = await handle(session, cipher, incoming)
+    webhook = current_webhook_reply()
+    if not answer.stored and webhook is not None:
+        webhook.deliver_again = True  # nothing was applied: Telegram delivers it again later
+        return
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else int(incoming.address)
     await deliver(
@@ -161,7 +165,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answer.replies,
         _pressed(update),
         who,
-        current_webhook_reply(),
+        webhook,
     )
 
 

@@ -27,6 +27,7 @@ class WebhookReply:
     """Room for one Bot API call in the webhook's response, empty until a message takes it."""
 
     call: dict[str, Any] | None = None
+    deliver_again: bool = False  # the update was not applied: answer 5xx so Telegram resends it
 
     def send_message(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
         """Have Telegram send this message once the webhook has answered."""

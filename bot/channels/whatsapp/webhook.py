@@ -67,7 +67,7 @@ class WhatsAppWebhook:
     cipher: Callable[[], AddressCipher]
     deadline: float = REPLY_DEADLINE
     turns: PersonTurns = field(default_factory=PersonTurns)
-    _running: set[asyncio.Future[list[str]]] = field(default_factory=set, repr=False)
+    _running: set[asyncio.Future[list[str] | None]] = field(default_factory=set, repr=False)
 
     def route(self) -> Route:
         """The Starlette route of the endpoint."""
@@ -99,23 +99,31 @@ class WhatsAppWebhook:
                 self.deadline,
             )
             return twiml([], background=BackgroundTask(_finish_late, turn, who))
+        if texts is None:  # nothing applied: Twilio retries a 5xx when the webhook URL asks it to
+            return PlainTextResponse("the database is out of reach", status_code=503)
         return twiml(texts)
 
-    async def _turn(self, incoming: Incoming) -> list[str]:
-        """Handle one message after the person's earlier ones; the texts to send back."""
+    async def _turn(self, incoming: Incoming) -> list[str] | None:
+        """Handle one message after the person's earlier ones; the texts to send back, or None
+        when the database was out of reach and nothing was applied."""
         async with self.turns.turn(incoming.address), self.sessions()() as session:
             answer = await handle(session, self.cipher(), incoming)
+        if not answer.stored:
+            return None
         if not answer.replies:
             return []
         return render(answer.replies, reader_languages(answer.language, incoming))
 
 
-async def _finish_late(turn: asyncio.Future[list[str]], who: str) -> None:
+async def _finish_late(turn: asyncio.Future[list[str] | None], who: str) -> None:
     """Wait for a turn that outlasted the deadline, and say what became of its replies."""
     try:
         texts = await turn
     except Exception:
         log.exception("the late turn of %s failed", who)
+        return
+    if texts is None:
+        log.warning("the late turn of %s found the database out of reach; nothing applied", who)
         return
     log.warning("the late turn of %s is done; its %d replies were not sent", who, len(texts))
 
