@@ -275,12 +275,11 @@ class WhatsAppWebhook:
 async def type_answers(webhook: Webhook, user_id: int, typing: float) -> None:
     """One person types every answer of the demo poll ``typing`` seconds apart, not waiting for
     the replies; returns once every reply has come."""
-    sent: list[asyncio.Task[None]] = []
-    for index, text in enumerate(typed_answers(user_id, webhook.channel)):
-        if index:
-            await asyncio.sleep(typing)
-        sent.append(asyncio.create_task(webhook.send(user_id, text)))
-    await asyncio.gather(*sent)
+    async with asyncio.TaskGroup() as sent:  # cancelled with the run
+        for index, text in enumerate(typed_answers(user_id, webhook.channel)):
+            if index:
+                await asyncio.sleep(typing)
+            sent.create_task(webhook.send(user_id, text))
 
 
 async def closed_loop(
@@ -327,14 +326,14 @@ async def open_loop(webhook: Webhook, user_ids: Sequence[int], rate: float) -> P
         latencies.append(time.perf_counter() - due)
 
     started = time.perf_counter()
-    for index in range(total):
-        due = started + index / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        person = index % len(users)
-        previous[person] = asyncio.create_task(send(index, due, previous.get(person)))
-    await asyncio.gather(*previous.values())
+    async with asyncio.TaskGroup() as group:  # cancelled with the run
+        for index in range(total):
+            due = started + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            person = index % len(users)
+            previous[person] = group.create_task(send(index, due, previous.get(person)))
     return Paced(rate, total / (time.perf_counter() - started), latencies)
 
 
@@ -756,7 +755,12 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
-    return event_loop.run(run(parse_args(argv)))
+    args = parse_args(argv)
+    try:
+        return event_loop.run(run(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print(f"{PROGRAM}: interrupted; the bot processes are stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
