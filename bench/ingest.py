@@ -350,8 +350,14 @@ class Figures:
     paced: list[Paced]
     idle_rss_kib: int
     peak_rss_kib: int
-    check: Check
+    checks: list[tuple[str, Check]]
     redelivered: int
+    tracebacks: int
+
+
+def bot_tracebacks(bot: BotProcess) -> int:
+    """How many errors with a traceback a bot process has logged so far."""
+    return bot.log_file.read_text(errors="replace").count("Traceback (most recent call last)")
 
 
 def bot_environment(database_url: str, secret: str, fake: FakeBotApi) -> dict[str, str]:
@@ -403,11 +409,13 @@ async def measure(
                 offset = CHANNEL_OFFSET[channel]
                 ids = [offset + THROUGHPUT_USERS + i for i in range(args.people)]
                 people = await seed_people(sessions, cipher, demo, ids, channel)
+                tracebacks = sum(bot_tracebacks(bot) for bot in bots)
                 cpu = sum(cpu_seconds(bot.pid) for bot in bots)
                 seconds = await closed_loop(webhook, ids, args.concurrency, args.typing)
                 bot_cpu = sum(cpu_seconds(bot.pid) for bot in bots) - cpu
                 answers = len(ids) * len(questions)
                 paced: list[Paced] = []
+                paced_people: dict[int, int] = {}
                 for run, rate in enumerate((args.rate, answers / seconds / 2)):
                     if args.seconds <= 0:
                         break
@@ -416,7 +424,9 @@ async def measure(
                         first + i
                         for i in range(max(1, round(rate * args.seconds / len(questions))))
                     ]
-                    people.update(await seed_people(sessions, cipher, demo, paced_ids, channel))
+                    paced_people.update(
+                        await seed_people(sessions, cipher, demo, paced_ids, channel)
+                    )
                     paced.append(await open_loop(webhook, paced_ids, rate))
                 figures.append(
                     Figures(
@@ -429,8 +439,24 @@ async def measure(
                         paced=paced,
                         idle_rss_kib=idle_rss,
                         peak_rss_kib=max(memory_kib(bot.pid, "VmHWM") for bot in bots),
-                        check=await check_answers(sessions, questions, people),
+                        checks=[
+                            (
+                                f"typing {args.typing:g} s apart",
+                                await check_answers(sessions, questions, people),
+                            ),
+                            *(
+                                [
+                                    (
+                                        "each reply awaited (latency runs)",
+                                        await check_answers(sessions, questions, paced_people),
+                                    )
+                                ]
+                                if paced_people
+                                else []
+                            ),
+                        ],
                         redelivered=processes.redelivered,
+                        tracebacks=sum(bot_tracebacks(bot) for bot in bots) - tracebacks,
                     )
                 )
     finally:
@@ -638,7 +664,6 @@ def p99(values: Sequence[float]) -> float:
 def report(figures: Figures, floor: Floor | None, args: argparse.Namespace) -> None:
     """Print one run's figures, the throughput beside the floor measured in the same run."""
     rate = figures.answers / figures.seconds
-    check = figures.check
     beside = (
         f"floor {floor.answers / floor.seconds:,.0f}/s at {floor.cpu_ms:.2f} ms CPU; "
         if floor is not None
@@ -663,10 +688,18 @@ def report(figures: Figures, floor: Floor | None, args: argparse.Namespace) -> N
             f"{figures.peak_rss_kib / 1024:.0f} MB",
             f"just after start {figures.idle_rss_kib / 1024:.0f} MB",
         ),
+        *(
+            (
+                f"answers checked, {people}",
+                f"{check.expected:,}",
+                f"lost {check.lost} doubled {check.doubled} wrong {check.wrong}",
+            )
+            for people, check in figures.checks
+        ),
         (
-            f"answers checked ({figures.redelivered} redelivered)",
-            f"{check.expected:,}",
-            f"lost {check.lost} doubled {check.doubled} wrong {check.wrong}",
+            "redelivered (not answered 200); errors the bots logged",
+            f"{figures.redelivered}",
+            f"{figures.tracebacks} tracebacks",
         ),
     ]
     where = f"{figures.backend} ×{figures.processes}"
