@@ -22,8 +22,10 @@ digits). Then, per channel:
    answers/s and again at half the throughput just measured, each person waiting for the reply
    before the next answer; the latency of each is from its scheduled time to its reply;
 3. memory: the largest peak RSS (VmHWM) of the bot processes, beside their RSS just after start;
-4. correctness: every stored answer against what was typed: ``lost`` (a question with no
-   answer), ``doubled`` (an answer stored twice), ``wrong`` (another question's or another value).
+4. correctness: every stored answer against what was typed, for the people typing quickly and
+   apart for those of the latency runs: ``lost`` (a question with no answer), ``doubled`` (an
+   answer stored twice), ``wrong`` (another question's answer, or another value); beside them
+   the messages delivered again and the tracebacks the bot processes logged.
 
 Per database, the floor: the same writes of one answer (the message key; read the person and
 step; the response, the answer, the step; one transaction each) through the bare driver,
