@@ -25,7 +25,7 @@ digits). Then, per channel:
 4. correctness: every stored answer against what was typed, for the people typing quickly and
    apart for those of the latency runs: ``lost`` (a question with no answer), ``doubled`` (an
    answer stored twice), ``wrong`` (another question's answer, or another value); beside them
-   the messages delivered again and the tracebacks the bot processes logged.
+   the messages delivered again and the errors the bot processes logged.
 
 Per database, the floor: the same writes of one answer (the message key; read the person and
 step; the response, the answer, the step; one transaction each) through the bare driver,
@@ -354,12 +354,13 @@ class Figures:
     peak_rss_kib: int
     checks: list[tuple[str, Check]]
     redelivered: int
-    tracebacks: int
+    errors: int
 
 
-def bot_tracebacks(bot: BotProcess) -> int:
-    """How many errors with a traceback a bot process has logged so far."""
-    return bot.log_file.read_text(errors="replace").count("Traceback (most recent call last)")
+def bot_errors(bot: BotProcess) -> int:
+    """How many errors a bot process has logged so far (its ERROR and CRITICAL lines)."""
+    lines = bot.log_file.read_text(errors="replace").splitlines()
+    return sum(1 for line in lines if " ERROR " in line or " CRITICAL " in line)
 
 
 def bot_environment(database_url: str, secret: str, fake: FakeBotApi) -> dict[str, str]:
@@ -411,7 +412,7 @@ async def measure(
                 offset = CHANNEL_OFFSET[channel]
                 ids = [offset + THROUGHPUT_USERS + i for i in range(args.people)]
                 people = await seed_people(sessions, cipher, demo, ids, channel)
-                tracebacks = sum(bot_tracebacks(bot) for bot in bots)
+                errors = sum(bot_errors(bot) for bot in bots)
                 cpu = sum(cpu_seconds(bot.pid) for bot in bots)
                 seconds = await closed_loop(webhook, ids, args.concurrency, args.typing)
                 bot_cpu = sum(cpu_seconds(bot.pid) for bot in bots) - cpu
@@ -458,7 +459,7 @@ async def measure(
                             ),
                         ],
                         redelivered=processes.redelivered,
-                        tracebacks=sum(bot_tracebacks(bot) for bot in bots) - tracebacks,
+                        errors=sum(bot_errors(bot) for bot in bots) - errors,
                     )
                 )
     finally:
@@ -701,7 +702,7 @@ def report(figures: Figures, floor: Floor | None, args: argparse.Namespace) -> N
         (
             "redelivered (not answered 200); errors the bots logged",
             f"{figures.redelivered}",
-            f"{figures.tracebacks} tracebacks",
+            f"{figures.errors} errors",
         ),
     ]
     where = f"{figures.backend} ×{figures.processes}"
