@@ -17,7 +17,8 @@ digits). Then, per channel:
 
 1. throughput: ``--concurrency`` people at a time each type their six answers ``--typing``
    seconds apart, without waiting for the replies, until ``--people`` have answered: answers/s
-   from the first POST to the last reply, and the bot processes' CPU (user and system) per answer;
+   from the first POST to the last reply, the bot processes' CPU (user and system) per answer,
+   and this process's share of a core (the load generator's);
 2. latency: answers arrive on a fixed schedule for ``--seconds`` (0: skipped), at ``--rate``
    answers/s and again at half the throughput just measured, each person waiting for the reply
    before the next answer; the latency of each is from its scheduled time to its reply;
@@ -349,6 +350,7 @@ class Figures:
     answers: int
     seconds: float
     bot_cpu_ms: float
+    driver_cpu: float
     paced: list[Paced]
     idle_rss_kib: int
     peak_rss_kib: int
@@ -413,9 +415,10 @@ async def measure(
                 ids = [offset + THROUGHPUT_USERS + i for i in range(args.people)]
                 people = await seed_people(sessions, cipher, demo, ids, channel)
                 errors = sum(bot_errors(bot) for bot in bots)
-                cpu = sum(cpu_seconds(bot.pid) for bot in bots)
+                cpu, own_cpu = sum(cpu_seconds(bot.pid) for bot in bots), time.process_time()
                 seconds = await closed_loop(webhook, ids, args.concurrency, args.typing)
                 bot_cpu = sum(cpu_seconds(bot.pid) for bot in bots) - cpu
+                own_cpu = time.process_time() - own_cpu
                 answers = len(ids) * len(questions)
                 paced: list[Paced] = []
                 paced_people: dict[int, int] = {}
@@ -439,6 +442,7 @@ async def measure(
                         answers=answers,
                         seconds=seconds,
                         bot_cpu_ms=bot_cpu / answers * 1000,
+                        driver_cpu=own_cpu / seconds,
                         paced=paced,
                         idle_rss_kib=idle_rss,
                         peak_rss_kib=max(memory_kib(bot.pid, "VmHWM") for bot in bots),
@@ -676,7 +680,8 @@ def report(figures: Figures, floor: Floor | None, args: argparse.Namespace) -> N
         (
             f"answers/s, {args.concurrency} people typing {args.typing:g} s apart",
             f"{rate:,.0f}/s",
-            f"{beside}bot CPU {figures.bot_cpu_ms:.1f} ms per answer",
+            f"{beside}bot CPU {figures.bot_cpu_ms:.1f} ms per answer; "
+            f"load generator {figures.driver_cpu:.0%} of a core",
         ),
         *(
             (
