@@ -1,7 +1,8 @@
 """Fresh, migrated databases for a benchmark run: a SQLite file, or a PostgreSQL database of its own.
 
 The PostgreSQL database is made next to the one the server URL names (the test suite's, from
-scripts/test-postgres.sh), so a benchmark never touches the tests' data.
+scripts/test-postgres.sh), so a benchmark never touches the tests' data. ``bench_database`` makes
+one per run, migrated as an operator does (`reslog db upgrade`), and drops it afterwards.
 """
 
 from __future__ import annotations
