@@ -88,7 +88,7 @@ class BotProcess:
         traceback: TracebackType | None,
     ) -> None:
         """Stop the bot gracefully (SIGTERM), or kill it if it does not stop; show its log on failure."""
-        if exc is not None:
+        if exc is not None and not isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
             print(f"the bot's last lines:\n{self.log_tail()}", file=sys.stderr)
         if self.process is None or self.process.returncode is not None:
             return

@@ -1,18 +1,22 @@
 """Fresh, migrated databases for a benchmark run: a SQLite file, or a PostgreSQL database of its own.
 
 The PostgreSQL database is made next to the one the server URL names (the test suite's, from
-scripts/test-postgres.sh), so a benchmark never touches the tests' data.
+scripts/test-postgres.sh), so a benchmark never touches the tests' data. ``bench_database`` makes
+one per run, migrated as an operator does (`reslog db upgrade`), and drops it afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -87,3 +91,81 @@ async def fresh_database(backend: str, folder: Path, postgres: str | None) -> st
     if backend == "sqlite":
         return await fresh_sqlite(folder)
     return await fresh_postgres(str(postgres))
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as asyncpg takes it (no driver name)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def postgres_unreachable(server_url: str) -> str | None:
+    """Why the PostgreSQL server cannot be used, in one line, or None if it answers."""
+    url = make_url(server_url)
+    try:
+        connection = await asyncpg.connect(asyncpg_dsn(server_url), timeout=10)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return (
+            f"PostgreSQL at {url.host}:{url.port or 5432} is not reachable ({reason}); "
+            "start it with scripts/test-postgres.sh and set RESLOG_BENCH_POSTGRES_URL"
+        )
+    await connection.close()
+    return None
+
+
+async def reslog_db_upgrade(url: str) -> None:
+    """Migrate a database as an operator does: `reslog db upgrade`."""
+    reslog = Path(sys.executable).parent / "reslog"
+    process = await asyncio.create_subprocess_exec(
+        str(reslog),
+        "db",
+        "upgrade",
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"reslog db upgrade failed:\n{output.decode(errors='replace')}")
+
+
+async def _admin(server_url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE or DROP DATABASE) on the server."""
+    connection = await asyncpg.connect(asyncpg_dsn(server_url), timeout=10)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def bench_database(
+    backend: str, folder: Path, server_url: str | None, name: str
+) -> AsyncIterator[str]:
+    """A new database migrated with `reslog db upgrade` (a SQLite file in ``folder``, or a
+    PostgreSQL database named after this process and ``name``, dropped afterwards); its URL."""
+    if backend == "sqlite":
+        path = f"sqlite:///{folder / f'{name}.db'}"
+        await reslog_db_upgrade(path)
+        yield path
+        return
+    if server_url is None:
+        raise RuntimeError("no PostgreSQL server URL")
+    database = f"reslog_bench_{os.getpid()}_{name}"
+    await drop_postgres(server_url, database)
+    await _admin(server_url, f'CREATE DATABASE "{database}"')
+    try:
+        url = make_url(server_url).set(drivername="postgresql", database=database)
+        bench_url = url.render_as_string(hide_password=False)
+        await reslog_db_upgrade(bench_url)
+        yield bench_url
+    finally:
+        await drop_postgres(server_url, database)
+
+
+async def drop_postgres(server_url: str, database: str) -> None:
+    """Drop a database; sessions left in it are ended (autovacuum's end by themselves)."""
+    try:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{database}"')
+    except asyncpg.ObjectInUseError:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.demo import DEMO_CODE, seed_demo
@@ -15,12 +15,10 @@ from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import (
-    Answer,
     Membership,
     Participant,
     Poll,
     ProfileAnswer,
-    Response,
 )
 
 LANGUAGES = ("ar", "tr", "en")
@@ -122,26 +120,3 @@ def address_of(channel: str, user_id: int) -> str:
 def language_of(user_id: int) -> str:
     """Each benchmark user's language: Arabic, Turkish and English in turn."""
     return LANGUAGES[user_id % len(LANGUAGES)]
-
-
-async def answered_questions(
-    sessions: async_sessionmaker[AsyncSession], participant_ids: Sequence[int]
-) -> tuple[int, int]:
-    """How many (person, question) answers are stored, and how many responses are complete."""
-    low, high = min(participant_ids), max(participant_ids)
-    async with sessions() as session:
-        answered = await session.scalar(
-            select(func.count()).select_from(
-                select(Answer.response_id, Answer.question_id)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Response.participant_id.between(low, high))
-                .distinct()
-                .subquery()
-            )
-        )
-        complete = await session.scalar(
-            select(func.count())
-            .select_from(Response)
-            .where(Response.participant_id.between(low, high), Response.completed_at.is_not(None))
-        )
-    return int(answered or 0), int(complete or 0)
