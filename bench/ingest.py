@@ -272,7 +272,7 @@ async def raw_inserts(
             options = [o.id for o in question.options]
             await replace_answer(
                 session,
-                response,
+                response.id,
                 question,
                 option_ids=options[:1]
                 if question.kind == "single"
