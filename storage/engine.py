@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from storage.errors import DomainError
+from storage.poll_cache import POLL_DEFINITIONS, PollDefinitions, bump_poll_revisions
 from storage.sqlite_driver import one_trip_dbapi
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
@@ -78,6 +80,18 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
+class ReslogSession(Session):
+    """The sessions of the project: a poll's revision moves whenever it changes."""
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """One session factory for the process; objects stay readable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """One session factory for the process; objects stay readable after commit, and the
+    process's poll definitions (``storage.poll_cache``) are shared by its sessions."""
+    if not event.contains(ReslogSession, "before_flush", bump_poll_revisions):
+        event.listen(ReslogSession, "before_flush", bump_poll_revisions)
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        sync_session_class=ReslogSession,
+        info={POLL_DEFINITIONS: PollDefinitions()},
+    )

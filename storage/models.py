@@ -155,6 +155,9 @@ class ProfileAnswer(Base):
 class Poll(Base):
     """A poll of an assembly: draft, then open, then closed.
 
+    ``revision`` grows with every change to the poll or its questions and options, so that a
+    process that keeps the poll's definition in memory knows when to read it again.
+
     ``opens_at`` and ``closes_at`` are the times the scheduler opens and closes it, if set; a
     reminder goes to members who have not answered ``remind_before_minutes`` before it closes
     (``reminded_at`` records that it went).
@@ -177,6 +180,8 @@ class Poll(Base):
         default=DEFAULT_REMIND_BEFORE_MINUTES, server_default=str(DEFAULT_REMIND_BEFORE_MINUTES)
     )
     reminded_at: Mapped[datetime | None]
+    # One more at every change to the poll, its questions or options (``storage.poll_cache``).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     questions: Mapped[list[Question]] = relationship(
         order_by="Question.position", cascade="all, delete-orphan", lazy="selectin"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -73,9 +76,11 @@ async def move_status(
     session: AsyncSession, poll_id: int, before: str, after: str, **values: object
 ) -> bool:
     """Move the poll from status ``before`` to ``after`` (and set ``values``) if it is still
-    ``before``, in one conditional update; whether it moved."""
+    ``before``, in one conditional update (the poll's revision moves too); whether it moved."""
     claimed = await session.execute(
-        update(Poll).where(Poll.id == poll_id, Poll.status == before).values(status=after, **values)
+        update(Poll)
+        .where(Poll.id == poll_id, Poll.status == before)
+        .values(status=after, revision=Poll.revision + 1, **values)
     )
     return bool(getattr(claimed, "rowcount", 0))
 
@@ -123,6 +128,71 @@ async def start_response(
     return response
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where one person stands in one poll: its revision, their response if they started one,
+    whether it is complete, and the questions it answers."""
+
+    revision: int
+    response_id: int | None
+    completed: bool
+    answered: frozenset[int]
+
+    def with_answer(self, response_id: int, question_id: int) -> Standing:
+        """The standing once this question is answered in this response."""
+        return replace(self, response_id=response_id, answered=self.answered | {question_id})
+
+
+@cache
+def _standing_query() -> Select[int, int, datetime | None, int]:
+    """The poll's revision, the person's response and the questions it answers: one row per
+    answer row (one row if none), built once."""
+    return (
+        select(Poll.revision, Response.id, Response.completed_at, Answer.question_id)
+        .outerjoin(
+            Response,
+            (Response.poll_id == Poll.id) & (Response.participant_id == bindparam("person")),
+        )
+        .outerjoin(Answer, Answer.response_id == Response.id)
+        .where(Poll.id == bindparam("poll"))
+    )
+
+
+async def standing(session: AsyncSession, poll_id: int, participant_id: int) -> Standing | None:
+    """Where the participant stands in the poll, in one statement; None if there is no poll."""
+    rows = (
+        await session.execute(_standing_query(), {"poll": poll_id, "person": participant_id})
+    ).all()
+    if not rows:
+        return None
+    revision, response_id, completed_at, _question = rows[0]
+    answered = frozenset(row[3] for row in rows if row[3] is not None)
+    return Standing(revision, response_id, completed_at is not None, answered)
+
+
+async def new_response(
+    session: AsyncSession, poll_id: int, participant_id: int, language: str
+) -> int:
+    """Start the participant's response to a poll, in one statement; its id."""
+    inserted = await session.execute(
+        insert(Response)
+        .values(
+            poll_id=poll_id, participant_id=participant_id, language=language, started_at=utcnow()
+        )
+        .returning(Response.id)
+    )
+    return int(inserted.scalar_one())
+
+
+async def complete_response(session: AsyncSession, response_id: int) -> None:
+    """Mark a response complete, unless it already is."""
+    await session.execute(
+        update(Response)
+        .where(Response.id == response_id, Response.completed_at.is_(None))
+        .values(completed_at=utcnow())
+    )
+
+
 async def answers_by_question(session: AsyncSession, response_id: int) -> dict[int, list[Answer]]:
     """A response's answers, grouped by question id."""
     query = select(Answer).where(Answer.response_id == response_id).order_by(Answer.id)
@@ -142,21 +212,26 @@ def answer_slot(question: Question, option_id: int | None) -> int:
 
 async def replace_answer(
     session: AsyncSession,
-    response: Response,
+    response_id: int,
     question: Question,
     *,
     option_ids: Sequence[int] = (),
     value_int: int | None = None,
     value_text: str | None = None,
+    replacing: bool = True,
 ) -> None:
-    """Record the answer to one question, replacing an earlier one (two statements in all)."""
-    await session.execute(
-        delete(Answer).where(Answer.response_id == response.id, Answer.question_id == question.id)
-    )
+    """Record the answer to one question: one insert, after deleting the earlier answer when
+    ``replacing`` (a question answered before; the unique index refuses a second value)."""
+    if replacing:
+        await session.execute(
+            delete(Answer).where(
+                Answer.response_id == response_id, Answer.question_id == question.id
+            )
+        )
     now = utcnow()
     rows = [
         {
-            "response_id": response.id,
+            "response_id": response_id,
             "question_id": question.id,
             "option_id": option_id,
             "slot": answer_slot(question, option_id),

@@ -5,7 +5,7 @@ Every answer is committed as soon as it is given, so a restart continues at the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from handlers.core.events import Choice, Outgoing
 from handlers.core.text_input import chosen_value, parse_int, parse_numbers
@@ -13,15 +13,17 @@ from handlers.core.turn import Turn
 from handlers.i18n.core import _, format_number, isolate, localized, ngettext
 from handlers.polls.steps import PollStep
 from storage.assemblies import member_assemblies
-from storage.base import utcnow
-from storage.models import Answer, Poll, Question, Response
+from storage.models import Answer, Poll, Question
+from storage.poll_cache import poll_at
 from storage.polls import (
+    Standing,
     answers_by_question,
+    complete_response,
     find_response,
+    new_response,
     open_polls,
-    poll_with_questions,
     replace_answer,
-    start_response,
+    standing,
 )
 from storage.vocabulary import PollStatus, QuestionKind
 
@@ -47,7 +49,7 @@ def describe_answer(question: Question, answers: list[Answer]) -> str:
     return value.value_text or ""
 
 
-def first_unanswered(poll: Poll, answered: dict[int, list[Answer]]) -> int | None:
+def first_unanswered(poll: Poll, answered: Container[int]) -> int | None:
     """The position of the first question without an answer, if any."""
     return next((i for i, q in enumerate(poll.questions) if q.id not in answered), None)
 
@@ -59,16 +61,30 @@ async def _current(turn: Turn) -> tuple[Poll | None, int]:
 
 
 async def load_poll(turn: Turn, poll_id: object) -> Poll | None:
-    """A poll with its questions and options, read in one query and once per turn."""
+    """A poll with its questions and options, once per turn: the process's kept definition
+    when its revision is the poll's (``storage.poll_cache``), read otherwise. The objects are
+    shared by the process's turns: only read them."""
     if not isinstance(poll_id, int):
         return None
     kept = turn.loaded.get((Poll, poll_id))
     if isinstance(kept, Poll):
         return kept
-    poll = await poll_with_questions(turn.session, poll_id)
+    where = await _standing(turn, poll_id)
+    poll = await poll_at(turn.session, poll_id, where.revision) if where else None
     if poll is not None:
         turn.loaded[(Poll, poll_id)] = poll
     return poll
+
+
+async def _standing(turn: Turn, poll_id: int) -> Standing | None:
+    """Where the person stands in the poll, read once per turn and kept up to date by it."""
+    kept = turn.loaded.get((Standing, poll_id))
+    if isinstance(kept, Standing):
+        return kept
+    where = await standing(turn.session, poll_id, turn.person.id)
+    if where is not None:
+        turn.loaded[(Standing, poll_id)] = where
+    return where
 
 
 def question_choices(
@@ -173,16 +189,11 @@ async def _closed(turn: Turn) -> list[Outgoing]:
     return [Outgoing(_("This poll has closed. The answers you gave before are kept."))]
 
 
-async def _next_question(
-    turn: Turn, poll: Poll, index: int, response: Response | None = None
-) -> list[Outgoing]:
+async def _next_question(turn: Turn, poll: Poll, index: int) -> list[Outgoing]:
     """Move past a question: to the next one, or finish the poll."""
     data = turn.person.step_data or {}
-    if response is None:
-        response = await start_response(
-            turn.session, poll.id, turn.person.id, turn.person.language or "tr"
-        )
-    answered = await answers_by_question(turn.session, response.id)
+    where = await _standing(turn, poll.id)
+    answered = where.answered if where else frozenset()
     if data.get("review"):
         following = index + 1 if index + 1 < len(poll.questions) else None
     else:
@@ -193,8 +204,8 @@ async def _next_question(
     if following is not None:
         turn.show(PollStep.POLL, poll=poll.id, q=following, review=bool(data.get("review")))
         return []
-    if response.completed_at is None:
-        response.completed_at = utcnow()
+    if where is not None and where.response_id is not None and not where.completed:
+        await complete_response(turn.session, where.response_id)
     turn.finish()
     return [
         Outgoing(
@@ -324,19 +335,27 @@ async def _store(
     value_int: int | None = None,
     value_text: str | None = None,
 ) -> list[Outgoing]:
-    """Commit one answer and move on."""
-    response = await start_response(
-        turn.session, poll.id, turn.person.id, turn.person.language or "tr"
-    )
+    """Record one answer (committed with the turn) and move on."""
+    where = await _standing(turn, poll.id)
+    if where is None:
+        return await _closed(turn)
+    response_id = where.response_id
+    if response_id is None:
+        response_id = await new_response(
+            turn.session, poll.id, turn.person.id, turn.person.language or "tr"
+        )
+    question = poll.questions[index]
     await replace_answer(
         turn.session,
-        response,
-        poll.questions[index],
+        response_id,
+        question,
         option_ids=option_ids or (),
         value_int=value_int,
         value_text=value_text,
+        replacing=question.id in where.answered,
     )
-    return await _next_question(turn, poll, index, response)
+    turn.loaded[(Standing, poll.id)] = where.with_answer(response_id, question.id)
+    return await _next_question(turn, poll, index)
 
 
 async def polls_command(turn: Turn, args: str) -> list[Outgoing]:

@@ -174,14 +174,14 @@ async def _build(
                 if question.kind == "single":
                     assert isinstance(answer, int)
                     ids = [question.options[answer].id]
-                    await replace_answer(session, response, question, option_ids=ids)
+                    await replace_answer(session, response.id, question, option_ids=ids)
                 elif question.kind == "multi":
                     assert isinstance(answer, tuple) and answer
                     ids = [question.options[o].id for o in sorted(answer)]
-                    await replace_answer(session, response, question, option_ids=ids)
+                    await replace_answer(session, response.id, question, option_ids=ids)
                 else:
                     assert isinstance(answer, int)
-                    await replace_answer(session, response, question, value_int=answer)
+                    await replace_answer(session, response.id, question, value_int=answer)
         await session.commit()
     return poll_id
 
