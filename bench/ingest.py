@@ -16,7 +16,9 @@ is delivered again, as Telegram does. WhatsApp messages are Twilio's forms, sign
 digits). Then, per channel:
 
 1. throughput: ``--concurrency`` people at a time each type their six answers ``--typing``
-   seconds apart, without waiting for the replies, until ``--people`` have answered: answers/s
+   seconds apart, without waiting for the replies (Telegram then delivers a chat's next update
+   once the webhook call of the one before has ended, as it does; Twilio posts each WhatsApp
+   message at once), until ``--people`` have answered: answers/s
    from the first POST to the last reply, the bot processes' CPU (user and system) per answer,
    and this process's share of a core (the load generator's);
 2. latency: answers arrive on a fixed schedule for ``--seconds`` (0: skipped), at ``--rate``
@@ -277,12 +279,22 @@ class WhatsAppWebhook:
 
 async def type_answers(webhook: Webhook, user_id: int, typing: float) -> None:
     """One person types every answer of the demo poll ``typing`` seconds apart, not waiting for
-    the replies; returns once every reply has come."""
+    the replies; returns once every reply has come. Telegram delivers one chat's updates one
+    after another (the next once the webhook call of the one before has ended), so on Telegram
+    a message typed early waits for that; Twilio posts each WhatsApp message at once."""
+    sequenced = webhook.channel == "telegram"
+    before: asyncio.Task[None] | None = None
+
+    async def deliver(text: str, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await previous
+        await webhook.send(user_id, text)
+
     async with asyncio.TaskGroup() as sent:  # cancelled with the run
         for index, text in enumerate(typed_answers(user_id, webhook.channel)):
             if index:
                 await asyncio.sleep(typing)
-            sent.create_task(webhook.send(user_id, text))
+            before = sent.create_task(deliver(text, before if sequenced else None))
 
 
 async def closed_loop(
@@ -562,8 +574,8 @@ async def floor_sqlite(
                 )
                 await db.executemany(
                     "INSERT INTO answers (response_id, question_id, option_id, value_int,"
-                    " value_text, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(response, question.id, *row, now) for row in answer.rows],
+                    " value_text, answered_at, slot) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(response, question.id, *row, now, row[0] or 0) for row in answer.rows],
                 )
                 step, data = next_step(poll_id, answer.index, len(questions))
                 await db.execute(
@@ -624,8 +636,8 @@ async def one_answer_postgres(
     )
     await db.executemany(
         "INSERT INTO answers (response_id, question_id, option_id, value_int, value_text,"
-        " answered_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        [(response, question.id, *row, now) for row in answer.rows],
+        " answered_at, slot) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [(response, question.id, *row, now, row[0] or 0) for row in answer.rows],
     )
     step, data = next_step(poll_id, answer.index, len(questions))
     await db.execute(
