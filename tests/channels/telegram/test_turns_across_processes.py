@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from storage.engine import create_engine, create_sessionmaker
 from storage.models import Answer, Option, Poll, Question, Response
 from tests.conftest import TEST_SECRET
 from tests.fakes.bot_api import FakeBotApi, Json
-from tests.support.processes import serving, telegram_env
+from tests.support.processes import Serving, serving, telegram_env
 from tests.support.tcp_proxy import TcpProxy
 
 PEOPLE = 100
@@ -65,6 +66,27 @@ def _env(database_url: str, fake: FakeBotApi) -> dict[str, str]:
         TELEGRAM_WEBHOOK_URL="https://bot.reslog.example/telegram/webhook",
         TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )
+
+
+@asynccontextmanager
+async def _two_processes(
+    fake: FakeBotApi, database_url: str, tmp_path: Path, served_url: str | None = None
+) -> AsyncIterator[tuple[Crowd, list[Serving], httpx.AsyncClient]]:
+    """The crowd at the poll, two `reslog serve` processes on the database (``served_url``
+    when they reach it another way), and a client without kept-alive connections."""
+    crowd = await _crowd(database_url, fake)
+    async with (
+        serving(2, _env(served_url or database_url, fake), tmp_path) as servers,
+        httpx.AsyncClient(limits=NO_KEEP_ALIVE, timeout=60) as http,
+    ):
+        yield crowd, servers, http
+
+
+async def _post(
+    fake: FakeBotApi, http: httpx.AsyncClient, server: Serving, update: Json
+) -> httpx.Response:
+    """Deliver an update to one process's webhook, as Telegram does."""
+    return await fake.post_update(http, f"{server.base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET)
 
 
 async def _crowd(database_url: str, fake: FakeBotApi) -> Crowd:
@@ -162,21 +184,16 @@ async def _check_stored(database_url: str, crowd: Crowd, typed: tuple[str, ...])
 async def test_quick_answers_alternating_between_two_processes_are_stored_once_each(
     postgres_database_url: str, tmp_path: Path
 ) -> None:
-    async with FakeBotApi() as fake:
-        crowd = await _crowd(postgres_database_url, fake)
-        env = _env(postgres_database_url, fake)
-        async with (
-            serving(2, env, tmp_path) as servers,
-            httpx.AsyncClient(limits=NO_KEEP_ALIVE, timeout=60) as http,
-        ):
+    async with (
+        FakeBotApi() as fake,
+        _two_processes(fake, postgres_database_url, tmp_path) as (crowd, servers, http),
+    ):
 
-            async def send(k: int, update: Json) -> None:
-                response = await fake.post_update(
-                    http, f"{servers[k % 2].base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET
-                )
-                assert response.status_code == 200, response.text
+        async def send(k: int, update: Json) -> None:
+            response = await _post(fake, http, servers[k % 2], update)
+            assert response.status_code == 200, response.text
 
-            await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
+        await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
     _check_replies(crowd)
     await _check_stored(postgres_database_url, crowd, TYPED)
 
@@ -186,24 +203,16 @@ async def test_six_answers_sent_at_once_to_both_processes_are_six_answers(
 ) -> None:
     """Each person's six messages all go at the same instant, three to each process: they are
     handled one after another, each answering the question the one before left."""
-    async with FakeBotApi() as fake:
-        crowd = await _crowd(postgres_database_url, fake)
-        env = _env(postgres_database_url, fake)
-        async with (
-            serving(2, env, tmp_path) as servers,
-            httpx.AsyncClient(limits=NO_KEEP_ALIVE, timeout=60) as http,
-        ):
-            updates = [
-                (k, fake.text_update(user, "1")) for user in crowd.users for k in range(len(TYPED))
-            ]
-            statuses = await asyncio.gather(
-                *(
-                    fake.post_update(
-                        http, f"{servers[k % 2].base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET
-                    )
-                    for k, update in updates
-                )
-            )
+    async with (
+        FakeBotApi() as fake,
+        _two_processes(fake, postgres_database_url, tmp_path) as (crowd, servers, http),
+    ):
+        updates = [
+            (k, fake.text_update(user, "1")) for user in crowd.users for k in range(len(TYPED))
+        ]
+        statuses = await asyncio.gather(
+            *(_post(fake, http, servers[k % 2], update) for k, update in updates)
+        )
     assert {response.status_code for response in statuses} == {200}
     await _check_stored(postgres_database_url, crowd, ("1", "1", "1", "1", "1", "1"))
     for user in crowd.users:  # every question asked once (the replies of messages sent at
@@ -215,26 +224,16 @@ async def test_six_answers_sent_at_once_to_both_processes_are_six_answers(
 async def test_every_update_delivered_to_both_processes_is_applied_once(
     postgres_database_url: str, tmp_path: Path
 ) -> None:
-    async with FakeBotApi() as fake:
-        crowd = await _crowd(postgres_database_url, fake)
-        env = _env(postgres_database_url, fake)
-        async with (
-            serving(2, env, tmp_path) as servers,
-            httpx.AsyncClient(limits=NO_KEEP_ALIVE, timeout=60) as http,
-        ):
+    async with (
+        FakeBotApi() as fake,
+        _two_processes(fake, postgres_database_url, tmp_path) as (crowd, servers, http),
+    ):
 
-            async def send(_k: int, update: Json) -> None:
-                both = await asyncio.gather(
-                    *(
-                        fake.post_update(
-                            http, f"{server.base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET
-                        )
-                        for server in servers
-                    )
-                )
-                assert [response.status_code for response in both] == [200, 200]
+        async def send(_k: int, update: Json) -> None:
+            both = await asyncio.gather(*(_post(fake, http, server, update) for server in servers))
+            assert [response.status_code for response in both] == [200, 200]
 
-            await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
+        await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
     _check_replies(crowd)
     await _check_stored(postgres_database_url, crowd, TYPED)
 
@@ -244,35 +243,28 @@ async def test_a_process_killed_half_way_leaves_nothing_half_written(
 ) -> None:
     """Half-way through, one process is killed (SIGKILL) in the middle of its turns; what it
     did not answer is delivered again to the other, as Telegram redelivers an unanswered update."""
-    async with FakeBotApi() as fake:
-        crowd = await _crowd(postgres_database_url, fake)
-        env = _env(postgres_database_url, fake)
-        async with (
-            serving(2, env, tmp_path) as servers,
-            httpx.AsyncClient(limits=NO_KEEP_ALIVE, timeout=60) as http,
-        ):
-            half = PEOPLE * len(TYPED) // 2
-            redelivered: list[int] = []
+    async with (
+        FakeBotApi() as fake,
+        _two_processes(fake, postgres_database_url, tmp_path) as (crowd, servers, http),
+    ):
+        half = PEOPLE * len(TYPED) // 2
+        redelivered: list[int] = []
 
-            async def send(k: int, update: Json) -> None:
-                if k == half:
-                    servers[0].kill()
-                target = servers[k % 2] if servers[0].process.returncode is None else servers[1]
-                try:
-                    response = await fake.post_update(
-                        http, f"{target.base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET
-                    )
-                    if response.status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                redelivered.append(update["update_id"])
-                response = await fake.post_update(
-                    http, f"{servers[1].base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET
-                )
-                assert response.status_code == 200, response.text
+        async def send(k: int, update: Json) -> None:
+            if k == half:
+                servers[0].kill()
+            target = servers[k % 2] if servers[0].process.returncode is None else servers[1]
+            try:
+                response = await _post(fake, http, target, update)
+                if response.status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            redelivered.append(update["update_id"])
+            response = await _post(fake, http, servers[1], update)
+            assert response.status_code == 200, response.text
 
-            await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
+        await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
     assert servers[0].process.returncode is not None
     assert redelivered, "the kill caught no update in flight"
     await _check_stored(postgres_database_url, crowd, TYPED)
@@ -284,32 +276,32 @@ async def test_while_the_database_is_out_of_reach_updates_are_answered_503_and_k
 ) -> None:
     """The connection to PostgreSQL is cut for a while: every webhook call is answered 503
     (Telegram then delivers it again), none 200; once it is back, every answer is stored once."""
-    async with FakeBotApi() as fake, TcpProxy.to_database(postgres_database_url) as proxy:
-        crowd = await _crowd(postgres_database_url, fake)
-        env = _env(proxy.database_url, fake)
-        async with (
-            serving(2, env, tmp_path) as servers,
-            httpx.AsyncClient(limits=NO_KEEP_ALIVE, timeout=60) as http,
-        ):
-            third = PEOPLE * len(TYPED) // 3
-            unavailable: list[int] = []
+    async with (
+        FakeBotApi() as fake,
+        TcpProxy.to_database(postgres_database_url) as proxy,
+        _two_processes(fake, postgres_database_url, tmp_path, proxy.database_url) as (
+            crowd,
+            servers,
+            http,
+        ),
+    ):
+        third = PEOPLE * len(TYPED) // 3
+        unavailable: list[int] = []
 
-            async def send(k: int, update: Json) -> None:
-                if k == third:
-                    proxy.cut()
-                    asyncio.get_running_loop().call_later(1.0, proxy.restore)
-                for attempt in itertools.count():
-                    server = servers[(k + attempt) % 2]
-                    response = await fake.post_update(
-                        http, f"{server.base_url}{WEBHOOK_PATH}", update, WEBHOOK_SECRET
-                    )
-                    if response.status_code == 200:
-                        return
-                    assert response.status_code == 503, response.text
-                    unavailable.append(update["update_id"])
-                    await asyncio.sleep(0.2)
+        async def send(k: int, update: Json) -> None:
+            if k == third:
+                proxy.cut()
+                asyncio.get_running_loop().call_later(1.0, proxy.restore)
+            for attempt in itertools.count():
+                server = servers[(k + attempt) % 2]
+                response = await _post(fake, http, server, update)
+                if response.status_code == 200:
+                    return
+                assert response.status_code == 503, response.text
+                unavailable.append(update["update_id"])
+                await asyncio.sleep(0.2)
 
-            await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
+        await asyncio.gather(*(_answer_in_turn(crowd, user, send) for user in crowd.users))
     assert unavailable, "no update arrived while the database was out of reach"
     await _check_stored(postgres_database_url, crowd, TYPED)
     # A turn whose COMMIT reached the database just as the connection was cut is answered 503
