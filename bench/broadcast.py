@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.bot_process import cpu_seconds, memory_kib
 from bench.databases import add_backend_argument, on_each_database
 from bench.people import Demo, language_of, seed_demo_assembly, seed_people
-from bot.outbox.dispatcher import ROUND_SECONDS
+from bot.outbox.dispatcher import DispatchConfig
 from handlers.notices.queue import queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher, generate_secret_key
@@ -247,7 +247,7 @@ async def measure(
         async with FakeBotApi() as fake:
             for user_id in user_ids:
                 fake.user(user_id, "P", language_of(user_id))
-            at_once = max(1, int(ROUND_SECONDS * args.rate))
+            at_once = DispatchConfig(rate=args.rate).in_flight_limit
             bare = await baseline(fake, user_ids, at_once)
             env = {
                 "DATABASE_URL": database_url,
