@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bot.channels.telegram.bulk_request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.outbox.dispatcher import DispatchConfig, Dispatcher
 from bot.outbox.leader import Leadership
@@ -38,7 +39,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 async def sender(fake: FakeBotApi) -> AsyncIterator[TelegramSender]:
     """A started python-telegram-bot Bot pointed at the fake, as the worker builds it."""
-    async with Bot(fake.token, base_url=fake.base_url) as bot:
+    async with Bot(fake.token, base_url=fake.base_url, request=AiohttpRequest(8)) as bot:
         yield TelegramSender(bot)
 
 
