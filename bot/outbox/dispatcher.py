@@ -64,6 +64,7 @@ from storage.vocabulary import OutboxStatus
 log = logging.getLogger(__name__)
 
 LEADERSHIP_RETRY = 5.0
+BURST_SECONDS = 0.1  # the most sending time a slow turn of the loop makes up for at once
 READ_AHEAD_SECONDS = 1.0  # rows read ahead: about a second's worth at the rate
 CLOCK_MARGIN = timedelta(minutes=5)  # a channel's clock may be behind ours when looking up
 
@@ -129,21 +130,21 @@ class DispatchConfig:
 
 
 class Pacer:
-    """Spaces sends at ``rate`` per second."""
+    """Spaces sends at ``rate`` per second; time the loop spent elsewhere is made up for in a
+    burst of at most ``burst`` seconds' worth."""
 
-    def __init__(self, rate: float, tick: float) -> None:
+    def __init__(self, rate: float, burst: float) -> None:
         self.interval = 1.0 / rate
-        self.tick = tick
+        self.burst = burst
         self.free_at = time.monotonic()
 
     def allowed(self) -> int:
-        """How many messages may go now: none before ``free_at``, then a tick's worth (one at
-        least); time left unused counts for one tick at most."""
+        """How many messages may go now: none before ``free_at``, then those whose turn came."""
         now = time.monotonic()
-        start = max(self.free_at, now - self.tick)
+        start = max(self.free_at, now - self.burst)
         if start > now:
             return 0
-        return max(1, int((now + self.tick - start) / self.interval))
+        return int((now - start) / self.interval) + 1
 
     async def wait(self) -> None:
         """Sleep until the rate allows the next message."""
@@ -153,7 +154,8 @@ class Pacer:
 
     def spend(self, count: int) -> None:
         """Account for ``count`` messages just sent."""
-        self.free_at = max(self.free_at, time.monotonic() - self.tick) + count * self.interval
+        start = max(self.free_at, time.monotonic() - self.burst)
+        self.free_at = start + count * self.interval
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds``."""
@@ -174,7 +176,7 @@ class Dispatcher:
         self.cipher = cipher
         self.sender = sender
         self.config = config or DispatchConfig()
-        self.pacer = Pacer(self.config.rate, self.config.tick)
+        self.pacer = Pacer(self.config.rate, BURST_SECONDS)
         self.chat_free_at: dict[str, float] = {}
         self.ahead: deque[Claimed] = deque()
         self.in_flight: set[asyncio.Task[Outcome]] = set()
