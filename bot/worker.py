@@ -6,9 +6,11 @@ process. The Telegram dispatcher runs when TELEGRAM_BOT_TOKEN is set, the WhatsA
 TWILIO_ACCOUNT_SID is (at WHATSAPP_RATE messages a second from the one sender); the digests go
 by Telegram and by e-mail (SMTP_URL). Each takes its own lock (``dispatcher-telegram``,
 ``dispatcher-whatsapp``, ``scheduler``, ``digests``), so several workers
-may run and one of each works. SIGTERM or SIGINT stops them all between rounds; a SIGKILL loses
-nothing either, since every claim is committed before its message goes out and every scheduled
-change is one transaction.
+may run and one of each works. SIGTERM or SIGINT stops them all, the requests under way first
+answered and written; after a SIGKILL only the requests under way at that moment are in doubt
+(each row is claimed, and committed, just before its request goes): WhatsApp's are looked up
+at Twilio when a dispatcher starts again, Telegram's are left unconfirmed for staff to send
+again. Every scheduled change is one transaction.
 """
 
 from __future__ import annotations

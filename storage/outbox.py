@@ -1,11 +1,14 @@
 """The durable outbox: one row per recipient of a notice, claimed and settled by the dispatcher.
 
-Rows are written in the same transaction as their notice is queued. The dispatcher claims a
-few due rows at a time (``pending`` → ``sending``, committed before any request goes out; on
-PostgreSQL with ``FOR UPDATE SKIP LOCKED``), sends them, and settles each in one transaction.
-Only one dispatcher per channel runs, so a row still ``sending`` when a dispatcher starts was
-under way when the last one died: it becomes ``unconfirmed`` and is never sent again, because
-it may have arrived. That is what keeps every notice from going to anyone twice.
+Rows are written in the same transaction as their notice is queued. The dispatcher reads due
+rows ahead (``read_due``) and claims each only just before its request goes (``claim``: a
+conditional update ``pending`` → ``sending``, committed first, so that the database decides
+across processes and a row is never claimed twice), then records what became of it
+(``settle``, many rows in one executemany). Only one dispatcher per channel runs, so a row still
+``sending`` when a dispatcher starts was under way when the last one died (``left_sending``):
+on WhatsApp it is looked up at the channel and recorded as sent or sent again; on Telegram it
+becomes ``unconfirmed`` (``mark_unconfirmed``) and is not sent again, because it may have
+arrived, unless staff ask (``resend_unconfirmed``, which may then send it twice).
 
 A channel that reports delivery afterwards (WhatsApp, through Twilio's status callbacks) moves
 ``delivery_status`` forward only (``record_delivery``); the row's ``status`` keeps its meaning,
