@@ -64,8 +64,8 @@ from storage.vocabulary import OutboxStatus
 log = logging.getLogger(__name__)
 
 LEADERSHIP_RETRY = 5.0
-BURST_SECONDS = 0.1  # the most sending time a slow turn of the loop makes up for at once
-READ_AHEAD_SECONDS = 1.0  # rows read ahead: about a second's worth at the rate
+BURST_SECONDS = 0.25  # the most sending time a slow turn of the loop makes up for at once
+READ_AHEAD_SECONDS = 0.25  # rows read ahead: a quarter of a second's worth at the rate
 CLOCK_MARGIN = timedelta(minutes=5)  # a channel's clock may be behind ours when looking up
 
 
