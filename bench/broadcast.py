@@ -313,11 +313,12 @@ async def killed_run(
     env: dict[str, str],
     log_file: Path,
     addresses: set[str],
-    label: str,
+    number: int,
 ) -> list[Run]:
     """A notice, the worker killed half-way and restarted; on Telegram, then the unconfirmed
     sent again as staff's button does."""
-    notice_id = await queue(sessions, demo, label)
+    notice_id = await queue(sessions, demo, str(number + 1))
+    label = f"kill {number}"
     start = rig.mark()
     worker = Worker(env, log_file)
     worker.start()
@@ -326,9 +327,9 @@ async def killed_run(
     worker.start()
     await drained(sessions, rig.channel)
     await worker.stop()
-    seconds, per_person = tally(f"killed run {label}", rig, start, addresses)
+    seconds, per_person = tally(label, rig, start, addresses)
     left = await unconfirmed(sessions, notice_id)
-    runs = [result(f"killed run {label}", seconds, per_person, addresses, left, worker)]
+    runs = [result(label, seconds, per_person, addresses, left, worker)]
     if left:
         async with sessions() as session:
             await resend_unconfirmed(session, notice_id, utcnow())
@@ -336,9 +337,9 @@ async def killed_run(
         worker.start()
         await drained(sessions, rig.channel)
         await worker.stop()
-        seconds, per_person = tally(f"killed run {label}", rig, start, addresses)
+        seconds, per_person = tally(label, rig, start, addresses)
         left = await unconfirmed(sessions, notice_id)
-        name = f"killed run {label}, unconfirmed sent again"
+        name = f"{label}, unconfirmed then sent again"
         runs.append(result(name, seconds, per_person, addresses, left, worker))
     return runs
 
@@ -388,9 +389,7 @@ async def measure_channel(
             left = await unconfirmed(sessions, clean_notice)
             runs = [result("clean run", seconds, per_person, audience, left, worker)]
             for kill in range(args.kills):
-                runs += await killed_run(
-                    rig, sessions, demo, env, log_file, audience, str(kill + 2)
-                )
+                runs += await killed_run(rig, sessions, demo, env, log_file, audience, kill + 1)
     finally:
         await engine.dispose()
     return Figures(backend, channel, len(user_ids), queue_seconds, bare, runs)
