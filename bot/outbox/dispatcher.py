@@ -146,9 +146,10 @@ class Pacer:
             return 0
         return int((now - start) / self.interval) + 1
 
-    async def wait(self) -> None:
-        """Sleep until the rate allows the next message."""
-        delay = self.free_at - time.monotonic()
+    async def wait(self, gather: float = 0.0) -> None:
+        """Sleep until the rate allows the next message, and ``gather`` seconds' worth more
+        (less one message): several are then claimed in one transaction."""
+        delay = self.free_at + max(0.0, gather - self.interval) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -256,7 +257,7 @@ class Dispatcher:
     async def step(self) -> int:
         """Claim and start the next requests the rate and the bound allow, writing the answers
         come meanwhile in the same transaction; how many rows it took from the outbox."""
-        await self.pacer.wait()
+        await self.pacer.wait(self.config.tick)
         await self._room()
         if not self.ahead:
             await self._read_ahead()
