@@ -271,6 +271,9 @@ class Dispatcher:
                 task = asyncio.create_task(self._send(row, self.addresses[row.id]))
                 task.add_done_callback(partial(self._finished, row))
                 self.in_flight.add(task)
+        for row in batch:
+            if row.id not in claimed:  # skipped, held, or no longer pending
+                self.addresses.pop(row.id, None)
         self.pacer.spend(len(claimed))
         return len(batch)
 
@@ -279,6 +282,8 @@ class Dispatcher:
         if self.in_flight:
             await asyncio.wait(set(self.in_flight))
         await self._write([], {}, [])
+        for row in self.ahead:
+            self.addresses.pop(row.id, None)
         self.ahead.clear()
 
     async def _idle(self, stop: asyncio.Event) -> None:
@@ -336,7 +341,13 @@ class Dispatcher:
         self.in_flight.discard(task)
         if task.cancelled():
             return
-        outcome = task.result()
+        failure = task.exception()
+        if failure is not None:  # a bug, not the channel: the row fails rather than hang
+            log.error("sending a %s message failed", self.sender.channel, exc_info=failure)
+            error = f"unexpected {type(failure).__name__}"
+            outcome = Outcome(row.id, OutboxStatus.FAILED, error=error)
+        else:
+            outcome = task.result()
         self.done.append((row, outcome))
         address = self.addresses.get(row.id)
         if outcome.status != OutboxStatus.SENT and address is not None:
