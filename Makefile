@@ -47,7 +47,7 @@ test: lint typecheck unit
 # Benchmarks (not part of `make test`): figures for the README's performance section.
 bench: $(STAMP) catalogs
 	url="$$(scripts/test-postgres.sh)" && export RESLOG_BENCH_POSTGRES_URL="$$url" && \
-		$(BIN)/python -m bench.ingest && $(BIN)/python -m bench.broadcast && \
+		$(BIN)/python -m bench.ingest && $(BIN)/python -m bench.broadcast --channel telegram whatsapp --kills 3 && \
 		$(BIN)/python -m bench.sqlite_trips && $(BIN)/python -m bench.digest
 
 clean:

@@ -6,9 +6,11 @@ process. The Telegram dispatcher runs when TELEGRAM_BOT_TOKEN is set, the WhatsA
 TWILIO_ACCOUNT_SID is (at WHATSAPP_RATE messages a second from the one sender); the digests go
 by Telegram and by e-mail (SMTP_URL). Each takes its own lock (``dispatcher-telegram``,
 ``dispatcher-whatsapp``, ``scheduler``, ``digests``), so several workers
-may run and one of each works. SIGTERM or SIGINT stops them all between rounds; a SIGKILL loses
-nothing either, since every claim is committed before its message goes out and every scheduled
-change is one transaction.
+may run and one of each works. SIGTERM or SIGINT stops them all, the requests under way first
+answered and written; after a SIGKILL only the requests under way at that moment are in doubt
+(each row is claimed, and committed, just before its request goes): WhatsApp's are looked up
+at Twilio when a dispatcher starts again, Telegram's are left unconfirmed for staff to send
+again. Every scheduled change is one transaction.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import signal
 
 from telegram import Bot
 from telegram.error import InvalidToken
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels.telegram.app import file_base_url
+from bot.channels.telegram.bulk_request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.whatsapp.sender import whatsapp_sender
 from bot.digests.delivery import DigestChannels
@@ -34,15 +37,16 @@ from storage.engine import create_engine, create_sessionmaker
 CONNECTIONS = 64
 
 
-def telegram_bot(settings: Settings) -> Bot:
-    """A Bot for bulk sending, with room for a round's requests at once."""
+def telegram_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
+    """A Bot for the worker, with room for the dispatcher's requests at once (``request``: on
+    aiohttp for the dispatcher, else PTB's own, which sends files)."""
     if settings.telegram_bot_token is None:
         raise SettingsError("Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default")
     return Bot(
         str(settings.telegram_bot_token),
         base_url=settings.telegram_api_base_url,
         base_file_url=file_base_url(settings.telegram_api_base_url),
-        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
     )
 
 
@@ -50,7 +54,7 @@ async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
     """Send the Telegram outbox until ``stop`` is set (once this process leads the channel)."""
     engine = create_engine(settings.database_url)
     try:
-        async with telegram_bot(settings) as bot:
+        async with telegram_bot(settings, AiohttpRequest(CONNECTIONS)) as bot:
             dispatcher = Dispatcher(
                 create_sessionmaker(engine),
                 settings.cipher(),

@@ -1,11 +1,14 @@
 """The durable outbox: one row per recipient of a notice, claimed and settled by the dispatcher.
 
-Rows are written in the same transaction as their notice is queued. The dispatcher claims a
-few due rows at a time (``pending`` → ``sending``, committed before any request goes out; on
-PostgreSQL with ``FOR UPDATE SKIP LOCKED``), sends them, and settles each in one transaction.
-Only one dispatcher per channel runs, so a row still ``sending`` when a dispatcher starts was
-under way when the last one died: it becomes ``unconfirmed`` and is never sent again, because
-it may have arrived. That is what keeps every notice from going to anyone twice.
+Rows are written in the same transaction as their notice is queued. The dispatcher reads due
+rows ahead (``read_due``) and claims each only just before its request goes (``claim``: a
+conditional update ``pending`` → ``sending``, committed first, so that the database decides
+across processes and a row is never claimed twice), then records what became of it
+(``settle``, many rows in one executemany). Only one dispatcher per channel runs, so a row still
+``sending`` when a dispatcher starts was under way when the last one died (``left_sending``):
+on WhatsApp it is looked up at the channel and recorded as sent or sent again; on Telegram it
+becomes ``unconfirmed`` (``mark_unconfirmed``) and is not sent again, because it may have
+arrived, unless staff ask (``resend_unconfirmed``, which may then send it twice).
 
 A channel that reports delivery afterwards (WhatsApp, through Twilio's status callbacks) moves
 ``delivery_status`` forward only (``record_delivery``); the row's ``status`` keeps its meaning,
@@ -16,11 +19,12 @@ being outside the person's 24-hour window goes back to ``pending``, to be sent a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import Recipient
@@ -50,7 +54,7 @@ WINDOW_RESENDS = 3  # sends of one row, all told, before a window refusal is lef
 
 @dataclass(frozen=True)
 class Claimed:
-    """A row the dispatcher is now sending: to whom, and what."""
+    """A row the dispatcher sends: to whom, and what."""
 
     id: int
     participant_id: int
@@ -60,6 +64,7 @@ class Claimed:
     language: str = ""
     last_inbound_at: datetime | None = None
     template_only: bool = False  # the channel refused it free-form once: outside the window
+    stopped: bool = False  # the person opted out since: skipped, not sent
 
 
 @dataclass(frozen=True)
@@ -105,32 +110,12 @@ async def queue_recipients(
     return len(people)
 
 
-async def claim_due(
-    session: AsyncSession, channel: str, limit: int, now: datetime
-) -> list[Claimed]:
-    """Mark up to ``limit`` due rows of a channel as being sent, and return them (then commit).
+async def read_due(session: AsyncSession, channel: str, limit: int, now: datetime) -> list[Claimed]:
+    """Up to ``limit`` due rows of a channel, in the order they go, without claiming them.
 
-    Rows whose person opted out since the notice was queued are settled as skipped instead.
+    The dispatcher reads ahead with this and claims each row (``claim``) only just before its
+    request goes, so that a row is ``sending`` only while its request may be under way.
     """
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.not_before <= now,
-        )
-        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list((await session.execute(due)).scalars())
-    if not ids:
-        return []
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(status=OutboxStatus.SENDING, claimed_at=now)
-    )
     rows = await session.execute(
         select(
             OutboxMessage.id,
@@ -145,54 +130,108 @@ async def claim_due(
         )
         .join(Participant, Participant.id == OutboxMessage.participant_id)
         .join(Notice, Notice.id == OutboxMessage.notice_id)
-        .where(OutboxMessage.id.in_(ids))
-        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-    )
-    claimed: list[Claimed] = []
-    stopped: list[int] = []
-    for row in rows:
-        if row.stopped_at is not None:
-            stopped.append(row.id)
-            continue
-        claimed.append(
-            Claimed(
-                row.id,
-                row.participant_id,
-                row.address_enc,
-                (row.text or {}).get(row.language),
-                row.attempts,
-                language=row.language,
-                last_inbound_at=row.last_inbound_at,
-                template_only=row.delivery_status in NOT_DELIVERED,
-            )
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before <= now,
         )
-    if stopped:
+        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    return [
+        Claimed(
+            row.id,
+            row.participant_id,
+            row.address_enc,
+            (row.text or {}).get(row.language),
+            row.attempts,
+            language=row.language,
+            last_inbound_at=row.last_inbound_at,
+            template_only=row.delivery_status in NOT_DELIVERED,
+            stopped=row.stopped_at is not None,
+        )
+        for row in rows
+    ]
+
+
+async def claim(session: AsyncSession, ids: Sequence[int], now: datetime) -> set[int]:
+    """Claim the rows still pending (``pending`` → ``sending``, in the caller's transaction, to
+    be committed before their requests go); the ids it claimed. A row claimed or skipped
+    meanwhile by another process is not among them: the conditional update is the arbiter."""
+    if not ids:
+        return set()
+    claimed = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(claimed.scalars())
+
+
+async def skip_stopped(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Pending rows whose person opted out since the notice was queued: skipped, never sent."""
+    if ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(stopped))
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.SKIPPED, error="opted out")
+            .execution_options(synchronize_session=False)
         )
-    return claimed
 
 
-async def settle(session: AsyncSession, outcomes: Iterable[Outcome], now: datetime) -> None:
-    """Record what became of claimed rows (in the caller's transaction)."""
+async def postpone(session: AsyncSession, until: Mapping[int, datetime]) -> None:
+    """Pending rows that must wait (their chat's interval): not due before the given time."""
+    table = _table()
+    if until:
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.PENDING)
+            .values(not_before=bindparam("until")),
+            [{"row_id": row_id, "until": at} for row_id, at in until.items()],
+        )
+
+
+async def settle(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Record what became of claimed rows (in the caller's transaction); a row no longer
+    ``sending`` is left as it is. The sent ones, nearly all, go in one executemany."""
+    table = _table()
+    sent = [o for o in outcomes if o.status == OutboxStatus.SENT]
+    if sent:
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.SENT,
+                error=None,
+                attempts=table.c.attempts + 1,
+                sent_at=now,
+                external_id=bindparam("sid"),
+                delivery_status=None,
+                delivered_at=None,
+            ),
+            [{"row_id": o.id, "sid": o.external_id} for o in sent],
+        )
     for outcome in outcomes:
+        if outcome.status == OutboxStatus.SENT:
+            continue
         values: dict[str, object] = {"status": outcome.status, "error": outcome.error}
         if outcome.attempted:
             values["attempts"] = OutboxMessage.attempts + 1
-        if outcome.status == OutboxStatus.SENT:  # a new message: earlier reports are void
-            values.update(
-                sent_at=now,
-                external_id=outcome.external_id,
-                delivery_status=None,
-                delivered_at=None,
-            )
         if outcome.not_before is not None:
             values["not_before"] = outcome.not_before
         await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == outcome.id).values(**values)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outcome.id, OutboxMessage.status == OutboxStatus.SENDING)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
+
+
+def _table() -> Table:
+    """The outbox table, for updates of many rows by id in one executemany."""
+    return cast(Table, OutboxMessage.__table__)
 
 
 async def skip_unsent(session: AsyncSession, poll_id: int, kinds: Sequence[str], error: str) -> int:
@@ -220,12 +259,93 @@ async def stop_participants(
         )
 
 
-async def mark_unconfirmed(session: AsyncSession, channel: str) -> int:
-    """Rows a dead dispatcher left under way: never sent again; how many there were."""
+@dataclass(frozen=True)
+class Stranded:
+    """A row a dead dispatcher left ``sending``: what it was sending, and since when."""
+
+    row: Claimed
+    claimed_at: datetime | None
+
+
+async def left_sending(session: AsyncSession, channel: str) -> list[Stranded]:
+    """Rows of a channel still ``sending``: a dead dispatcher's requests that may have gone."""
+    rows = await session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.participant_id,
+            OutboxMessage.language,
+            OutboxMessage.attempts,
+            OutboxMessage.delivery_status,
+            OutboxMessage.claimed_at,
+            Participant.address_enc,
+            Participant.last_inbound_at,
+            Notice.text,
+        )
+        .join(Participant, Participant.id == OutboxMessage.participant_id)
+        .join(Notice, Notice.id == OutboxMessage.notice_id)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
+        .order_by(OutboxMessage.id)
+    )
+    return [
+        Stranded(
+            Claimed(
+                row.id,
+                row.participant_id,
+                row.address_enc,
+                (row.text or {}).get(row.language),
+                row.attempts,
+                language=row.language,
+                last_inbound_at=row.last_inbound_at,
+                template_only=row.delivery_status in NOT_DELIVERED,
+            ),
+            row.claimed_at,
+        )
+        for row in rows
+    ]
+
+
+async def recorded_ids(
+    session: AsyncSession, channel: str, external_ids: Sequence[str]
+) -> set[str]:
+    """Which of these channel message ids some row of the channel already records."""
+    if not external_ids:
+        return set()
+    found = await session.execute(
+        select(OutboxMessage.external_id).where(
+            OutboxMessage.channel == channel, OutboxMessage.external_id.in_(list(external_ids))
+        )
+    )
+    return {str(sid) for sid in found.scalars()}
+
+
+async def mark_unconfirmed(
+    session: AsyncSession, channel: str, ids: Sequence[int] | None = None
+) -> int:
+    """Rows a dead dispatcher left under way (all of the channel's, or these): ``unconfirmed``,
+    not sent again unless staff ask; how many there were."""
+    where = [OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING]
+    if ids is not None:
+        where.append(OutboxMessage.id.in_(list(ids)))
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
+        .where(*where)
         .values(status=OutboxStatus.UNCONFIRMED, error="the dispatcher stopped while sending")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def resend_unconfirmed(session: AsyncSession, notice_id: int, now: datetime) -> int:
+    """A notice's unconfirmed rows back to ``pending``, to be sent again (on staff's request:
+    some may have arrived, and will then arrive twice); how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.notice_id == notice_id,
+            OutboxMessage.status == OutboxStatus.UNCONFIRMED,
+        )
+        .values(status=OutboxStatus.PENDING, not_before=now, error="sent again on staff's request")
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -3,7 +3,9 @@
     reslog notice draft CODE --text tr=... --text ar=... --text en=... [--language ar]
                              [--profile community=syrian] [--at "2026-12-02 10:00"] [--urgent]
     reslog notice send ID          # confirm: one outbox row per recipient, sent by `reslog worker`
-    reslog notice list CODE        # each notice: recipients, delivered, failed, blocked, waiting
+    reslog notice list CODE        # each notice: recipients, delivered, failed, blocked, waiting,
+                                   # unconfirmed (under way when the sender stopped)
+    reslog notice resend-unconfirmed ID   # send those again (who had got it gets it twice)
 
 A draft shows who it would reach and how it reads in every language before anything is sent;
 ``send`` confirms it once (a second ``send`` changes nothing). How many it reaches is printed
@@ -39,7 +41,7 @@ from handlers.privacy.headcount import Headcount
 from storage.base import utcnow
 from storage.digest_queries import REACH
 from storage.models import Assembly, Notice
-from storage.outbox import delivery_counts
+from storage.outbox import delivery_counts, resend_unconfirmed
 
 
 def parse_texts(values: list[str] | None) -> dict[str, str]:
@@ -169,19 +171,46 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
             f"{n.created_at:%Y-%m-%d %H:%M}",
             shown[n.id].recipients,
             *shown[n.id].cells,
+            shown[n.id].unconfirmed,
             _preview(n),
         ]
         for n in notices
     ]
-    print_table(rows, ["id", "kind", "status", "created (UTC)", "to", *REACH, "text"])
-    unconfirmed = [str(n.id) for n in notices if shown[n.id].unconfirmed]
-    if unconfirmed:
-        which = ("notice " if len(unconfirmed) == 1 else "notices ") + ", ".join(unconfirmed)
-        print(f"{which}: some not confirmed (the sender stopped while sending them), as failed")
+    print_table(
+        rows, ["id", "kind", "status", "created (UTC)", "to", *REACH, "unconfirmed", "text"]
+    )
+    for n in notices:
+        count = shown[n.id].unconfirmed
+        if count:
+            print(
+                f"notice {n.id}: {count} not confirmed (the sender stopped while sending"
+                f" {'it' if count == 1 else 'them'}), counted as failed; `reslog notice"
+                f" resend-unconfirmed {n.id}` sends {'it' if count == 1 else 'them'} again,"
+                " and whoever had got it gets it twice"
+            )
     figures = [figure for reach in shown.values() for figure in (reach.recipients, *reach.cells)]
     if not all(map(is_shown, figures)):
         with use_language("en"):
             print(legend(k))
+    return 0
+
+
+async def _resend_unconfirmed(args: argparse.Namespace, settings: Settings) -> int:
+    """Send a notice again to the people whose message is unconfirmed."""
+    async with database(settings) as session:
+        notice = await session.get(Notice, args.id)
+        if notice is None:
+            raise CliError(f"there is no notice {args.id}")
+        count = await resend_unconfirmed(session, notice.id, utcnow())
+        await session.commit()
+    if not count:
+        print(f"notice {args.id} has no unconfirmed message; nothing is sent again")
+        return 0
+    people = "person" if count == 1 else "people"
+    print(
+        f"notice {args.id} goes again to {count} {people} whose message was not confirmed;"
+        " whoever had got it gets it twice. `reslog worker` sends it"
+    )
     return 0
 
 
@@ -242,3 +271,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.add_argument("code", help="the assembly's join code")
     listing.add_argument("--last", type=int, default=20, help="how many (default 20)")
     listing.set_defaults(func=run_async(_list))
+    resend = n_commands.add_parser(
+        "resend-unconfirmed",
+        help="send a notice again to those whose message is unconfirmed (may duplicate)",
+        description="Send a notice again to the people whose message was under way when the "
+        "sender stopped (`unconfirmed` in `reslog notice list`). Telegram cannot say whether "
+        "those arrived: whoever had got the notice gets it twice.",
+    )
+    resend.add_argument("id", type=int, help="the notice's number")
+    resend.set_defaults(func=run_async(_resend_unconfirmed))

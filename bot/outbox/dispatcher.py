@@ -1,8 +1,12 @@
 """The dispatcher: sends the outbox, under the channel's rate limits, nothing twice.
 
-One loop per channel, run by the process that holds the channel's leadership lock. Each round
-it waits for its share of the rate, claims that many due rows (committed as ``sending`` before
-any request goes out), sends them concurrently, and settles them in one transaction:
+One loop per channel, run by the process that holds the channel's leadership lock. It reads due
+rows ahead (without claiming them) and, as the rate allows and while fewer than
+``max_in_flight`` requests are under way, claims the next few with a conditional update
+(``pending`` → ``sending``, committed) just before their requests go; the requests run
+concurrently, and what became of them is written in the next tick's transaction (at most
+``tick`` seconds later), together with the next claim. So a row is ``sending`` only while its
+request may be under way, or its answer not yet written:
 
 - sent: the message id is recorded;
 - 429: the row waits ``retry_after`` and the whole channel pauses as long (not an attempt);
@@ -13,22 +17,27 @@ any request goes out), sends them concurrently, and settles them in one transact
 Each channel says how long one chat must wait between two messages (``Sender.chat_interval``:
 Telegram one second for a private chat and three for a group, WhatsApp six, Meta's limit per
 recipient); a row that would break that waits in the outbox. When the loop starts, rows a dead
-dispatcher left ``sending`` become ``unconfirmed``: they may have arrived, so they are not
-sent again. A sender is given the whole ``Outbound`` message: the text, the person's language
-and when they last wrote (WhatsApp needs both outside its 24-hour window).
+dispatcher left ``sending`` are settled (``recover``): a channel that can look up what it sent
+(``Lookup``: WhatsApp, in Twilio's Messages list) records the message it finds as sent and
+sends again only what it has no record of; on a channel without (Telegram) they become
+``unconfirmed``, since they may have arrived, and go again only when staff ask. A sender is
+given the whole ``Outbound`` message: the text, the person's language and when they last wrote
+(WhatsApp needs both outside its 24-hour window).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,17 +48,25 @@ from storage.crypto import AddressCipher
 from storage.outbox import (
     Claimed,
     Outcome,
-    claim_due,
+    Stranded,
+    claim,
+    left_sending,
     mark_unconfirmed,
+    postpone,
+    read_due,
+    recorded_ids,
     settle,
+    skip_stopped,
     stop_participants,
 )
 from storage.vocabulary import OutboxStatus
 
 log = logging.getLogger(__name__)
 
-ROUND_SECONDS = 0.05
 LEADERSHIP_RETRY = 5.0
+BURST_SECONDS = 0.25  # the most sending time a slow turn of the loop makes up for at once
+READ_AHEAD_SECONDS = 0.25  # rows read ahead: a quarter of a second's worth at the rate
+CLOCK_MARGIN = timedelta(minutes=5)  # a channel's clock may be behind ours when looking up
 
 
 @dataclass(frozen=True)
@@ -81,37 +98,65 @@ class Sender(Protocol):
         ...
 
 
+@runtime_checkable
+class Lookup(Protocol):
+    """A channel that can say which messages it took: a dead dispatcher's rows are checked."""
+
+    async def sent_since(self, message: Outbound, since: datetime) -> list[str]:
+        """The ids of the messages with this content the channel took for the address since
+        ``since``, oldest first. Raises ``SendError``."""
+        ...
+
+
 @dataclass(frozen=True)
 class DispatchConfig:
-    """How fast and how persistently one channel is sent to."""
+    """How fast and how persistently one channel is sent to.
+
+    ``max_in_flight`` bounds the requests under way (0: a tenth of a second's worth at the
+    rate, 4 to 64); ``tick`` is the longest an answer waits to be written.
+    """
 
     rate: float = 25.0
     max_attempts: int = 3
     backoff: float = 2.0  # seconds before the first retry; doubled for each further one
     idle_wait: float = 0.5
-    max_round: int = 100
+    max_in_flight: int = 0
+    tick: float = 0.02
+
+    @property
+    def in_flight_limit(self) -> int:
+        """The most requests under way at once."""
+        return self.max_in_flight or min(64, max(4, math.ceil(self.rate / 10)))
 
 
 class Pacer:
-    """Spaces sends at ``rate`` per second: each round waits for the time its messages take."""
+    """Spaces sends at ``rate`` per second; time the loop spent elsewhere is made up for in a
+    burst of at most ``burst`` seconds' worth."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, burst: float) -> None:
         self.interval = 1.0 / rate
+        self.burst = burst
         self.free_at = time.monotonic()
 
-    def round_size(self, limit: int) -> int:
-        """How many messages one round may send."""
-        return max(1, min(limit, int(ROUND_SECONDS / self.interval)))
+    def allowed(self) -> int:
+        """How many messages may go now: none before ``free_at``, then those whose turn came."""
+        now = time.monotonic()
+        start = max(self.free_at, now - self.burst)
+        if start > now:
+            return 0
+        return int((now - start) / self.interval) + 1
 
-    async def wait(self) -> None:
-        """Sleep until the rate allows the next round."""
-        delay = self.free_at - time.monotonic()
+    async def wait(self, gather: float = 0.0) -> None:
+        """Sleep until the rate allows the next message, and ``gather`` seconds' worth more
+        (less one message): several are then claimed in one transaction."""
+        delay = self.free_at + max(0.0, gather - self.interval) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
 
     def spend(self, count: int) -> None:
         """Account for ``count`` messages just sent."""
-        self.free_at = max(self.free_at, time.monotonic()) + count * self.interval
+        start = max(self.free_at, time.monotonic() - self.burst)
+        self.free_at = start + count * self.interval
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds``."""
@@ -132,99 +177,207 @@ class Dispatcher:
         self.cipher = cipher
         self.sender = sender
         self.config = config or DispatchConfig()
-        self.pacer = Pacer(self.config.rate)
+        self.pacer = Pacer(self.config.rate, BURST_SECONDS)
         self.chat_free_at: dict[str, float] = {}
+        self.ahead: deque[Claimed] = deque()
+        self.in_flight: set[asyncio.Task[Outcome]] = set()
+        self.done: list[tuple[Claimed, Outcome]] = []
+        self.addresses: dict[int, str | None] = {}
+
+    # ---- after a crash ----------------------------------------------------------------
 
     async def recover(self) -> int:
-        """Settle what a previous dispatcher left under way; call once when taking over."""
+        """Settle what a previous dispatcher left under way; call once when taking over. How
+        many rows were left: looked up where the channel can, else ``unconfirmed``."""
+        async with self.sessions() as session:
+            stranded = await left_sending(session, self.sender.channel)
+        if not stranded:
+            return 0
+        if isinstance(self.sender, Lookup):
+            await self._reconcile(self.sender, stranded)
         async with self.sessions() as session:
             count = await mark_unconfirmed(session, self.sender.channel)
             await session.commit()
         if count:
             log.warning(
-                "%d %s messages were under way when the last dispatcher stopped; they are not sent again",
+                "%d %s messages were under way when the last dispatcher stopped; they are "
+                "unconfirmed and go again only if staff ask",
                 count,
                 self.sender.channel,
             )
-        return count
+        return len(stranded)
 
-    async def run_round(self) -> int:
-        """Claim, send and settle one round; how many rows it claimed."""
-        await self.pacer.wait()
-        now = utcnow()
-        async with self.sessions() as session:
-            claimed = await claim_due(
-                session, self.sender.channel, self.pacer.round_size(self.config.max_round), now
-            )
-            await session.commit()
-        if not claimed:
-            return 0
-        addresses = {row.id: self._address(row) for row in claimed}
-        ready, held = self._respect_chat_limits(claimed, addresses)
-        if held:  # back to the outbox before anything is sent, so a crash cannot strand them
+    async def _reconcile(self, lookup: Lookup, stranded: Sequence[Stranded]) -> None:
+        """Rows the channel has a message for are sent (its id recorded); those it has none
+        for go again; those it could not be asked about are left to become unconfirmed."""
+        taken: set[str] = set()
+        found: list[Outcome] = []
+        again: list[Outcome] = []
+        for left in stranded:
+            address = self._address(left.row)
+            if address is None or left.row.text is None:
+                again.append(Outcome(left.row.id, OutboxStatus.PENDING, attempted=False))
+                continue
+            since = (left.claimed_at or utcnow()) - CLOCK_MARGIN
+            try:
+                sids = await lookup.sent_since(self._outbound(left.row, address), since)
+            except SendError as exc:
+                log.warning("a %s message could not be looked up: %s", self.sender.channel, exc)
+                continue
             async with self.sessions() as session:
-                await settle(session, held, utcnow())
-                await session.commit()
-        sent = list(await asyncio.gather(*(self._send(row, addresses[row.id]) for row in ready)))
-        self.pacer.spend(len(ready))
-        self._free_chats_not_sent_to(ready, sent, addresses)
-        stopped = [
-            row.participant_id
-            for row, o in zip(ready, sent, strict=True)
-            if o.status == OutboxStatus.BLOCKED
-        ]
+                known = await recorded_ids(session, self.sender.channel, sids)
+            sid = next((s for s in sids if s not in known and s not in taken), None)
+            if sid is None:
+                again.append(Outcome(left.row.id, OutboxStatus.PENDING, attempted=False))
+            else:
+                taken.add(sid)
+                found.append(Outcome(left.row.id, OutboxStatus.SENT, external_id=sid))
         async with self.sessions() as session:
-            await settle(session, sent, utcnow())
-            await stop_participants(session, stopped, utcnow())
+            await settle(session, [*found, *again], utcnow())
             await session.commit()
-        self._log_failures(sent)
-        return len(claimed)
+        log.warning(
+            "%d %s messages under way when the last dispatcher stopped had gone; %d go again",
+            len(found),
+            self.sender.channel,
+            len(again),
+        )
+
+    # ---- the loop ---------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until ``stop`` is set."""
+        """Send until ``stop`` is set; then let the requests under way finish and write them."""
         await self.recover()
-        while not stop.is_set():
-            if await self.run_round() == 0:
-                await _sleep_or_stop(stop, self.config.idle_wait)
+        try:
+            while not stop.is_set():
+                if await self.step() == 0:
+                    await self._idle(stop)
+        finally:
+            await self.finish()
+
+    async def step(self) -> int:
+        """Claim and start the next requests the rate and the bound allow, writing the answers
+        come meanwhile in the same transaction; how many rows it took from the outbox."""
+        await self.pacer.wait(self.config.tick)
+        await self._room()
+        if not self.ahead:
+            await self._read_ahead()
+        take = min(self.pacer.allowed(), self.config.in_flight_limit - len(self.in_flight))
+        batch = [self.ahead.popleft() for _ in range(min(take, len(self.ahead)))]
+        stopped = [row.id for row in batch if row.stopped]
+        ready, held = self._respect_chat_limits([row for row in batch if not row.stopped])
+        claimed = await self._write(ready, held, stopped)
+        for row in ready:
+            if row.id in claimed:
+                task = asyncio.create_task(self._send(row, self.addresses[row.id]))
+                task.add_done_callback(partial(self._finished, row))
+                self.in_flight.add(task)
+        for row in batch:
+            if row.id not in claimed:  # skipped, held, or no longer pending
+                self.addresses.pop(row.id, None)
+        self.pacer.spend(len(claimed))
+        return len(batch)
+
+    async def finish(self) -> None:
+        """Wait for the requests under way and write what became of them."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight))
+        await self._write([], {}, [])
+        for row in self.ahead:
+            self.addresses.pop(row.id, None)
+        self.ahead.clear()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Nothing due: write the answers as they come; with none under way, wait a while."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight), timeout=self.config.tick)
+            await self._write([], {}, [])
+        elif self.done:
+            await self._write([], {}, [])
+        else:
+            await _sleep_or_stop(stop, self.config.idle_wait)
+
+    async def _room(self) -> None:
+        """Wait until fewer than the bound are under way (writing the answers meanwhile)."""
+        while len(self.in_flight) >= self.config.in_flight_limit:
+            await asyncio.wait(
+                set(self.in_flight), timeout=self.config.tick, return_when=asyncio.FIRST_COMPLETED
+            )
+            if len(self.in_flight) >= self.config.in_flight_limit:
+                await self._write([], {}, [])
+
+    async def _read_ahead(self) -> None:
+        """Read the next due rows (not claimed) and their addresses."""
+        limit = max(self.config.in_flight_limit, int(self.config.rate * READ_AHEAD_SECONDS))
+        async with self.sessions() as session:
+            rows = await read_due(session, self.sender.channel, limit, utcnow())
+        self.ahead.extend(rows)
+        self.addresses.update((row.id, self._address(row)) for row in rows)
+
+    async def _write(
+        self, ready: Sequence[Claimed], held: dict[int, datetime], stopped: Sequence[int]
+    ) -> set[int]:
+        """One transaction: the answers come so far, the rows held or skipped, and the claim of
+        ``ready``; the ids claimed."""
+        done, self.done = self.done, []
+        if not (done or ready or held or stopped):
+            return set()
+        outcomes = [outcome for _row, outcome in done]
+        blocked = [row.participant_id for row, o in done if o.status == OutboxStatus.BLOCKED]
+        now = utcnow()
+        async with self.sessions() as session:
+            await settle(session, outcomes, now)
+            await stop_participants(session, blocked, now)
+            await postpone(session, held)
+            await skip_stopped(session, stopped)
+            claimed = await claim(session, [row.id for row in ready], now)
+            await session.commit()
+        for row, _outcome in done:
+            self.addresses.pop(row.id, None)
+        self._log_failures(outcomes)
+        return claimed
+
+    def _finished(self, row: Claimed, task: asyncio.Task[Outcome]) -> None:
+        """A request is answered: keep its outcome for the next transaction."""
+        self.in_flight.discard(task)
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is not None:  # a bug, not the channel: the row fails rather than hang
+            log.error("sending a %s message failed", self.sender.channel, exc_info=failure)
+            error = f"unexpected {type(failure).__name__}"
+            outcome = Outcome(row.id, OutboxStatus.FAILED, error=error)
+        else:
+            outcome = task.result()
+        self.done.append((row, outcome))
+        address = self.addresses.get(row.id)
+        if outcome.status != OutboxStatus.SENT and address is not None:
+            self.chat_free_at.pop(address, None)  # nothing reached the chat: no need to wait
 
     def _respect_chat_limits(
-        self, claimed: Sequence[Claimed], addresses: dict[int, str | None]
-    ) -> tuple[list[Claimed], list[Outcome]]:
-        """Rows that may go now, and the others put back until their chat's interval has passed."""
+        self, rows: Sequence[Claimed]
+    ) -> tuple[list[Claimed], dict[int, datetime]]:
+        """Rows that may go now, and when the others may, once their chat's interval passed."""
         now = time.monotonic()
-        self.chat_free_at = {a: t for a, t in self.chat_free_at.items() if t > now}
+        if len(self.chat_free_at) > 10_000:
+            self.chat_free_at = {a: t for a, t in self.chat_free_at.items() if t > now}
         ready: list[Claimed] = []
-        held: list[Outcome] = []
-        for row in claimed:
-            key = addresses[row.id]
+        held: dict[int, datetime] = {}
+        for row in rows:
+            key = self.addresses.get(row.id)
             if key is None:
                 ready.append(row)
                 continue
             wait = self.chat_free_at.get(key, now) - now
             if wait > 0:
-                until = utcnow() + timedelta(seconds=wait)
-                held.append(
-                    Outcome(row.id, OutboxStatus.PENDING, not_before=until, attempted=False)
-                )
+                held[row.id] = utcnow() + timedelta(seconds=wait)
+                self.addresses.pop(row.id, None)
                 continue
             self.chat_free_at[key] = now + self.sender.chat_interval(key)
             ready.append(row)
         return ready, held
 
-    def _free_chats_not_sent_to(
-        self,
-        ready: Sequence[Claimed],
-        outcomes: Sequence[Outcome],
-        addresses: dict[int, str | None],
-    ) -> None:
-        """A refused request sent the chat nothing: its retry need not wait the chat's interval."""
-        for row, outcome in zip(ready, outcomes, strict=True):
-            address = addresses[row.id]
-            if outcome.status != OutboxStatus.SENT and address is not None:
-                self.chat_free_at.pop(address, None)
-
     def _log_failures(self, outcomes: Sequence[Outcome]) -> None:
-        """One line per distinct reason messages of this round were given up for."""
+        """One line per distinct reason messages were given up for."""
         reasons = Counter(o.error or "unknown" for o in outcomes if o.status == OutboxStatus.FAILED)
         for reason, count in reasons.items():
             log.warning("%d %s messages failed: %s", count, self.sender.channel, reason)
@@ -238,6 +391,13 @@ class Dispatcher:
         except ValueError:
             return None
 
+    @staticmethod
+    def _outbound(row: Claimed, address: str) -> Outbound:
+        """The message a row sends."""
+        return Outbound(
+            address, row.text or "", row.language, row.last_inbound_at, row.template_only
+        )
+
     async def _send(self, row: Claimed, address: str | None) -> Outcome:
         """Send one row to its address in clear; what became of it."""
         if address is None:
@@ -246,9 +406,8 @@ class Dispatcher:
             return Outcome(
                 row.id, OutboxStatus.FAILED, error="the notice has no text in this language"
             )
-        message = Outbound(address, row.text, row.language, row.last_inbound_at, row.template_only)
         try:
-            message_id = await self.sender.send(message)
+            message_id = await self.sender.send(self._outbound(row, address))
         except Throttled as exc:
             self.pacer.pause(exc.retry_after)
             until = utcnow() + timedelta(seconds=exc.retry_after)

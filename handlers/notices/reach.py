@@ -2,7 +2,7 @@
 
 The digest's notices section, /delivery and ``reslog notice list`` count a notice's outbox rows
 the same way (``storage.digest_queries.REACH``): delivered (sent), failed (failed, or
-unconfirmed: under way when the dispatcher stopped), blocked (the person blocked the bot or
+unconfirmed: under way when the dispatcher stopped, staff told how many), blocked (the person blocked the bot or
 opted out) and waiting (not sent yet). ``reach_table`` lays them out as a ``CountTable``, one
 row per notice, for ``handlers.privacy.suppression``.
 
@@ -23,7 +23,6 @@ from storage.digest_queries import REACH, REACH_OF_STATUS
 from storage.vocabulary import OutboxStatus
 
 NOTICE = "notice"
-SOME: Bounds = (1, None)
 
 
 def reach_of(statuses: Mapping[str, int]) -> dict[str, int]:
@@ -58,13 +57,13 @@ class ShownReach:
     """One notice's reach as staff may see it.
 
     ``figures`` holds one row (delivered, failed, blocked, waiting, as in ``REACH``) whose row
-    total is the recipients; ``unconfirmed`` says that some of the failed were under way when
-    the dispatcher stopped (a reader is told so, and the suppression knows it: failed is then
-    at least 1).
+    total is the recipients; ``unconfirmed`` is how many of the failed were under way when the
+    dispatcher stopped (a reader is told how many, to send them again, and the suppression
+    knows it: failed is then at least that).
     """
 
     figures: SafeTable
-    unconfirmed: bool
+    unconfirmed: int
 
     @property
     def recipients(self) -> str:
@@ -80,8 +79,9 @@ class ShownReach:
 def notice_reach(statuses: Mapping[str, int], k: int) -> ShownReach:
     """One notice's outbox rows by status, suppressed on their own with the K of its municipality."""
     reach = reach_of(statuses)
-    unconfirmed = statuses.get(OutboxStatus.UNCONFIRMED, 0) > 0
-    known = tuple(SOME if column == "failed" and unconfirmed else UNBOUNDED for column in REACH)
+    unconfirmed = statuses.get(OutboxStatus.UNCONFIRMED, 0)
+    at_least: Bounds = (unconfirmed, None)
+    known = tuple(at_least if column == "failed" else UNBOUNDED for column in REACH)
     table = reach_table([(NOTICE, reach)], column_totals=False, bounds=(known,))
     shown = suppress(table, k)
     if not any(reach.values()):

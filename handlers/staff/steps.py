@@ -15,6 +15,7 @@ from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.digests.staff.settings import DigestStep
 from handlers.i18n.core import _
+from handlers.notices import delivery as notice_delivery
 from handlers.notices.staff import confirm as staff_notice_confirm
 from handlers.notices.staff.steps import NoticeStep
 from handlers.polls import preview as poll_preview
@@ -97,6 +98,8 @@ async def _on_action(turn: Turn, value: str) -> list[Outgoing]:
     match action:
         case "send":
             return await staff_notice_confirm.send_notice(turn, target)
+        case "resend":
+            return await notice_delivery.resend_unconfirmed_rows(turn, target)
         case "open" | "open?" | "close" | "close?":
             return await staff_poll_actions.on_poll_action(turn, action, target)
         case "preview":

@@ -1,10 +1,11 @@
 """A fake Twilio REST API on loopback, for tests that run the official twilio client for real.
 
 ``FakeTwilioApi`` is a Starlette app served by uvicorn on 127.0.0.1 with an ephemeral port, as
-a task of the test's own event loop; point the client at ``fake.base_url``. It serves one
-resource, the one the bot uses:
+a task of the test's own event loop; point the client at ``fake.base_url``. It serves
+the two resources the bot uses:
 
-    POST /2010-04-01/Accounts/{AccountSid}/Messages.json
+    POST /2010-04-01/Accounts/{AccountSid}/Messages.json    send a message
+    GET  /2010-04-01/Accounts/{AccountSid}/Messages.json    list the messages it accepted
 
 with HTTP basic auth (account SID and auth token; 401, code 20003, otherwise), and checks the
 fields as Twilio does for WhatsApp (``GET .../Accounts/{AccountSid}.json`` answers the account,
@@ -13,6 +14,15 @@ for a check of the credentials): ``From`` is the account's sender and ``To`` a n
 and 32 hex digits, with ``ContentVariables`` a JSON object of strings); ``StatusCallback`` an
 http(s) URL. A message it accepts is recorded (``messages``) and answered 201 with Twilio's
 JSON (``sid`` ``SM...``, ``status`` ``queued``); every request, refused or not, is in ``requests``.
+The list is Twilio's: newest first, filtered by ``To``, ``From`` and ``DateSent`` (a day, or a
+time in ``YYYY-MM-DDTHH:MM:SSZ``; ``DateSent>`` on or after, ``DateSent<`` on or before), in pages
+of ``PageSize`` (50 by default, at most 1000) with ``next_page_uri``; a template message's
+``body`` is its text as rendered (variable 1). Each list request is in ``lookups``.
+
+``hold`` accepts messages but keeps their answers back until ``release``, and ``drop_next``
+lets the next requests hang without accepting them, then answers them 503 on ``release``
+(records nothing): together they stand for the requests under way when a sender is killed,
+some of which had reached Twilio and some not.
 
 The 24-hour window is simulated: the fake knows when each number last wrote (``wrote``), and a
 free-form ``Body`` to a number that has not written within 24 hours is refused with 63016. (Real
@@ -40,12 +50,13 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from starlette.applications import Starlette
@@ -123,6 +134,7 @@ class SentMessage:
     content_variables: dict[str, str] | None
     status_callback: str | None
     at: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.time)
 
     @property
     def text(self) -> str | None:
@@ -155,6 +167,11 @@ class FakeTwilioApi:
         self.last_inbound: dict[str, float] = {}
         self.opted_out: set[str] = set()
         self.callback_transport: httpx.AsyncBaseTransport | None = None
+        self.lookups: list[dict[str, str]] = []
+        self._holding = False
+        self._dropping = 0
+        self.dropped = 0  # create requests let hang by ``drop_next``
+        self._gate: asyncio.Event | None = None
         self._failures: list[_Failure] = []
         self._changed: asyncio.Condition | None = None
         self._serving: AsyncExitStack | None = None
@@ -174,6 +191,11 @@ class FakeTwilioApi:
                             f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json",
                             self._create_message,
                             methods=["POST"],
+                        ),
+                        Route(
+                            f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json",
+                            self._list_messages,
+                            methods=["GET"],
                         ),
                         Route(
                             f"/{API_VERSION}/Accounts/{{account_sid}}.json",
@@ -218,6 +240,24 @@ class FakeTwilioApi:
     ) -> None:
         """Answer the next ``times`` requests with a Twilio error (and a Retry-After, if given)."""
         self._failures.append(_Failure(code, status, message, retry_after, times))
+
+    def hold(self) -> None:
+        """Accept messages but keep their answers back until ``release``."""
+        self._holding = True
+        self._gate = self._gate or asyncio.Event()
+
+    def drop_next(self, count: int) -> None:
+        """Let the next ``count`` create requests hang unaccepted until ``release``."""
+        self._dropping += count
+        self._gate = self._gate or asyncio.Event()
+
+    def release(self) -> None:
+        """Answer what was held (the dropped with a 503), and hold nothing more."""
+        self._holding = False
+        self._dropping = 0
+        if self._gate is not None:
+            self._gate.set()
+            self._gate = None
 
     async def send_status(
         self,
@@ -296,6 +336,13 @@ class FakeTwilioApi:
     async def _create_message(self, request: Request) -> JSONResponse:
         """POST Messages.json: authenticate, check, record, answer."""
         fields = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        if self._dropping and self._gate is not None:
+            self._dropping -= 1
+            self.dropped += 1
+            gate = self._gate
+            await self._notify()
+            await gate.wait()
+            return JSONResponse({"code": 20500, "message": "dropped", "status": 503}, 503)
         try:
             self._authenticate(request)
             self._programmed_failure()
@@ -306,7 +353,43 @@ class FakeTwilioApi:
             return await self._answer_error(fields, exc, {})
         self.messages.append(message)
         await self._record(ApiRequest(fields, 201, None))
+        if self._holding and self._gate is not None:
+            await self._gate.wait()
         return JSONResponse(self._resource(message), status_code=201)
+
+    async def _list_messages(self, request: Request) -> JSONResponse:
+        """GET Messages.json: the accepted messages, newest first, filtered, one page."""
+        query = dict(request.query_params)
+        try:
+            self._authenticate(request)
+            size = min(int(query.get("PageSize", "50")), 1000)
+            page = int(query.get("Page", "0"))
+            kept = _listed(reversed(self.messages), query, self.sender)
+        except ValueError:
+            return await self._answer_error({}, ApiError(20001, 400, "Invalid parameter"), {})
+        except ApiError as exc:
+            return await self._answer_error({}, exc, {})
+        self.lookups.append(query)
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+
+        def page_uri(number: int) -> str:
+            return f"{path}?{urlencode({**query, 'PageSize': size, 'Page': number})}"
+
+        chunk = kept[page * size : (page + 1) * size]
+        more = (page + 1) * size < len(kept)
+        return JSONResponse(
+            {
+                "messages": [self._resource(m, listed=True) for m in chunk],
+                "start": page * size,
+                "end": page * size + max(len(chunk) - 1, 0),
+                "page": page,
+                "page_size": size,
+                "first_page_uri": page_uri(0),
+                "previous_page_uri": page_uri(page - 1) if page else None,
+                "next_page_uri": page_uri(page + 1) if more else None,
+                "uri": page_uri(page),
+            }
+        )
 
     async def _fetch_account(self, request: Request) -> JSONResponse:
         """GET Accounts/{sid}.json: the account, to whoever holds its credentials."""
@@ -378,17 +461,17 @@ class FakeTwilioApi:
             headers=headers,
         )
 
-    def _resource(self, message: SentMessage) -> Json:
-        """The Message resource as Twilio answers a create."""
-        now = formatdate(usegmt=True)
+    def _resource(self, message: SentMessage, *, listed: bool = False) -> Json:
+        """The Message resource as Twilio answers a create (queued), or lists it (sent)."""
+        created = formatdate(message.created, usegmt=True)
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{message.sid}"
         return {
             "account_sid": self.account_sid,
             "api_version": API_VERSION,
-            "body": message.body or "",
-            "date_created": now,
-            "date_sent": None,
-            "date_updated": now,
+            "body": (message.text if listed else message.body) or "",
+            "date_created": created,
+            "date_sent": created if listed else None,
+            "date_updated": created,
             "direction": "outbound-api",
             "error_code": None,
             "error_message": None,
@@ -399,7 +482,7 @@ class FakeTwilioApi:
             "price": None,
             "price_unit": None,
             "sid": message.sid,
-            "status": "queued",
+            "status": "sent" if listed else "queued",
             "subresource_uris": {"media": f"{uri}/Media.json"},
             "to": f"whatsapp:{message.to}",
             "uri": f"{uri}.json",
@@ -408,6 +491,10 @@ class FakeTwilioApi:
     async def _record(self, entry: ApiRequest) -> None:
         """Keep the request and wake whoever waits."""
         self.requests.append(entry)
+        await self._notify()
+
+    async def _notify(self) -> None:
+        """Wake whoever waits for a change."""
         assert self._changed is not None
         async with self._changed:
             self._changed.notify_all()
@@ -457,6 +544,42 @@ def _check(fields: dict[str, str], sender: str) -> SentMessage:
         content_variables=variables,
         status_callback=callback,
     )
+
+
+def _listed(
+    messages: Iterable[SentMessage], query: dict[str, str], sender: str
+) -> list[SentMessage]:
+    """The messages the list's filters keep (``To``, ``From``, ``DateSent``, ``DateSent>``,
+    ``DateSent<``); a malformed date is a ValueError."""
+    to, sender_field = query.get("To"), query.get("From")
+    on, after, before = (query.get(f"DateSent{op}") for op in ("", ">", "<"))
+    bounds = [
+        (_moment(on, 0) if on else None, _moment(on, 1) if on else None),
+        (_moment(after, 0) if after else None, None),
+        (None, _moment(before, 1) if before else None),
+    ]
+    kept = []
+    for message in messages:
+        if to is not None and to != f"whatsapp:{message.to}":
+            continue
+        if sender_field is not None and sender_field != f"whatsapp:{sender}":
+            continue
+        if all(
+            (low is None or message.created >= low) and (high is None or message.created < high)
+            for low, high in bounds
+        ):
+            kept.append(message)
+    return kept
+
+
+def _moment(value: str, end: int) -> float:
+    """A DateSent filter as a Unix time: a day's start (``end`` 1: the next day's start), or
+    the time given (``end`` 1: a second after it)."""
+    if len(value) == len("YYYY-MM-DD"):
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        return (day + timedelta(days=end)).timestamp()
+    moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return moment.timestamp() + end
 
 
 def _content_variables(raw: str | None) -> dict[str, str]:

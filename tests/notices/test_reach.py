@@ -1,7 +1,7 @@
 """One notice's reach as /delivery and `reslog notice list` show it: nothing small, nothing pinned.
 
 Checked against the brute-force reader of ``tests.privacy.test_suppression``: every notice that would
-read the same (with "some were not confirmed" telling the reader that failed is at least 1)
+read the same (with "N were not confirmed" telling the reader that failed is at least N)
 is searched for one that gives a hidden figure another value.
 """
 
@@ -27,6 +27,7 @@ STATUSES = ("sent", "pending", "sending", "failed", "blocked", "skipped", "uncon
 )
 @example(dict.fromkeys(STATUSES, 0) | {"sent": 5, "unconfirmed": 1}, 5)
 @example(dict.fromkeys(STATUSES, 0) | {"sent": 7}, 5)
+@example(dict.fromkeys(STATUSES, 0) | {"sent": 9, "failed": 1, "unconfirmed": 3}, 5)
 def test_a_notice_shows_no_small_count_and_nothing_hidden_can_be_worked_out(
     statuses: dict[str, int], k: int
 ) -> None:
@@ -38,11 +39,11 @@ def test_a_notice_shows_no_small_count_and_nothing_hidden_can_be_worked_out(
         assert figures == ("0",) * 5  # a notice that reached nobody: nobody to protect
         return
     assert all(int(text) >= k for text in figures if text.isdigit())
-    assert shown.unconfirmed == (statuses["unconfirmed"] > 0)
+    assert shown.unconfirmed == statuses["unconfirmed"]
     truth = CountTable(("notice",), REACH, (tuple(reach[column] for column in REACH),), False)
     cap = sum(reach.values()) + k
     failed = ("cell", 0, REACH.index("failed"))
-    known = {failed: (1, cap)} if shown.unconfirmed else {}
+    known = {failed: (shown.unconfirmed, cap)} if shown.unconfirmed else {}
     reader = _Reader(shown.figures, truth, cap, known)
     for target in _hidden_targets(shown.figures):
         assert reader.another_table_changes(target), (target, figures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bot.channels.telegram.bulk_request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.outbox.dispatcher import DispatchConfig, Dispatcher
 from bot.outbox.leader import Leadership
@@ -21,6 +23,7 @@ from handlers.notices.queue import NoticeProblem, queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, OutboxMessage, Participant
+from storage.outbox import pending_count
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.members import TEXTS, Member, add_members, draft_notice
 from tests.support.outbox import drain, queue
@@ -38,7 +41,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 async def sender(fake: FakeBotApi) -> AsyncIterator[TelegramSender]:
     """A started python-telegram-bot Bot pointed at the fake, as the worker builds it."""
-    async with Bot(fake.token, base_url=fake.base_url) as bot:
+    async with Bot(fake.token, base_url=fake.base_url, request=AiohttpRequest(8)) as bot:
         yield TelegramSender(bot)
 
 
@@ -258,3 +261,34 @@ async def test_only_one_dispatcher_leads_a_channel_at_a_time(engine: AsyncEngine
     await first.release()
     assert await second.acquire()
     await second.release()
+
+
+async def test_two_dispatchers_sending_at_once_never_send_a_row_twice_the_database_decides(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    fake: FakeBotApi,
+    sender: TelegramSender,
+    demo: str,
+) -> None:
+    members = [Member(9900 + i, ("ar", "tr", "en")[i % 3]) for i in range(60)]
+    await add_members(sessions, cipher, fake, demo, members)
+    await queue(sessions, await draft_notice(sessions, demo, urgent=True))
+
+    async def send_all(dispatcher: Dispatcher) -> None:
+        """The dispatcher's loop without taking over (no recovery), until nothing is left."""
+        while True:
+            await dispatcher.step()
+            if not dispatcher.in_flight:
+                async with sessions() as session:
+                    if await pending_count(session, "telegram") == 0:
+                        break
+        await dispatcher.finish()
+
+    request = AiohttpRequest(8)
+    async with Bot(fake.token, base_url=fake.base_url, request=request) as other:
+        first = Dispatcher(sessions, cipher, sender, FAST)
+        second = Dispatcher(sessions, cipher, TelegramSender(other), FAST)
+        await asyncio.gather(send_all(first), send_all(second))
+
+    assert received(fake) == Counter({m.user_id: 1 for m in members})
+    assert {r.status for r in await rows(sessions)} == {"sent"}

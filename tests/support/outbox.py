@@ -12,20 +12,29 @@ from storage.base import utcnow
 from storage.models import Notice
 from storage.outbox import pending_count
 
-DRAIN_ROUNDS = 2000
+DRAIN_TIMEOUT = 60.0
+POLL_SECONDS = 0.02
 
 
 async def drain(sessions: async_sessionmaker[AsyncSession], dispatcher: Dispatcher) -> None:
-    """Recover what a stopped dispatcher left, then run rounds until nothing is left to send
-    (rows waiting for a retry included)."""
-    await dispatcher.recover()
-    for _ in range(DRAIN_ROUNDS):
-        async with sessions() as session:
-            if await pending_count(session, dispatcher.sender.channel) == 0:
-                return
-        if await dispatcher.run_round() == 0:
-            await asyncio.sleep(0.02)
-    raise AssertionError("the outbox did not drain")
+    """Run the dispatcher's loop (which first recovers what a stopped one left) until nothing is
+    left to send, rows waiting for a retry included; then stop it."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        async with asyncio.timeout(DRAIN_TIMEOUT):
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                if running.done():
+                    break
+                async with sessions() as session:
+                    if await pending_count(session, dispatcher.sender.channel) == 0:
+                        break
+    except TimeoutError:
+        raise AssertionError("the outbox did not drain") from None
+    finally:
+        stop.set()
+        await running
 
 
 async def queue(sessions: async_sessionmaker[AsyncSession], notice_id: int) -> int:

@@ -20,7 +20,15 @@ client is twilio's own ``AsyncTwilioHttpClient`` (aiohttp) rather than the synch
 client in a thread pool: ``create_async`` makes the same request, one event loop serves a
 round's concurrent sends, and the client's known gaps are covered here: its session is closed
 on leaving (twilio-python #866), it applies no timeout of its own (#925; ``asyncio.timeout``
-here), and a 429's ``Retry-After`` is read before twilio drops the headers. It logs request
+here), and a 429's ``Retry-After`` is read before twilio drops the headers.
+
+After a crash the dispatcher asks ``sent_since`` what became of a message under way: Twilio's
+Messages list for the recipient and sender, newest first, read back to the time the row was
+claimed (less a margin for the clocks), searched for the message's text (a template's rendered
+body holds it as variable 1). A message found is recorded as sent; one not found is sent again.
+So a WhatsApp message goes once, even after a SIGKILL. The list is read by ``date_created``
+rather than filtered by ``DateSent``, since a message Twilio still holds queued has no
+``date_sent`` yet. It logs request
 URLs and headers, never the form, so no phone number; error texts are scrubbed of numbers
 before they are stored or logged.
 """
@@ -55,6 +63,7 @@ WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=5)  # a message must reach Twilio before the window closes
 CHAT_INTERVAL = 6.0  # Meta's pair rate limit: one message every six seconds to one person
 SEND_TIMEOUT = 30.0
+LOOKUP_PAGE = 50
 DEFAULT_RETRY_AFTER = 1.0
 OUTSIDE_WINDOW = 63016
 STOPPED_CODES = frozenset({21610, 63014, 30004})
@@ -129,6 +138,31 @@ class WhatsAppSender:
         except ValueError:  # a 2xx whose body is not JSON: it may have been accepted
             raise Rejected("Twilio's answer could not be read") from None
         return str(created.sid)
+
+    async def sent_since(self, message: Outbound, since: datetime) -> list[str]:
+        """The SIDs of the messages with this text Twilio took for the address since ``since``,
+        oldest first: after a crash, what a row under way became. Raises a ``SendError``."""
+        wanted = template_variable(message.text)
+        found: list[str] = []
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT):
+                listed = await self.client.messages.stream_async(
+                    to=f"whatsapp:{message.address}",
+                    from_=f"whatsapp:{self.settings.sender}",
+                    page_size=LOOKUP_PAGE,
+                )
+                async for item in listed:  # newest first
+                    if item.date_created is not None and item.date_created < since:
+                        break
+                    if wanted in template_variable(item.body or ""):
+                        found.append(str(item.sid))
+        except SendError:
+            raise
+        except TwilioException as exc:
+            raise twilio_error(exc) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise Unreachable(f"Twilio cannot be reached: {type(exc).__name__}") from None
+        return found[::-1]
 
 
 class _OutsideWindow(Rejected):

@@ -153,7 +153,7 @@ async def test_issue_21_delivery_counts_neither_show_nor_give_away_a_small_count
         assert failed_mark in other.text
 
 
-async def test_unconfirmed_rows_are_said_without_a_count_and_counted_as_failed(
+async def test_unconfirmed_rows_are_counted_as_failed_said_how_many_and_sent_again_on_one_press(
     cli_env: dict[str, str],
     sessions: async_sessionmaker[AsyncSession],
     cipher: AddressCipher,
@@ -165,16 +165,71 @@ async def test_unconfirmed_rows_are_said_without_a_count_and_counted_as_failed(
     await add_staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, assembly_id=demo_assembly.id)
     chat = Chat(sessions, cipher, FACILITATOR_ID, client_language="en")
     await chat.say("/delivery")
-    assert (
-        "Some were not confirmed (the sender stopped while sending them): counted as failed."
-        in chat.text
+    assert "1 was not confirmed (the sender stopped while sending it): counted as failed." in (
+        chat.text
     )
     listed = (await reslog(cli_env, "notice", "list", demo)).ok()
-    assert f"notice {notice_id}: some not confirmed" in listed
+    assert f"notice {notice_id}: 1 not confirmed" in listed
+    assert f"reslog notice resend-unconfirmed {notice_id}` sends it again" in listed
     [in_chat] = chat_figures(chat.text)
     assert in_chat == cli_figures(listed, notice_id)
-    # The reader is told some failed: even so, nothing hidden can be worked out.
+    # The reader is told one failed: even so, nothing hidden can be worked out.
     assert pinned(in_chat, 5, known={"failed": range(1, 100)}) == []
+
+    again = chat.button("Send again to the 1 unconfirmed (may arrive twice)")
+    await chat.press_data(again.data)
+    assert chat.text == (
+        "Sending again to 1 person whose message was not confirmed; they may get the notice twice."
+    )
+    assert await _statuses(sessions, notice_id) == {"sent": 5, "pending": 1}
+    await chat.press_data(again.data)
+    assert chat.text == "Nothing to send again: no message of this notice is unconfirmed."
+
+
+async def test_reslog_notice_resend_unconfirmed_sends_them_again_and_says_it_may_duplicate(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+) -> None:
+    await add_members(sessions, cipher, None, demo, [Member(6_600_000 + i, "ar") for i in range(4)])
+    notice_id = await _sent_notice(sessions, demo, ("sent", "unconfirmed", "unconfirmed", "failed"))
+    said = (await reslog(cli_env, "notice", "resend-unconfirmed", str(notice_id))).ok()
+    assert f"notice {notice_id} goes again to 2 people" in said
+    assert "gets it twice" in said
+    assert await _statuses(sessions, notice_id) == {"sent": 1, "pending": 2, "failed": 1}
+    again = (await reslog(cli_env, "notice", "resend-unconfirmed", str(notice_id))).ok()
+    assert "has no unconfirmed message" in again
+    missing = await reslog(cli_env, "notice", "resend-unconfirmed", "999")
+    assert missing.returncode != 0 and "there is no notice 999" in missing.stderr
+
+
+async def test_the_resend_button_is_translated_with_arabic_plural_forms(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    demo_assembly: Assembly,
+) -> None:
+    await add_members(sessions, cipher, None, demo, [Member(6_700_000 + i, "ar") for i in range(3)])
+    await _sent_notice(sessions, demo, ("sent", "unconfirmed", "unconfirmed"))
+    await add_staff(sessions, cipher, FACILITATOR_ID, FACILITATOR, assembly_id=demo_assembly.id)
+    chat = Chat(sessions, cipher, FACILITATOR_ID, client_language="ar")
+    await chat.say("/delivery")
+    assert "رسالتان غير مؤكَّدتين" in chat.text
+    await chat.press("أعد الإرسال إلى")
+    assert "شخصين" in chat.text
+
+
+async def _statuses(sessions: async_sessionmaker[AsyncSession], notice_id: int) -> dict[str, int]:
+    """A notice's outbox rows by status."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxMessage.status).where(OutboxMessage.notice_id == notice_id)
+        )
+        found: dict[str, int] = {}
+        for status in rows.scalars():
+            found[status] = found.get(status, 0) + 1
+        return found
 
 
 async def _set_k(sessions: async_sessionmaker[AsyncSession], municipality_id: int, k: int) -> None:
