@@ -22,9 +22,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, Select, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audience import Recipient
@@ -117,19 +117,7 @@ async def read_due(session: AsyncSession, channel: str, limit: int, now: datetim
     request goes, so that a row is ``sending`` only while its request may be under way.
     """
     rows = await session.execute(
-        select(
-            OutboxMessage.id,
-            OutboxMessage.participant_id,
-            OutboxMessage.language,
-            OutboxMessage.attempts,
-            OutboxMessage.delivery_status,
-            Participant.address_enc,
-            Participant.stopped_at,
-            Participant.last_inbound_at,
-            Notice.text,
-        )
-        .join(Participant, Participant.id == OutboxMessage.participant_id)
-        .join(Notice, Notice.id == OutboxMessage.notice_id)
+        _sendable()
         .where(
             OutboxMessage.channel == channel,
             OutboxMessage.status == OutboxStatus.PENDING,
@@ -138,20 +126,43 @@ async def read_due(session: AsyncSession, channel: str, limit: int, now: datetim
         .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
         .limit(limit)
     )
-    return [
-        Claimed(
-            row.id,
-            row.participant_id,
-            row.address_enc,
-            (row.text or {}).get(row.language),
-            row.attempts,
-            language=row.language,
-            last_inbound_at=row.last_inbound_at,
-            template_only=row.delivery_status in NOT_DELIVERED,
-            stopped=row.stopped_at is not None,
+    return [_to_send(row) for row in rows]
+
+
+def _sendable() -> Select[*tuple[Any, ...]]:
+    """Outbox rows with what sending one needs: the person's address, whether they opted out
+    and when they last wrote, and the notice's texts."""
+    return (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.participant_id,
+            OutboxMessage.language,
+            OutboxMessage.attempts,
+            OutboxMessage.delivery_status,
+            OutboxMessage.claimed_at,
+            Participant.address_enc,
+            Participant.stopped_at,
+            Participant.last_inbound_at,
+            Notice.text,
         )
-        for row in rows
-    ]
+        .join(Participant, Participant.id == OutboxMessage.participant_id)
+        .join(Notice, Notice.id == OutboxMessage.notice_id)
+    )
+
+
+def _to_send(row: Row[*tuple[Any, ...]]) -> Claimed:
+    """A row of ``_sendable`` as the dispatcher sends it, in the reader's language."""
+    return Claimed(
+        row.id,
+        row.participant_id,
+        row.address_enc,
+        (row.text or {}).get(row.language),
+        row.attempts,
+        language=row.language,
+        last_inbound_at=row.last_inbound_at,
+        template_only=row.delivery_status in NOT_DELIVERED,
+        stopped=row.stopped_at is not None,
+    )
 
 
 async def claim(session: AsyncSession, ids: Sequence[int], now: datetime) -> set[int]:
@@ -270,38 +281,11 @@ class Stranded:
 async def left_sending(session: AsyncSession, channel: str) -> list[Stranded]:
     """Rows of a channel still ``sending``: a dead dispatcher's requests that may have gone."""
     rows = await session.execute(
-        select(
-            OutboxMessage.id,
-            OutboxMessage.participant_id,
-            OutboxMessage.language,
-            OutboxMessage.attempts,
-            OutboxMessage.delivery_status,
-            OutboxMessage.claimed_at,
-            Participant.address_enc,
-            Participant.last_inbound_at,
-            Notice.text,
-        )
-        .join(Participant, Participant.id == OutboxMessage.participant_id)
-        .join(Notice, Notice.id == OutboxMessage.notice_id)
+        _sendable()
         .where(OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.SENDING)
         .order_by(OutboxMessage.id)
     )
-    return [
-        Stranded(
-            Claimed(
-                row.id,
-                row.participant_id,
-                row.address_enc,
-                (row.text or {}).get(row.language),
-                row.attempts,
-                language=row.language,
-                last_inbound_at=row.last_inbound_at,
-                template_only=row.delivery_status in NOT_DELIVERED,
-            ),
-            row.claimed_at,
-        )
-        for row in rows
-    ]
+    return [Stranded(_to_send(row), row.claimed_at) for row in rows]
 
 
 async def recorded_ids(
