@@ -122,19 +122,13 @@ class WhatsAppSender:
     async def _create(self, address: str, **content: str) -> str:
         """One Messages create request; the SID, or the mapped error."""
         try:
-            async with asyncio.timeout(SEND_TIMEOUT):
+            async with _twilio_request():
                 created = await self.client.messages.create_async(
                     to=f"whatsapp:{address}",
                     from_=f"whatsapp:{self.settings.sender}",
                     status_callback=self.settings.public_base_url + STATUS_PATH,
                     **content,
                 )
-        except SendError:
-            raise
-        except TwilioException as exc:
-            raise twilio_error(exc) from None
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise Unreachable(f"Twilio cannot be reached: {type(exc).__name__}") from None
         except ValueError:  # a 2xx whose body is not JSON: it may have been accepted
             raise Rejected("Twilio's answer could not be read") from None
         return str(created.sid)
@@ -144,25 +138,32 @@ class WhatsAppSender:
         oldest first: after a crash, what a row under way became. Raises a ``SendError``."""
         wanted = template_variable(message.text)
         found: list[str] = []
-        try:
-            async with asyncio.timeout(SEND_TIMEOUT):
-                listed = await self.client.messages.stream_async(
-                    to=f"whatsapp:{message.address}",
-                    from_=f"whatsapp:{self.settings.sender}",
-                    page_size=LOOKUP_PAGE,
-                )
-                async for item in listed:  # newest first
-                    if item.date_created is not None and item.date_created < since:
-                        break
-                    if wanted in template_variable(item.body or ""):
-                        found.append(str(item.sid))
-        except SendError:
-            raise
-        except TwilioException as exc:
-            raise twilio_error(exc) from None
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise Unreachable(f"Twilio cannot be reached: {type(exc).__name__}") from None
+        async with _twilio_request():
+            listed = await self.client.messages.stream_async(
+                to=f"whatsapp:{message.address}",
+                from_=f"whatsapp:{self.settings.sender}",
+                page_size=LOOKUP_PAGE,
+            )
+            async for item in listed:  # newest first
+                if item.date_created is not None and item.date_created < since:
+                    break
+                if wanted in template_variable(item.body or ""):
+                    found.append(str(item.sid))
         return found[::-1]
+
+
+@asynccontextmanager
+async def _twilio_request() -> AsyncIterator[None]:
+    """One request to Twilio within ``SEND_TIMEOUT``; its failures raised as ``SendError``s."""
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT):
+            yield
+    except SendError:
+        raise
+    except TwilioException as exc:
+        raise twilio_error(exc) from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise Unreachable(f"Twilio cannot be reached: {type(exc).__name__}") from None
 
 
 class _OutsideWindow(Rejected):
