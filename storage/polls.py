@@ -114,20 +114,6 @@ async def find_response(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def start_response(
-    session: AsyncSession, poll_id: int, participant_id: int, language: str
-) -> Response:
-    """The participant's response to a poll, started now if there was none."""
-    response = await find_response(session, poll_id, participant_id)
-    if response is None:
-        response = Response(
-            poll_id=poll_id, participant_id=participant_id, language=language, started_at=utcnow()
-        )
-        session.add(response)
-        await session.flush()
-    return response
-
-
 @dataclass(frozen=True)
 class Standing:
     """Where one person stands in one poll: its revision, their response if they started one,

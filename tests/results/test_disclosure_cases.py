@@ -1,7 +1,7 @@
 """Issue 21, cases 1 and 2: hidden counts a reader recovered by solving outputs together (K=5).
 
 Every cohort here is written through the project's own storage (``import_poll`` and
-``open_poll`` for the poll, members with their profile answers, ``start_response`` and
+``open_poll`` for the poll, members with their profile answers, ``new_response`` and
 ``replace_answer`` for their answers) into the demo assembly, whose profile questions are
 community (host, syrian, other), age_band and neighbourhood. The outputs are the product's
 own: ``poll_results`` (by language), ``results_by_profile`` for each profile question, and
@@ -47,7 +47,7 @@ from handlers.results.disclosure import DECLINED
 from handlers.results.figures import poll_figures
 from storage.crypto import AddressCipher
 from storage.models import Assembly, Notice, Participant, Question
-from storage.polls import poll_with_questions, replace_answer, start_response
+from storage.polls import new_response, poll_with_questions, replace_answer
 from storage.tallies import NO_ANSWER
 from tests.support.disclosure_reader import pinned_figures
 from tests.support.members import Member, add_members
@@ -167,21 +167,21 @@ async def _build(
             ).scalar_one()
             if all(answer is None for answer in voter.answers):
                 continue
-            response = await start_response(session, poll_id, participant.id, voter.language)
+            response_id = await new_response(session, poll_id, participant.id, voter.language)
             for question, answer in zip(stored.questions, voter.answers, strict=True):
                 if answer is None:
                     continue
                 if question.kind == "single":
                     assert isinstance(answer, int)
                     ids = [question.options[answer].id]
-                    await replace_answer(session, response.id, question, option_ids=ids)
+                    await replace_answer(session, response_id, question, option_ids=ids)
                 elif question.kind == "multi":
                     assert isinstance(answer, tuple) and answer
                     ids = [question.options[o].id for o in sorted(answer)]
-                    await replace_answer(session, response.id, question, option_ids=ids)
+                    await replace_answer(session, response_id, question, option_ids=ids)
                 else:
                     assert isinstance(answer, int)
-                    await replace_answer(session, response.id, question, value_int=answer)
+                    await replace_answer(session, response_id, question, value_int=answer)
         await session.commit()
     return poll_id
 
