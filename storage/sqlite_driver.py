@@ -127,10 +127,29 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """aiosqlite's adapted connection, with one-trip cursors for client-side results."""
+    """aiosqlite's adapted connection, with one-trip cursors for client-side results.
+
+    A commit or rollback with no transaction open (a session that only read, the pool's reset
+    of a connection handed back) makes no trip to aiosqlite's thread: there is nothing to end.
+    """
 
     __slots__ = ()
     _cursor_cls: type[AsyncAdapt_aiosqlite_cursor] = OneTripCursor
+
+    def _in_transaction(self) -> bool:
+        """Whether SQLite has a transaction open on this connection (a flag read, no trip)."""
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return connection._connection is not None and connection._connection.in_transaction
+
+    def commit(self) -> None:
+        """Commit the open transaction, if there is one."""
+        if self._in_transaction():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if there is one."""
+        if self._in_transaction():
+            super().rollback()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
