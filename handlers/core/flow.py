@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.core.events import Outgoing
-from handlers.core.steps import CoreStep
+from handlers.core.steps import CoreStep, Step
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
 from handlers.participants.steps import ParticipantStep
 from handlers.polls.answering import first_unanswered
 from handlers.polls.steps import PollStep
-from storage.assemblies import member_assemblies, profile_answers
-from storage.polls import answers_by_question, find_response, open_polls
+from storage.ahead import Ahead, ahead
+from storage.assemblies import member_assemblies
+from storage.poll_cache import poll_at
 
 
 async def choose_next_step(turn: Turn) -> None:
@@ -22,37 +27,42 @@ async def choose_next_step(turn: Turn) -> None:
     if person.consented_at is None:
         turn.go(ParticipantStep.CONSENT)
         return
-    assemblies = await member_assemblies(turn.session, person.id)
-    if not assemblies:
-        turn.go(ParticipantStep.JOIN)
-        return
-    for assembly in assemblies:
-        answered = await profile_answers(turn.session, person.id, assembly.id)
-        for question in assembly.profile or []:
-            if question["key"] not in answered:
-                turn.go(ParticipantStep.PROFILE, assembly=assembly.id, key=question["key"])
-                return
-    for poll in await open_polls(turn.session, [a.id for a in assemblies]):
-        response = await find_response(turn.session, poll.id, person.id)
-        if response is not None and response.completed_at is not None:
+    step, data = await step_ahead(turn.session, await ahead(turn.session, person.id))
+    turn.go(step, **data)
+
+
+async def step_ahead(session: AsyncSession, waiting: Ahead) -> tuple[Step, dict[str, Any]]:
+    """The first thing still to do for a member who has chosen a language and consented:
+    joining an assembly, a profile question, the first unanswered question of an open poll
+    not yet completed; else resting. Poll definitions come from the process's kept ones."""
+    if not waiting.assemblies:
+        return ParticipantStep.JOIN, {}
+    for assembly in waiting.assemblies:
+        for key in assembly.profile_keys:
+            if key not in assembly.answered_keys:
+                return ParticipantStep.PROFILE, {"assembly": assembly.id, "key": key}
+    for standing in waiting.polls:
+        if standing.completed:
             continue
-        answers = await answers_by_question(turn.session, response.id) if response else {}
-        start = first_unanswered(poll, answers)
+        poll = await poll_at(session, standing.id, standing.revision)
+        start = first_unanswered(poll, standing.answered) if poll is not None else None
         if start is not None:
-            turn.go(PollStep.POLL, poll=poll.id, q=start, review=False)
-            return
-    turn.go(CoreStep.IDLE)
+            return PollStep.POLL, {"poll": standing.id, "q": start, "review": False}
+    return CoreStep.IDLE, {}
 
 
 async def idle_prompt(turn: Turn) -> list[Outgoing]:
     """Nothing is waiting: say so, and what the person can do."""
     assemblies = await member_assemblies(turn.session, turn.person.id)
-    names = ", ".join(isolate(localized(a.name)) for a in assemblies)
-    return [
-        Outgoing(
-            _(
-                "You are up to date with {assemblies}. You will get a message when there is a "
-                "new poll or notice. /feedback writes to the assembly, /help shows more."
-            ).format(assemblies=names)
-        )
-    ]
+    return [idle_message([a.name for a in assemblies])]
+
+
+def idle_message(names: list[dict[str, str]]) -> Outgoing:
+    """That the person is up to date with these assemblies (their names in every language)."""
+    listed = ", ".join(isolate(localized(name)) for name in names)
+    return Outgoing(
+        _(
+            "You are up to date with {assemblies}. You will get a message when there is a "
+            "new poll or notice. /feedback writes to the assembly, /help shows more."
+        ).format(assemblies=listed)
+    )

@@ -1,10 +1,13 @@
 """Picks what answers an incoming event, from the stored state of the conversation.
 
 ``handle`` is the core's single entry point: it takes one ``Incoming`` and returns an
-``Answer``: the ``Outgoing`` messages to send and the reader's language. It commits what the person did in one transaction, handles a
-redelivered message once, and never lets an exception escape: the person is told, in their
-language, that nothing they sent before was lost. On PostgreSQL the turn first holds the person
-(``storage.person_lock``), so that turns of one person on several processes run one at a time.
+``Answer``: the ``Outgoing`` messages to send and the reader's language. It commits what the
+person did in one transaction, handles a redelivered message once, and never lets an exception
+escape: the person is told, in their language, that nothing they sent before was lost. An
+answer to the question just asked takes the answer lane (``handlers.polls.lane``: one statement
+to read, one batch to write); everything else takes the general path below. On PostgreSQL the
+turn first holds the person (``storage.person_lock``), so that turns of one person on several
+processes run one at a time.
 
 A redelivered message is recognised by its key in ``inbound_messages``, written in the turn's
 own transaction: the copy's turn fails on that key at commit, is rolled back whole and answers
@@ -41,6 +44,7 @@ from handlers.notices import routes as notices
 from handlers.participants import onboarding
 from handlers.participants import routes as participants
 from handlers.polls import routes as polls
+from handlers.polls.lane import answer_in_lane
 from handlers.polls.staff.upload import receive_poll_file
 from handlers.results import routes as results
 from handlers.staff.invite import STAFF_START, accept_staff_invite
@@ -122,6 +126,9 @@ async def handle(session: AsyncSession, cipher: AddressCipher, incoming: Incomin
     try:
         address_hash = cipher.lookup_hash(incoming.channel, incoming.address)
         await hold_person(session, address_hash)
+        quick = await answer_in_lane(session, incoming, address_hash)
+        if quick is not None:
+            return quick
         participant, desk = await find_person(session, incoming.channel, address_hash)
         if participant is not None:
             participant_id = participant.id

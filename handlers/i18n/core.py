@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.numbers import format_decimal
@@ -92,7 +92,13 @@ NATIVE_DIGITS = {"ar": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")}
 
 def format_number(value: int) -> str:
     """A number written the way the current language writes it (Arabic-Indic digits in Arabic)."""
-    language = current_language()
+    return _formatted(value, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: int, language: str) -> str:
+    """``format_number`` in one language, kept: Babel's formatting costs more than a turn's
+    statements, and the numbers a conversation shows (positions, counts) repeat."""
     if language in NATIVE_DIGITS:
         formatted = format_decimal(value, locale=language, numbering_system="arab")
         return formatted.translate(NATIVE_DIGITS[language])

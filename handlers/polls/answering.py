@@ -6,6 +6,7 @@ Every answer is committed as soon as it is given, so a restart continues at the 
 from __future__ import annotations
 
 from collections.abc import Callable, Container
+from dataclasses import dataclass
 
 from handlers.core.events import Choice, Outgoing
 from handlers.core.text_input import chosen_value, parse_int, parse_numbers
@@ -153,6 +154,24 @@ def _bounds(question: Question) -> tuple[int, int]:
     return low, high
 
 
+def ask(
+    poll: Poll,
+    index: int,
+    choices: tuple[Choice, ...],
+    *,
+    notes: tuple[str, ...] = (),
+    replace: bool = False,
+) -> Outgoing:
+    """The message that asks one question with these buttons (and any notes below it)."""
+    parts = [*question_parts(poll, index), *notes]
+    return Outgoing(
+        "\n\n".join(parts),
+        choices,
+        columns=question_columns(poll.questions[index]),
+        replace=replace,
+    )
+
+
 async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
     """Ask the question the step points at."""
     poll, index = await _current(turn)
@@ -162,7 +181,6 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
     question = poll.questions[index]
     data = turn.person.step_data or {}
     selected = [int(i) for i in data.get("sel", [])]
-    parts = question_parts(poll, index)
     answered: dict[int, list[Answer]] = {}
     if data.get("review"):
         response = await find_response(turn.session, poll.id, turn.person.id)
@@ -171,16 +189,15 @@ async def poll_prompt(turn: Turn, *, replace: bool = False) -> list[Outgoing]:
             selected = [a.option_id for a in answered[question.id] if a.option_id is not None]
             turn.update(sel=selected)
     choices = question_choices(turn.button, question, selected)
+    notes: tuple[str, ...] = ()
     if question.id in answered:
-        parts.append(
+        notes = (
             _("Your current answer: {answer}").format(
                 answer=isolate(describe_answer(question, answered[question.id]))
-            )
+            ),
         )
         choices = (*choices, turn.button(_("Keep this answer"), "keep"))
-    return [
-        Outgoing("\n\n".join(parts), choices, columns=question_columns(question), replace=replace)
-    ]
+    return [ask(poll, index, choices, notes=notes, replace=replace)]
 
 
 async def _closed(turn: Turn) -> list[Outgoing]:
@@ -189,32 +206,43 @@ async def _closed(turn: Turn) -> list[Outgoing]:
     return [Outgoing(_("This poll has closed. The answers you gave before are kept."))]
 
 
+def following_question(
+    poll: Poll, index: int, answered: Container[int], *, review: bool
+) -> int | None:
+    """The question to ask after question ``index``: in a review the next one; otherwise the
+    next unanswered one, from the start again if need be; None when the poll is done."""
+    if review:
+        return index + 1 if index + 1 < len(poll.questions) else None
+    later = [
+        i for i in range(index + 1, len(poll.questions)) if poll.questions[i].id not in answered
+    ]
+    return later[0] if later else first_unanswered(poll, answered)
+
+
+def thanks(poll: Poll) -> Outgoing:
+    """Said once the last question of a poll is answered."""
+    return Outgoing(
+        _(
+            "Thank you! Your answers to {title} are recorded. You can change them "
+            "while the poll is open: /polls"
+        ).format(title=isolate(localized(poll.title)))
+    )
+
+
 async def _next_question(turn: Turn, poll: Poll, index: int) -> list[Outgoing]:
     """Move past a question: to the next one, or finish the poll."""
     data = turn.person.step_data or {}
     where = await _standing(turn, poll.id)
     answered = where.answered if where else frozenset()
-    if data.get("review"):
-        following = index + 1 if index + 1 < len(poll.questions) else None
-    else:
-        later = [
-            i for i in range(index + 1, len(poll.questions)) if poll.questions[i].id not in answered
-        ]
-        following = later[0] if later else first_unanswered(poll, answered)
+    review = bool(data.get("review"))
+    following = following_question(poll, index, answered, review=review)
     if following is not None:
-        turn.show(PollStep.POLL, poll=poll.id, q=following, review=bool(data.get("review")))
+        turn.show(PollStep.POLL, poll=poll.id, q=following, review=review)
         return []
     if where is not None and where.response_id is not None and not where.completed:
         await complete_response(turn.session, where.response_id)
     turn.finish()
-    return [
-        Outgoing(
-            _(
-                "Thank you! Your answers to {title} are recorded. You can change them "
-                "while the poll is open: /polls"
-            ).format(title=isolate(localized(poll.title)))
-        )
-    ]
+    return [thanks(poll)]
 
 
 async def _answerable(turn: Turn) -> tuple[Poll, int] | list[Outgoing]:
@@ -228,6 +256,48 @@ async def _answerable(turn: Turn) -> tuple[Poll, int] | list[Outgoing]:
     return poll, index
 
 
+@dataclass(frozen=True)
+class Given:
+    """An answer read from what a person pressed or typed, ready to be stored."""
+
+    option_ids: tuple[int, ...] = ()
+    value_int: int | None = None
+    value_text: str | None = None
+
+
+def pressed_answer(question: Question, value: str) -> Given | None:
+    """The answer a button gives a question it answers at once (an option of a single choice,
+    a point of a scale, yes or no); None for any other button, or one not of this question."""
+    kind, _sep, raw = value.partition(":")
+    if kind == "o" and question.kind == QuestionKind.SINGLE and raw.isdigit():
+        option_id = int(raw)
+        if any(option.id == option_id for option in question.options):
+            return Given(option_ids=(option_id,))
+    if kind == "v" and question.kind in (QuestionKind.SCALE, QuestionKind.YESNO):
+        number = parse_int(raw)
+        allowed = SCALE if question.kind == QuestionKind.SCALE else (0, 1)
+        if number is not None and number in allowed:
+            return Given(value_int=number)
+    return None
+
+
+def number_answer(question: Question, text: str) -> int | None:
+    """The number typed for a number question, if it is one within the question's range."""
+    number = parse_int(text)
+    low, high = _bounds(question)
+    return number if number is not None and low <= number <= high else None
+
+
+def typed_options(question: Question, text: str) -> tuple[int, ...] | None:
+    """The options of a multiple choice typed by their numbers ("1 3"), in the question's order."""
+    numbers = parse_numbers(text)
+    count = len(question.options)
+    if not numbers or not all(1 <= n <= count for n in numbers):
+        return None
+    chosen = {question.options[n - 1].id for n in numbers}
+    return tuple(option.id for option in question.options if option.id in chosen)
+
+
 async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
     """A button of the current question was pressed."""
     found = await _answerable(turn)
@@ -238,19 +308,14 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
     kind, _sep, raw = value.partition(":")
     if kind == "keep" and (turn.person.step_data or {}).get("review"):
         return await _next_question(turn, poll, index)
-    option_ids = {o.id for o in question.options}
-    if (
-        kind == "o"
-        and question.kind == QuestionKind.SINGLE
-        and raw.isdigit()
-        and int(raw) in option_ids
-    ):
-        return await _store(turn, poll, index, option_ids=[int(raw)])
+    given = pressed_answer(question, value)
+    if given is not None:
+        return await _store(turn, poll, index, given)
     if (
         kind == "t"
         and question.kind == QuestionKind.MULTI
         and raw.isdigit()
-        and int(raw) in option_ids
+        and int(raw) in {o.id for o in question.options}
     ):
         selected = [int(i) for i in (turn.person.step_data or {}).get("sel", [])]
         option_id = int(raw)
@@ -269,13 +334,8 @@ async def on_poll_choice(turn: Turn, value: str) -> list[Outgoing]:
                 Outgoing(_("Please choose at least one option, then press Done.")),
                 *await poll_prompt(turn),
             ]
-        ordered = [o.id for o in question.options if o.id in selected]
-        return await _store(turn, poll, index, option_ids=ordered)
-    if kind == "v" and question.kind in (QuestionKind.SCALE, QuestionKind.YESNO):
-        number = parse_int(raw)
-        allowed = SCALE if question.kind == QuestionKind.SCALE else (0, 1)
-        if number is not None and number in allowed:
-            return await _store(turn, poll, index, value_int=number)
+        ordered = tuple(o.id for o in question.options if o.id in selected)
+        return await _store(turn, poll, index, Given(option_ids=ordered))
     turn.ask_again()
     return [
         Outgoing(_("That is not one of the answers to this question.")),
@@ -291,11 +351,11 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     poll, index = found
     question = poll.questions[index]
     if question.kind == QuestionKind.TEXT:
-        return await _store(turn, poll, index, value_text=text)
+        return await _store(turn, poll, index, Given(value_text=text))
     if question.kind == QuestionKind.NUMBER:
-        number = parse_int(text)
-        low, high = _bounds(question)
-        if number is None or not low <= number <= high:
+        number = number_answer(question, text)
+        if number is None:
+            low, high = _bounds(question)
             return [
                 Outgoing(
                     _("Please type a number from {low} to {high}.").format(
@@ -303,15 +363,11 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
                     )
                 )
             ]
-        return await _store(turn, poll, index, value_int=number)
+        return await _store(turn, poll, index, Given(value_int=number))
     if question.kind == QuestionKind.MULTI:
-        numbers = parse_numbers(text)
-        count = len(question.options)
-        if numbers and all(1 <= n <= count for n in numbers):
-            chosen = {question.options[n - 1].id for n in numbers}
-            return await _store(
-                turn, poll, index, option_ids=[o.id for o in question.options if o.id in chosen]
-            )
+        options = typed_options(question, text)
+        if options is not None:
+            return await _store(turn, poll, index, Given(option_ids=options))
     data = turn.person.step_data or {}
     choices = question_choices(turn.button, question, [int(i) for i in data.get("sel", [])])
     if data.get("review"):
@@ -326,15 +382,7 @@ async def on_poll_text(turn: Turn, text: str) -> list[Outgoing]:
     ]
 
 
-async def _store(
-    turn: Turn,
-    poll: Poll,
-    index: int,
-    *,
-    option_ids: list[int] | None = None,
-    value_int: int | None = None,
-    value_text: str | None = None,
-) -> list[Outgoing]:
+async def _store(turn: Turn, poll: Poll, index: int, given: Given) -> list[Outgoing]:
     """Record one answer (committed with the turn) and move on."""
     where = await _standing(turn, poll.id)
     if where is None:
@@ -349,9 +397,9 @@ async def _store(
         turn.session,
         response_id,
         question,
-        option_ids=option_ids or (),
-        value_int=value_int,
-        value_text=value_text,
+        option_ids=given.option_ids,
+        value_int=given.value_int,
+        value_text=given.value_text,
         replacing=question.id in where.answered,
     )
     turn.loaded[(Standing, poll.id)] = where.with_answer(response_id, question.id)
