@@ -59,9 +59,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import aiohttp
 import aiosqlite
 import asyncpg
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
@@ -82,7 +82,7 @@ from bot.web import WEBHOOK_PATH
 from storage.crypto import AddressCipher, generate_secret_key
 from storage.engine import create_engine, create_sessionmaker
 from storage.models import Answer, Poll, Response
-from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_api import WEBHOOK_SECRET_HEADER, FakeBotApi
 
 PROGRAM = "python -m bench.ingest"
 TYPED_ANSWERS = ("1", "1 3", "4", "1", "3")
@@ -222,7 +222,7 @@ class TelegramWebhook:
 
     channel = "telegram"
 
-    def __init__(self, client: httpx.AsyncClient, bots: Processes, fake: FakeBotApi) -> None:
+    def __init__(self, client: aiohttp.ClientSession, bots: Processes, fake: FakeBotApi) -> None:
         self.client = client
         self.bots = bots
         self.fake = fake
@@ -233,11 +233,14 @@ class TelegramWebhook:
         user = self.users.get(user_id)
         if user is None:
             user = self.users[user_id] = self.fake.user(user_id, "P", language_of(user_id))
-        update = self.fake.text_update(user, text)
+        body = json.dumps(self.fake.text_update(user, text)).encode()
+        headers = {WEBHOOK_SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
 
         async def post(url: str) -> bool:
-            reply = await self.fake.post_update(self.client, url, update, WEBHOOK_SECRET)
-            return reply.status_code == 200
+            async with self.client.post(url, data=body, headers=headers) as reply:
+                answer = await reply.read()
+                await self.fake.take_webhook_answer(reply.status, reply.content_type, answer)
+                return reply.status == 200
 
         await self.bots.deliver(WEBHOOK_PATH, post)
 
@@ -247,7 +250,7 @@ class WhatsAppWebhook:
 
     channel = "whatsapp"
 
-    def __init__(self, client: httpx.AsyncClient, bots: Processes) -> None:
+    def __init__(self, client: aiohttp.ClientSession, bots: Processes) -> None:
         self.client = client
         self.bots = bots
         self.validator = RequestValidator(TWILIO_TOKEN)
@@ -271,8 +274,9 @@ class WhatsAppWebhook:
         signature = self.validator.compute_signature(PUBLIC_BASE_URL + WHATSAPP_PATH, form)
 
         async def post(url: str) -> bool:
-            reply = await self.client.post(url, data=form, headers={SIGNATURE_HEADER: signature})
-            return reply.status_code == 200 and b"<Message>" in reply.content
+            headers = {SIGNATURE_HEADER: signature}
+            async with self.client.post(url, data=form, headers=headers) as reply:
+                return reply.status == 200 and b"<Message>" in await reply.read()
 
         await self.bots.deliver(WHATSAPP_PATH, post)
 
@@ -414,8 +418,12 @@ async def measure(
                 for i in range(count)
             ]
             idle_rss = max(memory_kib(bot.pid, "VmRSS") for bot in bots)
-            limits = httpx.Limits(max_keepalive_connections=0)
-            client = await stack.enter_async_context(httpx.AsyncClient(limits=limits, timeout=120))
+            client = await stack.enter_async_context(
+                aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(force_close=True, limit=0),
+                    timeout=aiohttp.ClientTimeout(total=120),
+                )
+            )
             for channel in args.channel:  # one database, each channel's people apart
                 processes = Processes([bot.base_url for bot in bots])
                 webhook: Webhook = (

@@ -23,8 +23,8 @@ from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.app import file_base_url
-from bot.channels.telegram.bulk_request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.whatsapp.sender import whatsapp_sender
 from bot.digests.delivery import DigestChannels

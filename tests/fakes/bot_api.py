@@ -788,11 +788,14 @@ class FakeBotApi:
 
         Telegram reports nothing back about such a call, so a failure is only recorded.
         """
-        if not response.is_success or not response.headers.get("content-type", "").startswith(
-            "application/json"
-        ):
+        content_type = response.headers.get("content-type", "")
+        await self.take_webhook_answer(response.status_code, content_type, response.content)
+
+    async def take_webhook_answer(self, status: int, content_type: str, content: bytes) -> None:
+        """``take_webhook_reply`` for an answer read by any client: its status, type and body."""
+        if not 200 <= status < 300 or not content_type.startswith("application/json"):
             return
-        body = json.loads(response.content)
+        body = json.loads(content)
         if not isinstance(body, dict) or not isinstance(body.get("method"), str):
             return
         params = {k: v for k, v in body.items() if k != "method"}

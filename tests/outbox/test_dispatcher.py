@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.channels.telegram.bulk_request import AiohttpRequest
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.outbox.dispatcher import DispatchConfig, Dispatcher
 from bot.outbox.leader import Leadership

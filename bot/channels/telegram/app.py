@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot, TypeHandler
 
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.commands import register_commands, register_staff_menus
 from bot.channels.telegram.files import fetch_document
 from bot.channels.telegram.order import PerPersonUpdateProcessor
@@ -43,6 +44,8 @@ ALLOWED_UPDATES: tuple[str, ...] = (
     Update.CALLBACK_QUERY,
 )
 POLL_TIMEOUT = timedelta(seconds=10)
+REPLY_CONNECTIONS = 64  # replies sent at once, at most (a turn's last reply rides in the webhook)
+REPLY_TIMEOUT = 10.0  # seconds for one Bot API call of a turn
 ENGINE, SESSIONS, CIPHER, STAFF_MENUS = "engine", "sessions", "cipher", "staff_menus"
 
 TelegramApplication = Application[
@@ -65,6 +68,7 @@ def build_application(settings: Settings, *, polling: bool = True) -> TelegramAp
         .token(str(settings.telegram_bot_token))
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .request(AiohttpRequest(REPLY_CONNECTIONS, REPLY_TIMEOUT))
         .job_queue(None)
         .concurrent_updates(PerPersonUpdateProcessor())
         .post_init(partial(_post_init, settings))

@@ -1,10 +1,12 @@
-"""python-telegram-bot's requests on aiohttp, for the outbox dispatcher's many small sends.
+"""python-telegram-bot's requests on aiohttp, for the bot's replies and the outbox's sends.
 
-PTB's own ``HTTPXRequest`` spends most of the dispatcher's CPU in httpcore's connection pool,
-which re-checks every pooled connection (a ``poll`` each) whenever a request starts or ends;
-with a few dozen requests in flight that is most of the work of a message. aiohttp's connector
-keeps a free list instead. This request sends form fields only: the dispatcher sends text, and
-what sends files (the digests) keeps ``HTTPXRequest``.
+PTB's own ``HTTPXRequest`` spends most of a request's CPU in httpcore's connection pool, which
+re-checks every pooled connection (a ``poll`` each) whenever a request starts or ends: with a
+few dozen requests in flight that was most of the dispatcher's work per message, and in a
+conversation a reply sent by request cost more CPU than the turn's database work. aiohttp's
+connector keeps a free list instead. Fields go as a form; a request with files (a poll file, a
+digest's spreadsheet) as multipart, each file with its name and type. Long polling for updates
+keeps PTB's own request, whose timeouts it is tuned for.
 """
 
 from __future__ import annotations
@@ -59,9 +61,7 @@ class AiohttpRequest(BaseRequest):
         ``NetworkError`` as PTB's own requests do."""
         if self.session is None:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        if request_data is not None and request_data.contains_files:
-            raise NetworkError("AiohttpRequest sends no files")
-        data = request_data.json_parameters if request_data is not None else None
+        data = _body(request_data) if request_data is not None else None
         try:
             async with self.session.request(method, url, data=data) as response:
                 return response.status, await response.read()
@@ -69,3 +69,15 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"aiohttp: {type(exc).__name__}: {exc}") from exc
+
+
+def _body(request_data: RequestData) -> dict[str, str] | aiohttp.FormData:
+    """The request's fields as a form, or with its files as multipart."""
+    if not request_data.contains_files:
+        return request_data.json_parameters
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, (filename, content, mime_type) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mime_type)
+    return form

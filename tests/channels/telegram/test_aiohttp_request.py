@@ -7,7 +7,7 @@ import socket
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram.bulk_request import AiohttpRequest
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
 from bot.outbox.dispatcher import Outbound
 from bot.outbox.send_errors import ContactStopped, Unreachable
