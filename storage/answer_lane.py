@@ -3,7 +3,8 @@
 Most messages a bot like this gets are answers to the question a person was just asked. The
 lane (``handlers.polls.lane``) serves them with what is here: ``seat`` reads the person, their
 step, whether a staff conversation of theirs is open, and where they stand in the poll the step
-names (its revision, their response, the questions answered) in one statement;
+names (its revision, their response, the questions answered, listed in one column) in one
+statement, one row;
 ``record_answer`` writes the message's key, the response if it is the first answer, the answer,
 the completion, and the person's next step, committed in one batch (``storage.prepared``: one
 trip on SQLite).
@@ -20,7 +21,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, insert, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import utcnow
@@ -62,8 +63,11 @@ def _seat_query(dialect: str) -> Prepared:
     """
     stored = Participant.step_data["poll"]
     poll_id: Any = stored.as_integer()
+    listed: Any = func.group_concat(Answer.question_id)
     if dialect == "postgresql":
         poll_id = case((stored.as_string().regexp_match("^[0-9]{1,9}$"), poll_id))
+        listed = func.string_agg(cast(Answer.question_id, String), ",")
+    answered = select(listed).where(Answer.response_id == Response.id).scalar_subquery()
     return Prepared(
         select(
             Participant.id,
@@ -77,7 +81,7 @@ def _seat_query(dialect: str) -> Prepared:
             Poll.revision,
             Response.id,
             Response.completed_at,
-            Answer.question_id,
+            answered,
         )
         .select_from(Participant)
         .outerjoin(
@@ -92,7 +96,6 @@ def _seat_query(dialect: str) -> Prepared:
             Response,
             and_(Response.poll_id == Poll.id, Response.participant_id == Participant.id),
         )
-        .outerjoin(Answer, Answer.response_id == Response.id)
         .where(
             Participant.channel == bindparam("channel"),
             Participant.address_hash == bindparam("address_hash"),
@@ -108,10 +111,12 @@ async def seat(session: AsyncSession, channel: str, address_hash: str) -> Seat |
     if not rows:
         return None
     first = rows[0]
-    revision, response_id, completed_at = first[8], first[9], first[10]
+    revision, response_id, completed_at, listed = first[8], first[9], first[10], first[11]
     standing = None
     if revision is not None:
-        answered = frozenset(row[11] for row in rows if row[11] is not None)
+        answered = (
+            frozenset(int(each) for each in str(listed).split(",")) if listed else frozenset()
+        )
         standing = Standing(revision, response_id, completed_at is not None, answered)
     return Seat(
         participant_id=first[0],

@@ -66,6 +66,16 @@ def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i : i + columns] for i in range(0, len(buttons), columns)])
 
 
+def keyboard_json(message: Outgoing) -> dict[str, Any] | None:
+    """``keyboard(message)`` as the Bot API's JSON, for a call written out directly (the
+    webhook's reply) without building the library's objects first."""
+    if not message.choices:
+        return None
+    columns = max(1, message.columns)
+    buttons = [{"text": c.label, "callback_data": c.data} for c in message.choices]
+    return {"inline_keyboard": [buttons[i : i + columns] for i in range(0, len(buttons), columns)]}
+
+
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """The text in Telegram-sized parts, cut at line boundaries where possible."""
     return split_parts(text, limit)
@@ -154,8 +164,11 @@ async def send(
 
     A text message's last part goes into the ``webhook`` reply slot when there is one.
     """
-    markup = keyboard(message)
     parts = split_text(message.text)
+    if webhook is not None and message.file is None and len(parts) == 1:
+        webhook.send_message(chat_id, parts[0], keyboard_json(message))
+        return CallResult.OK
+    markup = keyboard(message)
     if message.file is not None:
         caption = parts.pop() if parts and text_length(parts[-1]) <= MAX_CAPTION else None
         outcome = await _send_parts(bot, chat_id, parts, None, ref)
@@ -190,7 +203,7 @@ async def _send_parts(
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         if last and webhook is not None:
-            webhook.send_message(chat_id, part, markup)
+            webhook.send_message(chat_id, part, markup.to_dict() if markup is not None else None)
             return CallResult.OK
         outcome = await call(
             "sendMessage",

@@ -19,8 +19,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
-
 
 @dataclass
 class WebhookReply:
@@ -29,11 +27,12 @@ class WebhookReply:
     call: dict[str, Any] | None = None
     deliver_again: bool = False  # the update was not applied: answer 5xx so Telegram resends it
 
-    def send_message(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        """Have Telegram send this message once the webhook has answered."""
+    def send_message(self, chat_id: int, text: str, markup: dict[str, Any] | None) -> None:
+        """Have Telegram send this message (with this ``reply_markup``, as the Bot API's JSON)
+        once the webhook has answered."""
         call: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
         if markup is not None:
-            call["reply_markup"] = markup.to_dict()
+            call["reply_markup"] = markup
         self.call = call
 
 

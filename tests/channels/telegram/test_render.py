@@ -8,7 +8,7 @@ import httpx
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram.render import CallResult, Pressed, deliver, send
+from bot.channels.telegram.render import CallResult, Pressed, deliver, keyboard, keyboard_json, send
 from bot.channels.telegram.webhook_reply import WebhookReply
 from handlers.core.events import Choice, OutFile, Outgoing
 from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
@@ -154,3 +154,12 @@ async def test_a_file_never_rides_in_the_webhook_reply(
     await deliver(bot, 31337, [Outgoing("Verileriniz", file=file)], None, REF, reply)
     assert reply.call is None
     assert len(fake.calls_to("sendDocument")) == 1
+
+
+@pytest.mark.parametrize("columns", [1, 2, 5, 0])
+def test_the_webhook_replys_keyboard_is_the_librarys_own_json(columns: int) -> None:
+    choices = tuple(Choice(f"{n}", f"7:v:{n}") for n in range(1, 7))
+    message = Outgoing("Puanınız?", choices, columns=columns)
+    markup = keyboard(message)
+    assert markup is not None and keyboard_json(message) == markup.to_dict()
+    assert keyboard_json(Outgoing("Yalnızca metin")) is None
