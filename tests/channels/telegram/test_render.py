@@ -8,7 +8,15 @@ import httpx
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram.render import CallResult, Pressed, deliver, keyboard, keyboard_json, send
+from bot.channels.telegram.render import (
+    CallResult,
+    Pressed,
+    deliver,
+    joined,
+    keyboard,
+    keyboard_json,
+    send,
+)
 from bot.channels.telegram.webhook_reply import WebhookReply
 from handlers.core.events import Choice, OutFile, Outgoing
 from tests.fakes.bot_api import FakeBotApi, Json, UploadedFile
@@ -163,3 +171,25 @@ def test_the_webhook_replys_keyboard_is_the_librarys_own_json(columns: int) -> N
     markup = keyboard(message)
     assert markup is not None and keyboard_json(message) == markup.to_dict()
     assert keyboard_json(Outgoing("Yalnızca metin")) is None
+
+
+def test_plain_texts_join_the_message_after_them_when_both_fit() -> None:
+    thanks = Outgoing("Teşekkürler!")
+    question = Outgoing("Puanınız?", CHOICES, columns=2)
+    assert joined([thanks, question]) == [Outgoing("Teşekkürler!\n\nPuanınız?", CHOICES, 2)]
+    assert joined([question, thanks]) == [question, thanks]  # buttons end a message
+    long_text = Outgoing("ş" * 4090)
+    assert joined([long_text, question]) == [long_text, question]  # together past 4,096
+    assert joined([thanks, Outgoing("Özet"), question]) == [
+        Outgoing("Teşekkürler!\n\nÖzet\n\nPuanınız?", CHOICES, 2)
+    ]
+
+
+async def test_a_thanks_and_the_next_question_ride_in_the_webhook_reply_as_one(
+    fake: FakeBotApi, bot: Bot, person: Json
+) -> None:
+    reply = WebhookReply()
+    replies = [Outgoing("Teşekkürler!"), Outgoing("Devam edelim mi?", CHOICES, columns=2)]
+    await deliver(bot, 31337, replies, None, REF, reply)
+    assert fake.calls_to("sendMessage") == []
+    assert reply.call is not None and reply.call["text"] == "Teşekkürler!\n\nDevam edelim mi?"
