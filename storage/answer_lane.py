@@ -72,7 +72,7 @@ def _seat_query(dialect: str) -> Prepared:
         select(
             Participant.id,
             Participant.language,
-            Participant.consented_at,
+            Participant.consented_at.is_not(None),
             Participant.step,
             Participant.step_data,
             Participant.step_nonce,
@@ -80,7 +80,7 @@ def _seat_query(dialect: str) -> Prepared:
             StaffConversation.updated_at,
             Poll.revision,
             Response.id,
-            Response.completed_at,
+            Response.completed_at.is_not(None),
             answered,
         )
         .select_from(Participant)
@@ -111,17 +111,17 @@ async def seat(session: AsyncSession, channel: str, address_hash: str) -> Seat |
     if not rows:
         return None
     first = rows[0]
-    revision, response_id, completed_at, listed = first[8], first[9], first[10], first[11]
+    revision, response_id, completed, listed = first[8], first[9], first[10], first[11]
     standing = None
     if revision is not None:
         answered = (
             frozenset(int(each) for each in str(listed).split(",")) if listed else frozenset()
         )
-        standing = Standing(revision, response_id, completed_at is not None, answered)
+        standing = Standing(revision, response_id, bool(completed), answered)
     return Seat(
         participant_id=first[0],
         language=first[1],
-        consented=first[2] is not None,
+        consented=bool(first[2]),
         step=first[3] or "",
         step_data=dict(first[4] or {}),
         step_nonce=first[5] or 0,

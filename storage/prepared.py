@@ -6,8 +6,9 @@ rows and commits pays that five times. A ``Prepared`` statement is compiled once
 its SQL, the order of its parameters and the type conversions of its parameters and columns
 (SQLAlchemy's own bind and result processors, so values are stored exactly as the ORM stores
 them). On SQLite, ``fetch`` runs one in a single trip, and ``write`` runs a batch of them and
-the commit as one function in aiosqlite's thread. On PostgreSQL both go through the session:
-the same statements, one trip each, where the person's lock and the network dominate anyway.
+the commit as one function in aiosqlite's thread. On PostgreSQL both go through the session's
+connection (Core, without the ORM's execution steps): the same statements, one trip each, where
+the person's lock and the network dominate anyway.
 
 An error in a batch rolls the whole batch back and is raised as SQLAlchemy's exception of the
 same kind (``IntegrityError``, ``OperationalError``), so callers handle it as any other.
@@ -105,7 +106,8 @@ async def fetch(session: AsyncSession, statement: Prepared, params: Params) -> l
     if session.new or session.dirty or session.deleted:
         await session.flush()
     if session.bind is not None and session.bind.dialect.name != "sqlite":
-        return [tuple(row) for row in (await session.execute(statement.statement, params)).all()]
+        connection = await session.connection()
+        return [tuple(row) for row in (await connection.execute(statement.statement, params)).all()]
     driver, dialect = await _sqlite_driver(session)
     compiled = statement.compiled(dialect)
     rows = await _in_thread(driver, _read, driver, compiled.sql, compiled.parameters(params))
@@ -117,8 +119,9 @@ async def write(
 ) -> None:
     """Run the statements in order, each with one set of values or several, and commit."""
     if session.bind is not None and session.bind.dialect.name != "sqlite":
+        connection = await session.connection()
         for statement, params in batch:
-            await session.execute(statement.statement, params)
+            await connection.execute(statement.statement, params)
         await session.commit()
         return
     driver, dialect = await _sqlite_driver(session)
