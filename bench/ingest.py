@@ -92,6 +92,7 @@ GOALS = "goals: ≥ 1,000 answers/s on SQLite, p99 < 50 ms at 200 answers/s, pea
 THROUGHPUT_USERS = 10_000_000
 LATENCY_USERS = 20_000_000
 FLOOR_USERS = 30_000_000
+WARM_UP_USERS = 40_000_000
 CHANNELS = ("telegram", "whatsapp")
 CHANNEL_OFFSET = {"telegram": 0, "whatsapp": 100_000_000}  # user ids of each channel apart
 TWILIO_ACCOUNT = "AC" + "0" * 32
@@ -101,6 +102,7 @@ PUBLIC_BASE_URL = "https://bench.example.org"
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 REDELIVERIES = 5  # an update not answered 200 is delivered again, as Telegram does
 REDELIVERY_DELAY = 0.2
+TELEGRAM_CONNECTIONS = 40
 
 Row = tuple[int | None, int | None, str | None]  # an answer row: option, number, text
 
@@ -281,6 +283,17 @@ class WhatsAppWebhook:
         await self.bots.deliver(WHATSAPP_PATH, post)
 
 
+def webhook_client(channel: str) -> aiohttp.ClientSession:
+    """HTTP as each channel posts its webhooks: Telegram keeps up to 40 connections open to a
+    webhook (its default ``max_connections``); Twilio is taken to open one per message."""
+    connector = (
+        aiohttp.TCPConnector(limit=TELEGRAM_CONNECTIONS)
+        if channel == "telegram"
+        else aiohttp.TCPConnector(force_close=True, limit=0)
+    )
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120))
+
+
 async def type_answers(webhook: Webhook, user_id: int, typing: float) -> None:
     """One person types every answer of the demo poll ``typing`` seconds apart, not waiting for
     the replies; returns once every reply has come. Telegram delivers one chat's updates one
@@ -418,13 +431,8 @@ async def measure(
                 for i in range(count)
             ]
             idle_rss = max(memory_kib(bot.pid, "VmRSS") for bot in bots)
-            client = await stack.enter_async_context(
-                aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(force_close=True, limit=0),
-                    timeout=aiohttp.ClientTimeout(total=120),
-                )
-            )
             for channel in args.channel:  # one database, each channel's people apart
+                client = await stack.enter_async_context(webhook_client(channel))
                 processes = Processes([bot.base_url for bot in bots])
                 webhook: Webhook = (
                     WhatsAppWebhook(client, processes)
@@ -435,6 +443,9 @@ async def measure(
                 ids = [offset + THROUGHPUT_USERS + i for i in range(args.people)]
                 people = await seed_people(sessions, cipher, demo, ids, channel)
                 errors = sum(bot_errors(bot) for bot in bots)
+                warm_up_ids = [offset + WARM_UP_USERS + i for i in range(args.warm_up)]
+                people.update(await seed_people(sessions, cipher, demo, warm_up_ids, channel))
+                await closed_loop(webhook, warm_up_ids, args.concurrency, args.typing)
                 cpu, own_cpu = sum(cpu_seconds(bot.pid) for bot in bots), time.process_time()
                 seconds = await closed_loop(webhook, ids, args.concurrency, args.typing)
                 bot_cpu = sum(cpu_seconds(bot.pid) for bot in bots) - cpu
@@ -762,6 +773,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--people", type=int, default=500, help="people in the throughput run")
     parser.add_argument("--concurrency", type=int, default=100, help="people answering at once")
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=50,
+        help="people who answer before the throughput run, outside its figures (the start-up's"
+        " one-time costs: loading each language's data, compiling statements)",
+    )
     parser.add_argument(
         "--typing", type=float, default=0.05, help="seconds between one person's messages"
     )

@@ -11,6 +11,7 @@ from bot.cli.common import CliError
 from bot.cli.demo import DEMO_CODE
 from bot.logs import configure_logging, service_level
 from bot.settings import Settings, load_settings
+from handlers.i18n.core import load_languages
 from storage.engine import create_engine, create_sessionmaker
 
 
@@ -56,6 +57,7 @@ def _run(args: argparse.Namespace) -> int:
     from bot.worker import background
 
     configure_logging(service_level(settings.log_level, args.verbose))
+    load_languages()
     run_polling(settings, partial(background, settings))
     return 0
 
@@ -69,6 +71,7 @@ def _service_settings(args: argparse.Namespace, command: str) -> Settings:
             "needs it, or WhatsApp's TWILIO_ACCOUNT_SID and the rest)"
         )
     configure_logging(service_level(settings.log_level, args.verbose))
+    load_languages()
     return settings
 
 
