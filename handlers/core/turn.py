@@ -17,6 +17,12 @@ class NoParticipantError(RuntimeError):
     """A step that needs a participant ran before one existed."""
 
 
+def step_choice(nonce: int, label: str, value: str) -> Choice:
+    """A button of the step with this nonce: its data carries the nonce, so that pressing it
+    after the step moved on is recognised as stale."""
+    return Choice(label=label, data=f"{nonce}:{value}")
+
+
 @dataclass
 class Turn:
     """What a handler works with while answering one incoming event.
@@ -52,7 +58,7 @@ class Turn:
 
     def button(self, label: str, value: str) -> Choice:
         """A button for the current step; pressing it after the step moved on is recognised as stale."""
-        return Choice(label=label, data=f"{self.person.step_nonce}:{value}")
+        return step_choice(self.person.step_nonce, label, value)
 
     def go(self, step: Step, **data: Any) -> None:
         """Move the conversation to a step; buttons of earlier steps stop working."""

@@ -24,15 +24,17 @@ profile question added meanwhile, say), the turn goes the general way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.events import Answer, Choice, Incoming, Outgoing
+from handlers.core.events import Answer, Incoming, Outgoing
 from handlers.core.flow import idle_message, step_ahead
 from handlers.core.keywords import keyword_command
 from handlers.core.steps import CoreStep, Step
 from handlers.core.text_input import MAX_TEXT_LENGTH, chosen_value, clean_text
+from handlers.core.turn import step_choice
 from handlers.i18n.core import use_language
 from handlers.polls.answering import (
     Given,
@@ -196,8 +198,4 @@ def _revision(waiting: Ahead, poll_id: int) -> int:
 
 def _button_of(nonce: int) -> MakeButton:
     """A maker of buttons that carry this step nonce, as ``Turn.button`` makes them."""
-
-    def button(label: str, value: str) -> Choice:
-        return Choice(label=label, data=f"{nonce}:{value}")
-
-    return button
+    return partial(step_choice, nonce)

@@ -31,7 +31,7 @@ from bot.channels.telegram.errors import retry_seconds
 from bot.channels.telegram.webhook_reply import WebhookReply
 from bot.channels.text_parts import split_text as split_parts
 from bot.channels.text_parts import text_length
-from handlers.core.events import Outgoing
+from handlers.core.events import Choice, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +59,31 @@ class Pressed:
 
 def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
     """The message's choices as an inline keyboard, ``columns`` buttons per row."""
-    if not message.choices:
+    rows = _keyboard_rows(message)
+    if not rows:
         return None
-    columns = max(1, message.columns)
-    buttons = [InlineKeyboardButton(c.label, callback_data=c.data) for c in message.choices]
-    return InlineKeyboardMarkup([buttons[i : i + columns] for i in range(0, len(buttons), columns)])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in rows]
+    )
 
 
 def keyboard_json(message: Outgoing) -> dict[str, Any] | None:
     """``keyboard(message)`` as the Bot API's JSON, for a call written out directly (the
     webhook's reply) without building the library's objects first."""
-    if not message.choices:
+    rows = _keyboard_rows(message)
+    if not rows:
         return None
-    columns = max(1, message.columns)
-    buttons = [{"text": c.label, "callback_data": c.data} for c in message.choices]
-    return {"inline_keyboard": [buttons[i : i + columns] for i in range(0, len(buttons), columns)]}
+    return {
+        "inline_keyboard": [
+            [{"text": c.label, "callback_data": c.data} for c in row] for row in rows
+        ]
+    }
+
+
+def _keyboard_rows(message: Outgoing) -> list[list[Choice]]:
+    """The message's choices, ``columns`` to a row."""
+    columns, choices = max(1, message.columns), list(message.choices)
+    return [choices[i : i + columns] for i in range(0, len(choices), columns)]
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
