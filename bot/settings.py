@@ -12,6 +12,7 @@ from starlette.config import Config
 from starlette.datastructures import Secret
 
 from bot.logs import LEVELS
+from handlers.core.flood import DEFAULT_MESSAGES
 from handlers.i18n.core import LANGUAGES
 from storage.crypto import AddressCipher, SecretKeyError, webhook_secret
 from storage.engine import DatabaseURLError, normalise_database_url
@@ -84,6 +85,7 @@ class Settings:
     telegram_webhook_insecure: bool = False
     telegram_rate: float = 25.0
     scheduler_interval: float = 30.0
+    flood_messages: int = DEFAULT_MESSAGES
     whatsapp: WhatsAppSettings | None = None
     smtp: SmtpSettings | None = None
 
@@ -194,6 +196,17 @@ def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) 
             f"{name} {value!r} must be between 1 and {highest:g} messages per second"
         )
     return rate
+
+
+def messages_a_minute(value: str, name: str = "FLOOD_MESSAGES_PER_MINUTE") -> int:
+    """How many messages one person may send a minute before they are slowed down (1–1000)."""
+    try:
+        messages = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} {value!r} is not a whole number of messages") from None
+    if not 1 <= messages <= 1000:
+        raise SettingsError(f"{name} {value!r} must be between 1 and 1000 messages a minute")
+    return messages
 
 
 def seconds_between(
@@ -348,6 +361,9 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
             scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),
+            flood_messages=messages_a_minute(
+                config("FLOOD_MESSAGES_PER_MINUTE", default=str(DEFAULT_MESSAGES))
+            ),
             whatsapp=_whatsapp(config),
             smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),
         )

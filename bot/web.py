@@ -50,6 +50,7 @@ from bot.channels.whatsapp.status import status_routes
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.request_body import read_body
 from bot.settings import Settings, SettingsError
+from handlers.core.flood import FloodGuard
 from storage.engine import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,12 @@ def build_app(
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
     if settings.whatsapp is not None:
         cipher = settings.cipher()
-        whatsapp = WhatsAppWebhook(settings.whatsapp, sessions=sessions, cipher=lambda: cipher)
+        whatsapp = WhatsAppWebhook(
+            settings.whatsapp,
+            sessions=sessions,
+            cipher=lambda: cipher,
+            flood=FloodGuard(settings.flood_messages),
+        )
         routes.append(whatsapp.route())
         routes += status_routes(settings.whatsapp, sessions)
     app = Starlette(routes=routes)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.commands import Command, help_text
 from handlers.core.dispatch import Conversation, StepHandlers, combined, dispatch
 from handlers.core.events import TOO_BIG_FILE, UNREADABLE_FILE, Answer, Incoming, Outgoing
+from handlers.core.flood import Admission, FloodGuard
 from handlers.core.flow import choose_next_step, idle_prompt
 from handlers.core.keywords import keyword_command
 from handlers.core.steps import CoreStep, Step
@@ -34,6 +35,7 @@ from handlers.core.turn import Turn
 from handlers.digests import routes as digests
 from handlers.i18n.core import (
     DEFAULT_LANGUAGE,
+    LANGUAGES,
     N_,
     _,
     format_number,
@@ -117,14 +119,25 @@ def _own_commands() -> dict[str, Command]:
     }
 
 
-async def handle(session: AsyncSession, cipher: AddressCipher, incoming: Incoming) -> Answer:
-    """Answer one incoming event; commit its effects; never raise."""
+async def handle(
+    session: AsyncSession,
+    cipher: AddressCipher,
+    incoming: Incoming,
+    flood: FloodGuard | None = None,
+) -> Answer:
+    """Answer one incoming event; commit its effects; never raise. With a ``flood`` guard, a
+    person over its limit is told so once and not read for a while (``handlers.core.flood``)."""
     client = supported_language(incoming.client_language) or DEFAULT_LANGUAGE
     language = client
     reader: str | None = client  # as stored: None for a participant who has not chosen
     participant_id: int | None = None
     try:
         address_hash = cipher.lookup_hash(incoming.channel, incoming.address)
+        admission = flood.admit(address_hash) if flood is not None else Admission.READ
+        if admission == Admission.IGNORE:
+            return Answer([], reader)
+        if admission == Admission.WARN:
+            return await _slow_down(session, incoming, address_hash, client)
         await hold_person(session, address_hash)
         quick = await answer_in_lane(session, incoming, address_hash)
         if quick is not None:
@@ -168,6 +181,29 @@ async def handle(session: AsyncSession, cipher: AddressCipher, incoming: Incomin
         log.exception("failed to handle a message (participant %s)", participant_id)
         await _reset_step(session, participant_id)
     return Answer([_sorry(language)], reader)
+
+
+async def _slow_down(
+    session: AsyncSession, incoming: Incoming, address_hash: str, client: str
+) -> Answer:
+    """The one answer to a person who went over the flood limit: in their language, or in every
+    language (the likely one first) while they have not chosen one."""
+    participant, _desk = await find_person(session, incoming.channel, address_hash)
+    chosen = participant.language if participant is not None else None
+    await session.rollback()  # nothing of the message is kept
+    log.info("p:%s went over the flood limit; not read for a minute", address_hash[:12])
+    languages = [chosen] if chosen else sorted(LANGUAGES, key=lambda lang: lang != client)
+    texts = []
+    for language in languages:
+        with use_language(language):
+            texts.append(
+                _(
+                    "You are sending messages faster than I can read them. I did not read this "
+                    "one, and I will not read what you send in the next minute. Please wait a "
+                    "minute, then send it again."
+                )
+            )
+    return Answer([Outgoing("\n\n".join(texts))], chosen)
 
 
 def _sorry(language: str) -> Outgoing:

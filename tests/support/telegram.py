@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from starlette.datastructures import Secret
 
 from bot.channels.telegram.app import TelegramApplication, build_application, running
 from bot.settings import Settings
+from handlers.core.flood import DEFAULT_MESSAGES
 from tests.conftest import TEST_SECRET
 from tests.fakes.bot_api import ApiCall, FakeBotApi, Json
 
@@ -141,11 +142,18 @@ class TelegramRig:
 
 @asynccontextmanager
 async def telegram_rig(
-    database_url: str, *, polling: bool = True, webhook_secret: str | None = None
+    database_url: str,
+    *,
+    polling: bool = True,
+    webhook_secret: str | None = None,
+    flood_messages: int = DEFAULT_MESSAGES,
 ) -> AsyncIterator[TelegramRig]:
     """A fake Bot API and the bot running against it on the test database."""
     async with FakeBotApi() as fake:
-        settings = telegram_settings(database_url, fake, webhook_secret=webhook_secret)
+        settings = replace(
+            telegram_settings(database_url, fake, webhook_secret=webhook_secret),
+            flood_messages=flood_messages,
+        )
         rig = TelegramRig(fake, settings, polling=polling)
         await rig.start()
         try:

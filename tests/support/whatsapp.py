@@ -25,6 +25,7 @@ from bot.channels.whatsapp.signature import SIGNATURE_HEADER
 from bot.channels.whatsapp.webhook import WHATSAPP_PATH
 from bot.settings import WhatsAppSettings
 from bot.web import build_app
+from handlers.core.flood import DEFAULT_MESSAGES
 from tests.fakes.loopback import serving
 from tests.support.telegram import TelegramRig, telegram_rig
 
@@ -144,10 +145,13 @@ class WhatsAppRig:
 
 @asynccontextmanager
 async def whatsapp_rig(
-    database_url: str, *, public_base_url: str = PUBLIC_BASE_URL
+    database_url: str,
+    *,
+    public_base_url: str = PUBLIC_BASE_URL,
+    flood_messages: int = DEFAULT_MESSAGES,
 ) -> AsyncIterator[WhatsAppRig]:
     """The bot's web app with WhatsApp configured, served on loopback, and a client for it."""
-    async with telegram_rig(database_url, polling=False) as telegram:
+    async with telegram_rig(database_url, polling=False, flood_messages=flood_messages) as telegram:
         settings = dataclasses.replace(
             telegram.settings, whatsapp=whatsapp_settings(public_base_url)
         )

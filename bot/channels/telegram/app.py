@@ -32,6 +32,7 @@ from bot.channels.telegram.parse import CHANNEL, file_to_fetch, parse_update
 from bot.channels.telegram.render import Pressed, call, deliver
 from bot.channels.telegram.webhook_reply import current_webhook_reply
 from bot.settings import Settings, SettingsError
+from handlers.core.flood import FloodGuard
 from handlers.core.router import handle
 from storage.crypto import AddressCipher
 from storage.engine import create_engine, create_sessionmaker
@@ -47,6 +48,7 @@ POLL_TIMEOUT = timedelta(seconds=10)
 REPLY_CONNECTIONS = 64  # replies sent at once, at most (a turn's last reply rides in the webhook)
 REPLY_TIMEOUT = 10.0  # seconds for one Bot API call of a turn
 ENGINE, SESSIONS, CIPHER, STAFF_MENUS = "engine", "sessions", "cipher", "staff_menus"
+FLOOD = "flood"
 
 TelegramApplication = Application[
     ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
@@ -90,6 +92,7 @@ async def _post_init(
     application.bot_data[ENGINE] = engine
     application.bot_data[SESSIONS] = create_sessionmaker(engine)
     application.bot_data[CIPHER] = settings.cipher()
+    application.bot_data[FLOOD] = FloodGuard(settings.flood_messages)
     await register_commands(application.bot)
     application.bot_data[STAFF_MENUS] = asyncio.create_task(
         register_staff_menus(
@@ -156,7 +159,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if wanted is not None:
         incoming = await fetch_document(context.bot, wanted, incoming, who)
     async with sessions_of(application)() as session:
-        answer = await handle(session, cipher, incoming)
+        answer = await handle(session, cipher, incoming, application.bot_data.get(FLOOD))
     webhook = current_webhook_reply()
     if not answer.stored and webhook is not None:
         webhook.deliver_again = True  # nothing was applied: Telegram delivers it again later

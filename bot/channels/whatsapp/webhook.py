@@ -41,6 +41,7 @@ from bot.channels.whatsapp.render import MAX_TEXT, render
 from bot.channels.whatsapp.signature import signed_form
 from bot.settings import WhatsAppSettings
 from handlers.core.events import Incoming
+from handlers.core.flood import FloodGuard
 from handlers.core.router import handle
 from handlers.i18n.core import LANGUAGES, supported_language
 from storage.crypto import AddressCipher
@@ -67,6 +68,7 @@ class WhatsAppWebhook:
     cipher: Callable[[], AddressCipher]
     deadline: float = REPLY_DEADLINE
     turns: PersonTurns = field(default_factory=PersonTurns)
+    flood: FloodGuard | None = None
     _running: set[asyncio.Future[list[str] | None]] = field(default_factory=set, repr=False)
 
     def route(self) -> Route:
@@ -107,7 +109,7 @@ class WhatsAppWebhook:
         """Handle one message after the person's earlier ones; the texts to send back, or None
         when the database was out of reach and nothing was applied."""
         async with self.turns.turn(incoming.address), self.sessions()() as session:
-            answer = await handle(session, self.cipher(), incoming)
+            answer = await handle(session, self.cipher(), incoming, self.flood)
         if not answer.stored:
             return None
         if not answer.replies:
