@@ -12,7 +12,7 @@ from starlette.config import Config
 from starlette.datastructures import Secret
 
 from bot.logs import LEVELS
-from handlers.core.flood import DEFAULT_MESSAGES
+from handlers.core.flood import DEFAULT_BROADCASTS, DEFAULT_MESSAGES, FloodGuard
 from handlers.i18n.core import LANGUAGES
 from storage.crypto import AddressCipher, SecretKeyError, webhook_secret
 from storage.engine import DatabaseURLError, normalise_database_url
@@ -86,8 +86,13 @@ class Settings:
     telegram_rate: float = 25.0
     scheduler_interval: float = 30.0
     flood_messages: int = DEFAULT_MESSAGES
+    staff_broadcasts: int = DEFAULT_BROADCASTS
     whatsapp: WhatsAppSettings | None = None
     smtp: SmtpSettings | None = None
+
+    def flood_guard(self) -> FloodGuard:
+        """This process's flood limits, as configured."""
+        return FloodGuard(self.flood_messages, self.staff_broadcasts)
 
     def cipher(self) -> AddressCipher:
         """The address cipher built from the secret key."""
@@ -198,15 +203,15 @@ def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) 
     return rate
 
 
-def messages_a_minute(value: str, name: str = "FLOOD_MESSAGES_PER_MINUTE") -> int:
-    """How many messages one person may send a minute before they are slowed down (1–1000)."""
+def per_period(value: str, name: str, period: str) -> int:
+    """A limit of how many a minute or an hour (``period``), between 1 and 1000."""
     try:
-        messages = int(value)
+        count = int(value)
     except ValueError:
-        raise SettingsError(f"{name} {value!r} is not a whole number of messages") from None
-    if not 1 <= messages <= 1000:
-        raise SettingsError(f"{name} {value!r} must be between 1 and 1000 messages a minute")
-    return messages
+        raise SettingsError(f"{name} {value!r} is not a whole number") from None
+    if not 1 <= count <= 1000:
+        raise SettingsError(f"{name} {value!r} must be between 1 and 1000 {period}")
+    return count
 
 
 def seconds_between(
@@ -361,8 +366,15 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
             scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),
-            flood_messages=messages_a_minute(
-                config("FLOOD_MESSAGES_PER_MINUTE", default=str(DEFAULT_MESSAGES))
+            flood_messages=per_period(
+                config("FLOOD_MESSAGES_PER_MINUTE", default=str(DEFAULT_MESSAGES)),
+                "FLOOD_MESSAGES_PER_MINUTE",
+                "messages a minute",
+            ),
+            staff_broadcasts=per_period(
+                config("STAFF_BROADCASTS_PER_HOUR", default=str(DEFAULT_BROADCASTS)),
+                "STAFF_BROADCASTS_PER_HOUR",
+                "notices and poll openings an hour",
             ),
             whatsapp=_whatsapp(config),
             smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),

@@ -50,7 +50,6 @@ from bot.channels.whatsapp.status import status_routes
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.request_body import read_body
 from bot.settings import Settings, SettingsError
-from handlers.core.flood import FloodGuard
 from storage.engine import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ def build_app(
             settings.whatsapp,
             sessions=sessions,
             cipher=lambda: cipher,
-            flood=FloodGuard(settings.flood_messages),
+            flood=settings.flood_guard(),
         )
         routes.append(whatsapp.route())
         routes += status_routes(settings.whatsapp, sessions)

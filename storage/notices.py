@@ -48,3 +48,18 @@ async def poll_notices(session: AsyncSession, poll_id: int, kinds: Sequence[str]
     """The notices about a poll of these kinds (its invitation, its results message, ...)."""
     query = select(Notice).where(Notice.poll_id == poll_id, Notice.kind.in_(list(kinds)))
     return list((await session.execute(query)).scalars())
+
+
+async def sent_by_since(session: AsyncSession, staff_id: int, since: datetime) -> list[datetime]:
+    """When the notices this staff member had sent (theirs and the invitations of the polls they
+    opened) were queued, since ``since``, oldest first."""
+    query = (
+        select(Notice.queued_at)
+        .where(
+            Notice.created_by == staff_id,
+            Notice.status == NoticeStatus.QUEUED,
+            Notice.queued_at >= since,
+        )
+        .order_by(Notice.queued_at)
+    )
+    return [when for when in (await session.execute(query)).scalars() if when is not None]

@@ -23,6 +23,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "TELEGRAM_WEBHOOK_INSECURE",
         "PORT",
         "FLOOD_MESSAGES_PER_MINUTE",
+        "STAFF_BROADCASTS_PER_HOUR",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -37,7 +38,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RESLOG_SECRET_KEY", "short", "at least 32 characters"),
         ("RESLOG_SECRET_KEY_FILE", "/nonexistent/key", "cannot be read"),
         ("FLOOD_MESSAGES_PER_MINUTE", "0", "must be between 1 and 1000 messages a minute"),
-        ("FLOOD_MESSAGES_PER_MINUTE", "ten", "is not a whole number of messages"),
+        ("FLOOD_MESSAGES_PER_MINUTE", "ten", "is not a whole number"),
+        ("STAFF_BROADCASTS_PER_HOUR", "0", "between 1 and 1000 notices and poll openings an hour"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(

@@ -6,7 +6,8 @@ send in the minute after that is not read: no database work, no reply. Then thei
 read again as usual. The limit is kept per process, in memory, keyed by the person's address
 hash, before the turn touches the database (protecting it is the point); with several bot
 processes a person's messages may be spread over them, so the limit applies to each process's
-share. ``warned`` and ``ignored`` count what the guard did, for the operator.
+share. ``warned`` and ``ignored`` count what the guard did, for the operator. The guard also
+carries the limit on what one staff member may send to everyone (``handlers.staff.broadcasts``).
 
 The ``limits`` library was weighed for this and left aside: its memory storage sweeps every key
 each 10 ms (or starts a thread to), which costs more than the turns it guards once thousands of
@@ -23,6 +24,7 @@ from enum import Enum
 
 WINDOW = 60.0  # seconds: "a minute"
 DEFAULT_MESSAGES = 30
+DEFAULT_BROADCASTS = 10  # notices and poll openings one staff member may send an hour
 
 
 class Admission(Enum):
@@ -37,11 +39,17 @@ class FloodGuard:
     """Counts each person's messages of the last minute, in this process."""
 
     def __init__(
-        self, messages: int = DEFAULT_MESSAGES, clock: Callable[[], float] = time.monotonic
+        self,
+        messages: int = DEFAULT_MESSAGES,
+        broadcasts_per_hour: int = DEFAULT_BROADCASTS,
+        clock: Callable[[], float] = time.monotonic,
     ):
-        if messages < 1:
-            raise ValueError("a flood limit allows at least one message a minute")
+        if messages < 1 or broadcasts_per_hour < 1:
+            raise ValueError("a flood limit allows at least one message")
         self.messages = messages
+        # what one staff member may send to everyone; counted in the database, where it holds
+        # across processes and restarts (``handlers.staff.broadcasts``)
+        self.broadcasts_per_hour = broadcasts_per_hour
         self.warned = 0
         self.ignored = 0
         self._clock = clock

@@ -154,6 +154,7 @@ async def handle(
             address_hash=address_hash,
             participant=participant,
             desk=desk,
+            broadcasts_per_hour=flood.broadcasts_per_hour if flood is not None else None,
         )
         with use_language(language):
             replies = await _dispatch(turn)

@@ -30,7 +30,8 @@ class Turn:
     ``address_hash`` is the keyed hash of the sender's channel and address, worked out once per
     turn (it finds their participant, staff and staff-conversation rows); ``desk`` is where the
     sender's own staff conversation stands (None if they have none); ``managed`` caches the
-    assemblies they run once ``managed_read``.
+    assemblies they run once ``managed_read``; ``broadcasts_per_hour`` is how many notices and
+    poll openings one staff member may send in an hour (``handlers.staff.broadcasts``).
     """
 
     session: AsyncSession
@@ -42,6 +43,7 @@ class Turn:
     needs_advance: bool = field(default=False)
     needs_prompt: bool = field(default=False)
     loaded: dict[tuple[type, int], object] = field(default_factory=dict)
+    broadcasts_per_hour: int | None = field(default=None)  # per staff member; None: no limit
     first_nonce: int | None = field(default=None, init=False)
     managed: list[Assembly] | None = field(default=None, init=False)
     managed_read: bool = field(default=False, init=False)

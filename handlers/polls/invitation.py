@@ -29,14 +29,21 @@ def invitation_texts(poll: Poll, assembly: Assembly) -> dict[str, str]:
 
 
 async def invite_members(
-    session: AsyncSession, poll: Poll, assembly: Assembly, now: datetime
+    session: AsyncSession,
+    poll: Poll,
+    assembly: Assembly,
+    now: datetime,
+    opened_by: int | None = None,
 ) -> int:
-    """Queue the invitation to every member; how many it goes to (none: no notice is kept)."""
+    """Queue the invitation to every member; how many it goes to (none: no notice is kept).
+    ``opened_by`` is the staff member who opened the poll in chat (None: the schedule, or the
+    command line)."""
     notice = Notice(
         assembly_id=assembly.id,
         kind="invitation",
         poll_id=poll.id,
         text=invitation_texts(poll, assembly),
         audience={},
+        created_by=opened_by,
     )
     return await queue_unless_nobody(session, notice, now)

@@ -53,9 +53,15 @@ def check_translations(poll: Poll, assembly: Assembly | None) -> None:
     )
 
 
-async def open_poll(session: AsyncSession, poll: Poll, now: datetime | None = None) -> int:
+async def open_poll(
+    session: AsyncSession,
+    poll: Poll,
+    now: datetime | None = None,
+    opened_by: int | None = None,
+) -> int:
     """Open a draft poll, if every language of its assembly has every text, and invite the
-    members (in the same transaction); how many were invited."""
+    members (in the same transaction); how many were invited. ``opened_by``: the staff member
+    who opened it in chat, recorded on the invitation."""
     if poll.status == PollStatus.OPEN:
         raise poll_error(
             poll, f"poll {poll.slug} is open already", N_("The poll {title} is open already.")
@@ -83,7 +89,9 @@ async def open_poll(session: AsyncSession, poll: Poll, now: datetime | None = No
             ),
         )
     await _move(session, poll, PollStatus.DRAFT, PollStatus.OPEN, opened_at=opened_at)
-    return await invite_members(session, poll, assembly, opened_at) if assembly else 0
+    if assembly is None:
+        return 0
+    return await invite_members(session, poll, assembly, opened_at, opened_by)
 
 
 async def close_poll(session: AsyncSession, poll: Poll, now: datetime | None = None) -> int:

@@ -18,7 +18,7 @@ from starlette.datastructures import Secret
 
 from bot.channels.telegram.app import TelegramApplication, build_application, running
 from bot.settings import Settings
-from handlers.core.flood import DEFAULT_MESSAGES
+from handlers.core.flood import DEFAULT_BROADCASTS, DEFAULT_MESSAGES
 from tests.conftest import TEST_SECRET
 from tests.fakes.bot_api import ApiCall, FakeBotApi, Json
 
@@ -147,12 +147,14 @@ async def telegram_rig(
     polling: bool = True,
     webhook_secret: str | None = None,
     flood_messages: int = DEFAULT_MESSAGES,
+    staff_broadcasts: int = DEFAULT_BROADCASTS,
 ) -> AsyncIterator[TelegramRig]:
     """A fake Bot API and the bot running against it on the test database."""
     async with FakeBotApi() as fake:
         settings = replace(
             telegram_settings(database_url, fake, webhook_secret=webhook_secret),
             flood_messages=flood_messages,
+            staff_broadcasts=staff_broadcasts,
         )
         rig = TelegramRig(fake, settings, polling=polling)
         await rig.start()

@@ -32,7 +32,6 @@ from bot.channels.telegram.parse import CHANNEL, file_to_fetch, parse_update
 from bot.channels.telegram.render import Pressed, call, deliver
 from bot.channels.telegram.webhook_reply import current_webhook_reply
 from bot.settings import Settings, SettingsError
-from handlers.core.flood import FloodGuard
 from handlers.core.router import handle
 from storage.crypto import AddressCipher
 from storage.engine import create_engine, create_sessionmaker
@@ -92,7 +91,7 @@ async def _post_init(
     application.bot_data[ENGINE] = engine
     application.bot_data[SESSIONS] = create_sessionmaker(engine)
     application.bot_data[CIPHER] = settings.cipher()
-    application.bot_data[FLOOD] = FloodGuard(settings.flood_messages)
+    application.bot_data[FLOOD] = settings.flood_guard()
     await register_commands(application.bot)
     application.bot_data[STAFF_MENUS] = asyncio.create_task(
         register_staff_menus(

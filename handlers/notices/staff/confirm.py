@@ -28,12 +28,12 @@ from handlers.participants.profile import PREFER_NOT_TO_SAY, profile_question
 from handlers.polls.lifecycle import PollStateError
 from handlers.polls.schedule import parse_local_time
 from handlers.privacy.headcount import Headcount
+from handlers.staff.broadcasts import over_broadcast_limit, sender_id
 from handlers.staff.desk import action_button, desk_button, desk_data, desk_end, desk_go
 from handlers.staff.roles import staff_assemblies
 from storage.base import utcnow
 from storage.models import Assembly, Notice
 from storage.notices import delete_draft
-from storage.staff import first_staff_id
 from storage.vocabulary import NoticeStatus
 
 
@@ -196,6 +196,9 @@ async def send_notice(turn: Turn, notice_id: str) -> list[Outgoing]:
     notice = await turn.session.get(Notice, int(notice_id)) if notice_id.isdigit() else None
     if notice is None or notice.assembly_id not in managed:
         return [Outgoing(_("This notice no longer exists."))]
+    refusal = await over_broadcast_limit(turn, await sender_id(turn))
+    if refusal is not None:
+        return [Outgoing(refusal, (action_button(_("Send now"), f"send:{notice.id}"),))]
     now = utcnow()
     try:
         count = await queue_notice(turn.session, notice, now)
@@ -246,13 +249,12 @@ async def _draft(
     notice_id = desk_data(turn).get("notice")
     notice = await turn.session.get(Notice, notice_id) if isinstance(notice_id, int) else None
     if notice is None or notice.status != NoticeStatus.DRAFT:
-        incoming = turn.incoming
         notice = Notice(
             assembly_id=assembly.id,
             kind="notice",
             text=texts,
             audience=segment,
-            created_by=await first_staff_id(turn.session, incoming.channel, turn.address_hash),
+            created_by=await sender_id(turn),
         )
         turn.session.add(notice)
     notice.audience = segment

@@ -18,6 +18,7 @@ from handlers.polls.lifecycle import PollStateError, close_poll, open_poll
 from handlers.polls.staff.pick import PollNotFound, pick_poll, poll_buttons, staff_polls
 from handlers.privacy.headcount import Headcount
 from handlers.results.by_language import municipality_k
+from handlers.staff.broadcasts import over_broadcast_limit, sender_id
 from handlers.staff.desk import action_button
 from handlers.staff.roles import not_staff, staff_assemblies
 from storage.models import Notice, Poll
@@ -112,7 +113,14 @@ async def on_poll_action(turn: Turn, action: str, poll_id: str) -> list[Outgoing
     if action.endswith("?"):
         return await confirmation(turn, poll, action.rstrip("?"))
     try:
-        count = await (open_poll if action == "open" else close_poll)(turn.session, poll)
+        if action == "open":
+            opener = await sender_id(turn)
+            refusal = await over_broadcast_limit(turn, opener)
+            if refusal is not None:
+                return [Outgoing(refusal, (action_button(_("Open now"), f"open:{poll.id}"),))]
+            count = await open_poll(turn.session, poll, opened_by=opener)
+        else:
+            count = await close_poll(turn.session, poll)
     except PollStateError as problem:
         return [Outgoing(render(problem.message))]
     title = isolate(localized(poll.title))
