@@ -87,6 +87,7 @@ class Settings:
     scheduler_interval: float = 30.0
     flood_messages: int = DEFAULT_MESSAGES
     staff_broadcasts: int = DEFAULT_BROADCASTS
+    metrics_token: Secret | None = None
     whatsapp: WhatsAppSettings | None = None
     smtp: SmtpSettings | None = None
 
@@ -201,6 +202,19 @@ def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) 
             f"{name} {value!r} must be between 1 and {highest:g} messages per second"
         )
     return rate
+
+
+def metrics_token(value: str) -> Secret | None:
+    """The bearer token that opens ``GET /metrics``; None (no route at all) when unset."""
+    token = value.strip()
+    if not token:
+        return None
+    if len(token) < 16 or any(c.isspace() for c in token):
+        raise SettingsError(
+            "METRICS_TOKEN must be at least 16 characters without spaces (for example the"
+            " output of `openssl rand -hex 16`)"
+        )
+    return Secret(token)
 
 
 def per_period(value: str, name: str, period: str) -> int:
@@ -376,6 +390,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
                 "STAFF_BROADCASTS_PER_HOUR",
                 "notices and poll openings an hour",
             ),
+            metrics_token=metrics_token(config("METRICS_TOKEN", default="")),
             whatsapp=_whatsapp(config),
             smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),
         )

@@ -31,6 +31,7 @@ import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -40,6 +41,8 @@ from telegram.error import InvalidToken, TelegramError
 from bot import event_loop
 from bot.channels.telegram.app import (
     ALLOWED_UPDATES,
+    FLOOD,
+    METRICS,
     TelegramApplication,
     build_application,
     running,
@@ -48,6 +51,7 @@ from bot.channels.telegram.app import (
 from bot.channels.telegram.webhook_reply import webhook_reply
 from bot.channels.whatsapp.status import status_routes
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
+from bot.metrics.web import ResponseCounter, WebMetrics, metrics_route
 from bot.request_body import read_body
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker
@@ -82,6 +86,7 @@ def build_app(
     routes = [Route("/healthz", healthz, methods=["GET"])]
     if application is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
+    whatsapp: WhatsAppWebhook | None = None
     if settings.whatsapp is not None:
         cipher = settings.cipher()
         whatsapp = WhatsAppWebhook(
@@ -92,7 +97,23 @@ def build_app(
         )
         routes.append(whatsapp.route())
         routes += status_routes(settings.whatsapp, sessions)
-    app = Starlette(routes=routes)
+    whatsapp_flood = whatsapp.flood if whatsapp is not None else None
+    middleware = []
+    if settings.metrics_token is not None:
+        metrics = WebMetrics.create(
+            lambda: {
+                "telegram": application.bot_data.get(FLOOD) if application else None,
+                "whatsapp": whatsapp_flood,
+            }
+        )
+        routes.append(metrics_route(str(settings.metrics_token), metrics, sessions))
+        if application is not None:
+            application.bot_data[METRICS] = metrics
+        if whatsapp is not None:
+            whatsapp.metrics = metrics
+        paths = [route.path for route in routes if isinstance(route, Route)]
+        middleware.append(Middleware(ResponseCounter, metrics=metrics, routes=paths))
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.telegram = application
     app.state.sessions = sessions
     app.state.webhook_secret = settings.webhook_secret()

@@ -427,3 +427,13 @@ async def pending_count(session: AsyncSession, channel: str) -> int:
         )
     )
     return int(count or 0)
+
+
+async def status_counts(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """How many outbox rows each channel has in each status (its index answers this)."""
+    rows = await session.execute(
+        select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
+            OutboxMessage.channel, OutboxMessage.status
+        )
+    )
+    return {(channel, status): int(count) for channel, status, count in rows}

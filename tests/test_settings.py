@@ -24,6 +24,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "PORT",
         "FLOOD_MESSAGES_PER_MINUTE",
         "STAFF_BROADCASTS_PER_HOUR",
+        "METRICS_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -39,6 +40,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RESLOG_SECRET_KEY_FILE", "/nonexistent/key", "cannot be read"),
         ("FLOOD_MESSAGES_PER_MINUTE", "0", "must be between 1 and 1000 messages a minute"),
         ("FLOOD_MESSAGES_PER_MINUTE", "ten", "is not a whole number"),
+        ("METRICS_TOKEN", "short", "at least 16 characters"),
         ("STAFF_BROADCASTS_PER_HOUR", "0", "between 1 and 1000 notices and poll openings an hour"),
     ],
 )

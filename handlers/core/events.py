@@ -86,3 +86,4 @@ class Answer:
     replies: list[Outgoing]
     language: str | None
     stored: bool = True  # False: the database was out of reach and nothing was applied
+    answers: int = 0  # poll answers the turn stored (for the operator's figures)

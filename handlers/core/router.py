@@ -162,7 +162,7 @@ async def handle(
             replies += await _follow_up(turn)
         _record_receipt(session, turn)
         await session.commit()
-        return Answer(replies, _reader_of(turn, client))
+        return Answer(replies, _reader_of(turn, client), answers=turn.answers)
     except IntegrityError:
         await session.rollback()
         try:

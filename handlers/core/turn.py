@@ -44,6 +44,7 @@ class Turn:
     needs_prompt: bool = field(default=False)
     loaded: dict[tuple[type, int], object] = field(default_factory=dict)
     broadcasts_per_hour: int | None = field(default=None)  # per staff member; None: no limit
+    answers: int = field(default=0, init=False)  # poll answers stored in this turn
     first_nonce: int | None = field(default=None, init=False)
     managed: list[Assembly] | None = field(default=None, init=False)
     managed_read: bool = field(default=False, init=False)

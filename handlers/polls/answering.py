@@ -403,6 +403,7 @@ async def _store(turn: Turn, poll: Poll, index: int, given: Given) -> list[Outgo
         replacing=question.id in where.answered,
     )
     turn.loaded[(Standing, poll.id)] = where.with_answer(response_id, question.id)
+    turn.answers += 1
     return await _next_question(turn, poll, index)
 
 

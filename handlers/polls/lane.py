@@ -118,7 +118,7 @@ async def answer_in_lane(
             message_key=key,
         ),
     )
-    return Answer(coming.replies, person.language)
+    return Answer(coming.replies, person.language, answers=1)
 
 
 def _answering(person: Seat) -> bool:

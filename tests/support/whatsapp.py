@@ -149,11 +149,14 @@ async def whatsapp_rig(
     *,
     public_base_url: str = PUBLIC_BASE_URL,
     flood_messages: int = DEFAULT_MESSAGES,
+    metrics_token: str | None = None,
 ) -> AsyncIterator[WhatsAppRig]:
     """The bot's web app with WhatsApp configured, served on loopback, and a client for it."""
     async with telegram_rig(database_url, polling=False, flood_messages=flood_messages) as telegram:
         settings = dataclasses.replace(
-            telegram.settings, whatsapp=whatsapp_settings(public_base_url)
+            telegram.settings,
+            whatsapp=whatsapp_settings(public_base_url),
+            metrics_token=Secret(metrics_token) if metrics_token else None,
         )
         app = build_app(settings, telegram.application)
         async with (

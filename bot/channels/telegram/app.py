@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -31,6 +32,7 @@ from bot.channels.telegram.order import PerPersonUpdateProcessor
 from bot.channels.telegram.parse import CHANNEL, file_to_fetch, parse_update
 from bot.channels.telegram.render import Pressed, call, deliver
 from bot.channels.telegram.webhook_reply import current_webhook_reply
+from bot.metrics.web import WebMetrics
 from bot.settings import Settings, SettingsError
 from handlers.core.router import handle
 from storage.crypto import AddressCipher
@@ -47,7 +49,7 @@ POLL_TIMEOUT = timedelta(seconds=10)
 REPLY_CONNECTIONS = 64  # replies sent at once, at most (a turn's last reply rides in the webhook)
 REPLY_TIMEOUT = 10.0  # seconds for one Bot API call of a turn
 ENGINE, SESSIONS, CIPHER, STAFF_MENUS = "engine", "sessions", "cipher", "staff_menus"
-FLOOD = "flood"
+FLOOD, METRICS = "flood", "metrics"
 
 TelegramApplication = Application[
     ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
@@ -157,8 +159,12 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     wanted = file_to_fetch(update)
     if wanted is not None:
         incoming = await fetch_document(context.bot, wanted, incoming, who)
+    started = time.perf_counter()
     async with sessions_of(application)() as session:
         answer = await handle(session, cipher, incoming, application.bot_data.get(FLOOD))
+    metrics = application.bot_data.get(METRICS)
+    if isinstance(metrics, WebMetrics):
+        metrics.turn_done(CHANNEL, started, answer)
     webhook = current_webhook_reply()
     if not answer.stored and webhook is not None:
         webhook.deliver_again = True  # nothing was applied: Telegram delivers it again later

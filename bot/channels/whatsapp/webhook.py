@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from bot.channels.text_parts import text_length
 from bot.channels.whatsapp.parse import CHANNEL, Unreadable, parse_inbound
 from bot.channels.whatsapp.render import MAX_TEXT, render
 from bot.channels.whatsapp.signature import signed_form
+from bot.metrics.web import WebMetrics
 from bot.settings import WhatsAppSettings
 from handlers.core.events import Incoming
 from handlers.core.flood import FloodGuard
@@ -69,6 +71,7 @@ class WhatsAppWebhook:
     deadline: float = REPLY_DEADLINE
     turns: PersonTurns = field(default_factory=PersonTurns)
     flood: FloodGuard | None = None
+    metrics: WebMetrics | None = None
     _running: set[asyncio.Future[list[str] | None]] = field(default_factory=set, repr=False)
 
     def route(self) -> Route:
@@ -109,7 +112,10 @@ class WhatsAppWebhook:
         """Handle one message after the person's earlier ones; the texts to send back, or None
         when the database was out of reach and nothing was applied."""
         async with self.turns.turn(incoming.address), self.sessions()() as session:
+            started = time.perf_counter()
             answer = await handle(session, self.cipher(), incoming, self.flood)
+        if self.metrics is not None:
+            self.metrics.turn_done(CHANNEL, started, answer)
         if not answer.stored:
             return None
         if not answer.replies:
