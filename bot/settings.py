@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from starlette.config import Config
 from starlette.datastructures import Secret
 
-from bot.logs import LEVELS
+from bot.logs import FORMATS, LEVELS
 from handlers.core.flood import DEFAULT_BROADCASTS, DEFAULT_MESSAGES, FloodGuard
 from handlers.i18n.core import LANGUAGES
 from storage.crypto import AddressCipher, SecretKeyError, webhook_secret
@@ -88,6 +88,7 @@ class Settings:
     flood_messages: int = DEFAULT_MESSAGES
     staff_broadcasts: int = DEFAULT_BROADCASTS
     metrics_token: Secret | None = None
+    log_format: str = "text"
     whatsapp: WhatsAppSettings | None = None
     smtp: SmtpSettings | None = None
 
@@ -202,6 +203,14 @@ def send_rate(value: str, name: str = "TELEGRAM_RATE", highest: float = 1000.0) 
             f"{name} {value!r} must be between 1 and {highest:g} messages per second"
         )
     return rate
+
+
+def log_format(value: str) -> str:
+    """How log lines are written: ``text`` (for people) or ``json`` (for log collectors)."""
+    chosen = value.strip().lower()
+    if chosen not in FORMATS:
+        raise SettingsError(f"LOG_FORMAT {value!r} must be one of: {', '.join(FORMATS)}")
+    return chosen
 
 
 def metrics_token(value: str) -> Secret | None:
@@ -377,6 +386,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             host=config("HOST", default="127.0.0.1"),
             port=port,
             log_level=log_level(config("LOG_LEVEL", default="INFO")),
+            log_format=log_format(config("LOG_FORMAT", default="text")),
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
             scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),

@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     from bot.channels.telegram.app import run_polling
     from bot.worker import background
 
-    configure_logging(service_level(settings.log_level, args.verbose))
+    configure_logging(service_level(settings.log_level, args.verbose), settings.log_format)
     load_languages()
     run_polling(settings, partial(background, settings))
     return 0
@@ -70,7 +70,7 @@ def _service_settings(args: argparse.Namespace, command: str) -> Settings:
             f"Config 'TELEGRAM_BOT_TOKEN' is missing, and has no default (`reslog {command}` "
             "needs it, or WhatsApp's TWILIO_ACCOUNT_SID and the rest)"
         )
-    configure_logging(service_level(settings.log_level, args.verbose))
+    configure_logging(service_level(settings.log_level, args.verbose), settings.log_format)
     load_languages()
     return settings
 
