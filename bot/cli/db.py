@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.cli.common import CliError, database, run_async
 from bot.settings import Settings, load_settings
+from storage.backup import BackupError, backup, restore
 from storage.base import utcnow
 from storage.crypto import generate_secret_key
 from storage.migrate import current, upgrade
@@ -37,6 +38,30 @@ async def _purge_pending(args: argparse.Namespace, settings: Settings) -> int:
         deleted = await purge_unconsented(session, utcnow() - timedelta(hours=args.hours))
         await session.commit()
     print(f"deleted {deleted} conversations that never reached consent")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database, taken while the bot runs."""
+    settings = load_settings(need_secret=False)
+    out = Path(args.out)
+    try:
+        backup(settings.database_url, out)
+    except BackupError as error:
+        raise CliError(str(error)) from None
+    print(f"backed up the database to {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup, then migrate it to the latest schema."""
+    settings = load_settings(need_secret=False)
+    try:
+        revision = restore(settings.database_url, Path(args.file), force=args.force)
+    except BackupError as error:
+        raise CliError(str(error)) from None
+    upgrade(settings.database_url)
+    print(f"restored {args.file} (schema {revision}) and migrated it to the latest schema")
     return 0
 
 
@@ -75,6 +100,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "current", help="print the current revision", description="Print the current revision."
     )
     cur.set_defaults(func=_current)
+    saved = db_commands.add_parser(
+        "backup",
+        help="copy the database, consistent while the bot runs",
+        description="Write a consistent copy of the database to FILE while the bot runs"
+        " (SQLite: its online backup; PostgreSQL: pg_dump's custom format).",
+    )
+    saved.add_argument("--out", required=True, metavar="FILE", help="where to write the backup")
+    saved.set_defaults(func=_backup)
+    back = db_commands.add_parser(
+        "restore",
+        help="replace the database with a backup",
+        description="Replace the database with a backup made by `reslog db backup`, then"
+        " migrate it to the latest schema. Stop the bot first.",
+    )
+    back.add_argument("file", help="a file written by `reslog db backup`")
+    back.add_argument(
+        "--force", action="store_true", help="replace a database that holds assemblies or people"
+    )
+    back.set_defaults(func=_restore)
     purge = db_commands.add_parser(
         "purge-pending",
         help="delete conversations that never reached consent",
