@@ -14,13 +14,14 @@ RUN useradd --system --create-home --home-dir /home/reslog --uid 10001 reslog \
     && mkdir /data && chown reslog /data
 
 WORKDIR /app
-COPY pyproject.toml README.md babel.cfg Procfile ./
+COPY pyproject.toml requirements.lock README.md babel.cfg Procfile ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY locales ./locales
 COPY examples ./examples
-RUN pip install -e . \
+RUN pip install -r requirements.lock \
+    && pip install --no-deps -e . \
     && pybabel compile -D messages -d locales \
     && reslog --help > /dev/null
 

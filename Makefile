@@ -6,13 +6,26 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 export RESLOG_SECRET_KEY_FILE ?= var/secret.key
 
-.PHONY: run test lint typecheck unit bench catalogs extract update-catalogs clean
+.PHONY: run test lint typecheck unit bench catalogs extract update-catalogs lock clean
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements-dev.lock (the program's own, requirements.lock, and the
+# tools to test it), then the project itself; its ranges in pyproject.toml are for people who
+# install the package. `make lock` refreshes both locks to the newest versions the ranges allow.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --upgrade --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements-dev.lock pyproject.toml
+	cp requirements-dev.lock requirements.lock  # the same versions, without the tools
+	.venv-lock/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -D messages -d locales -l $* >/dev/null
@@ -51,4 +64,4 @@ bench: $(STAMP) catalogs
 		$(BIN)/python -m bench.sqlite_trips && $(BIN)/python -m bench.digest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-lock .mypy_cache .ruff_cache .pytest_cache

@@ -43,7 +43,9 @@ def test_the_image_is_slim_python_run_as_a_user_with_reslog_as_entry_point() -> 
     assert users == ["reslog"] and order.index("USER") < order.index("ENTRYPOINT")
     assert json.loads(_instructions("ENTRYPOINT")[0]) == ["reslog"]
     assert json.loads(_instructions("CMD")[0]) == ["serve"]
-    assert any("pybabel compile" in run for run in _instructions("RUN"))  # catalogs built in
+    runs = _instructions("RUN")
+    assert any("pybabel compile" in run for run in runs)  # catalogs built in
+    assert any("pip install -r requirements.lock" in run for run in runs)  # the pinned versions
     assert parsed.envs["HOST"] == "0.0.0.0" and _instructions("EXPOSE") == [parsed.envs["PORT"]]
 
 
