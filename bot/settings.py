@@ -88,6 +88,7 @@ class Settings:
     flood_messages: int = DEFAULT_MESSAGES
     staff_broadcasts: int = DEFAULT_BROADCASTS
     metrics_token: Secret | None = None
+    metrics_port: int = 9464
     log_format: str = "text"
     whatsapp: WhatsAppSettings | None = None
     smtp: SmtpSettings | None = None
@@ -211,6 +212,17 @@ def log_format(value: str) -> str:
     if chosen not in FORMATS:
         raise SettingsError(f"LOG_FORMAT {value!r} must be one of: {', '.join(FORMATS)}")
     return chosen
+
+
+def port_number(value: str, name: str) -> int:
+    """A TCP port (1–65535)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} {value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"{name} {value!r} must be between 1 and 65535")
+    return port
 
 
 def metrics_token(value: str) -> Secret | None:
@@ -401,6 +413,7 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
                 "notices and poll openings an hour",
             ),
             metrics_token=metrics_token(config("METRICS_TOKEN", default="")),
+            metrics_port=port_number(config("METRICS_PORT", default="9464"), "METRICS_PORT"),
             whatsapp=_whatsapp(config),
             smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),
         )

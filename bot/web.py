@@ -51,7 +51,8 @@ from bot.channels.telegram.app import (
 from bot.channels.telegram.webhook_reply import webhook_reply
 from bot.channels.whatsapp.status import status_routes
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
-from bot.metrics.web import ResponseCounter, WebMetrics, metrics_route
+from bot.metrics.scrape import metrics_route
+from bot.metrics.web import ResponseCounter, WebMetrics
 from bot.request_body import read_body
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker
@@ -106,7 +107,9 @@ def build_app(
                 "whatsapp": whatsapp_flood,
             }
         )
-        routes.append(metrics_route(str(settings.metrics_token), metrics, sessions))
+        routes.append(
+            metrics_route(str(settings.metrics_token), metrics.registry, metrics.outbox, sessions)
+        )
         if application is not None:
             application.bot_data[METRICS] = metrics
         if whatsapp is not None:

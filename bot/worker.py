@@ -28,6 +28,7 @@ from bot.channels.telegram.app import file_base_url
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.whatsapp.sender import whatsapp_sender
 from bot.digests.delivery import DigestChannels
+from bot.metrics.worker import WorkerMetrics, serve_metrics
 from bot.outbox.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
 from bot.schedule.digests import run_digest_scheduler
 from bot.schedule.polls import run_scheduler
@@ -50,7 +51,9 @@ def telegram_bot(settings: Settings, request: BaseRequest | None = None) -> Bot:
     )
 
 
-async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
+async def dispatch_telegram(
+    settings: Settings, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> None:
     """Send the Telegram outbox until ``stop`` is set (once this process leads the channel)."""
     engine = create_engine(settings.database_url)
     try:
@@ -60,6 +63,7 @@ async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
                 settings.cipher(),
                 TelegramSender(bot),
                 DispatchConfig(rate=settings.telegram_rate),
+                metrics,
             )
             await lead_and_dispatch(engine, dispatcher, stop)
     except InvalidToken:
@@ -68,7 +72,9 @@ async def dispatch_telegram(settings: Settings, stop: asyncio.Event) -> None:
         await engine.dispose()
 
 
-async def dispatch_whatsapp(settings: Settings, stop: asyncio.Event) -> None:
+async def dispatch_whatsapp(
+    settings: Settings, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> None:
     """Send the WhatsApp outbox until ``stop`` is set (once this process leads the channel)."""
     if settings.whatsapp is None:
         raise SettingsError("Config 'TWILIO_ACCOUNT_SID' is missing, and has no default")
@@ -80,22 +86,33 @@ async def dispatch_whatsapp(settings: Settings, stop: asyncio.Event) -> None:
                 settings.cipher(),
                 sender,
                 DispatchConfig(rate=settings.whatsapp.rate),
+                metrics,
             )
             await lead_and_dispatch(engine, dispatcher, stop)
     finally:
         await engine.dispose()
 
 
-async def schedule_polls(settings: Settings, stop: asyncio.Event) -> None:
+async def schedule_polls(
+    settings: Settings, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> None:
     """Open, remind and close polls on time until ``stop`` is set (once this process leads)."""
     engine = create_engine(settings.database_url)
     try:
-        await run_scheduler(engine, create_sessionmaker(engine), stop, settings.scheduler_interval)
+        await run_scheduler(
+            engine,
+            create_sessionmaker(engine),
+            stop,
+            settings.scheduler_interval,
+            observe=metrics.round_done if metrics is not None else None,
+        )
     finally:
         await engine.dispose()
 
 
-async def send_digests(settings: Settings, stop: asyncio.Event) -> None:
+async def send_digests(
+    settings: Settings, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> None:
     """Send digests on time until ``stop`` is set (once this process leads the digests)."""
     engine = create_engine(settings.database_url)
     try:
@@ -110,7 +127,27 @@ async def send_digests(settings: Settings, stop: asyncio.Event) -> None:
                 DigestChannels(bot=bot, smtp=settings.smtp),
                 stop,
                 settings.scheduler_interval,
+                observe=metrics.round_done if metrics is not None else None,
             )
+    finally:
+        await engine.dispose()
+
+
+async def worker_metrics(settings: Settings, metrics: WorkerMetrics, stop: asyncio.Event) -> None:
+    """The worker's ``GET /metrics`` on HOST and METRICS_PORT until ``stop`` is set."""
+    if settings.metrics_token is None:
+        return
+    engine = create_engine(settings.database_url)
+    factory = create_sessionmaker(engine)
+    try:
+        await serve_metrics(
+            metrics,
+            str(settings.metrics_token),
+            lambda: factory,
+            settings.host,
+            settings.metrics_port,
+            stop,
+        )
     finally:
         await engine.dispose()
 
@@ -118,14 +155,17 @@ async def send_digests(settings: Settings, stop: asyncio.Event) -> None:
 async def background(settings: Settings, stop: asyncio.Event) -> None:
     """The configured channels' dispatchers and the scheduler until ``stop`` is set; if one
     fails, the others stop too and the failure is raised as it is."""
+    metrics = WorkerMetrics.create() if settings.metrics_token is not None else None
     try:
         async with asyncio.TaskGroup() as group:
             if settings.telegram_bot_token is not None:
-                group.create_task(dispatch_telegram(settings, stop))
+                group.create_task(dispatch_telegram(settings, stop, metrics))
             if settings.whatsapp is not None:
-                group.create_task(dispatch_whatsapp(settings, stop))
-            group.create_task(schedule_polls(settings, stop))
-            group.create_task(send_digests(settings, stop))
+                group.create_task(dispatch_whatsapp(settings, stop, metrics))
+            group.create_task(schedule_polls(settings, stop, metrics))
+            group.create_task(send_digests(settings, stop, metrics))
+            if metrics is not None:
+                group.create_task(worker_metrics(settings, metrics, stop))
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
 

@@ -25,6 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "FLOOD_MESSAGES_PER_MINUTE",
         "STAFF_BROADCASTS_PER_HOUR",
         "METRICS_TOKEN",
+        "METRICS_PORT",
         "LOG_FORMAT",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -42,6 +43,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("FLOOD_MESSAGES_PER_MINUTE", "0", "must be between 1 and 1000 messages a minute"),
         ("FLOOD_MESSAGES_PER_MINUTE", "ten", "is not a whole number"),
         ("METRICS_TOKEN", "short", "at least 16 characters"),
+        ("METRICS_PORT", "99999", "must be between 1 and 65535"),
         ("LOG_FORMAT", "xml", "must be one of: text, json"),
         ("STAFF_BROADCASTS_PER_HOUR", "0", "between 1 and 1000 notices and poll openings an hour"),
     ],

@@ -4,27 +4,19 @@ responses by route and status, the flood limits, and the outbox's rows by channe
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.metrics.scrape import outbox_gauge
 from handlers.core.events import Answer
 from handlers.core.flood import FloodGuard
-from storage.outbox import status_counts
-from storage.vocabulary import OutboxStatus
 
-METRICS_PATH = "/metrics"
 TURN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 OTHER_ROUTE = "other"  # any path the app does not serve: never the path itself
 
@@ -68,12 +60,7 @@ class WebMetrics:
                 ["route", "status"],
                 registry=registry,
             ),
-            outbox=Gauge(
-                "reslog_outbox_rows",
-                "Outbox rows, by channel and status",
-                ["channel", "status"],
-                registry=registry,
-            ),
+            outbox=outbox_gauge(registry),
         )
 
     def turn_done(self, channel: str, started: float, answer: Answer) -> None:
@@ -125,33 +112,3 @@ class ResponseCounter:
             await send(message)
 
         await self.app(scope, receive, counted)
-
-
-def metrics_route(
-    token: str,
-    metrics: WebMetrics,
-    sessions: Callable[[], async_sessionmaker[AsyncSession]],
-) -> Route:
-    """``GET /metrics``, answered only with ``Authorization: Bearer <token>``."""
-
-    async def scrape(request: Request) -> Response:
-        if not bearer_matches(request.headers.get("Authorization", ""), token):
-            return PlainTextResponse(
-                "unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
-        async with sessions()() as session:
-            counts = await status_counts(session)
-        for channel in sorted({channel for channel, _status in counts}):
-            for status in OutboxStatus:
-                metrics.outbox.labels(channel, status.value).set(counts.get((channel, status), 0))
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    return Route(METRICS_PATH, scrape, methods=["GET"])
-
-
-def bearer_matches(header: str, token: str) -> bool:
-    """Whether an Authorization header carries this bearer token (compared in constant time)."""
-    scheme, _sep, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), token.encode()
-    )

@@ -108,6 +108,16 @@ class Lookup(Protocol):
         ...
 
 
+class DispatchObserver(Protocol):
+    """Who counts what a dispatcher did (the worker's metrics)."""
+
+    def dispatched(self, channel: str, outcomes: Sequence[Outcome]) -> None:
+        """Rows settled in one transaction."""
+
+    def send_failed(self, channel: str, reason: str) -> None:
+        """One send the channel refused or failed; ``reason`` is the kind of error."""
+
+
 @dataclass(frozen=True)
 class DispatchConfig:
     """How fast and how persistently one channel is sent to.
@@ -172,8 +182,10 @@ class Dispatcher:
         cipher: AddressCipher,
         sender: Sender,
         config: DispatchConfig | None = None,
+        observer: DispatchObserver | None = None,
     ) -> None:
         self.sessions = sessions
+        self.observer = observer
         self.cipher = cipher
         self.sender = sender
         self.config = config or DispatchConfig()
@@ -334,6 +346,8 @@ class Dispatcher:
         for row, _outcome in done:
             self.addresses.pop(row.id, None)
         self._log_failures(outcomes)
+        if self.observer is not None and outcomes:
+            self.observer.dispatched(self.sender.channel, outcomes)
         return claimed
 
     def _finished(self, row: Claimed, task: asyncio.Task[Outcome]) -> None:
@@ -408,7 +422,15 @@ class Dispatcher:
             )
         try:
             message_id = await self.sender.send(self._outbound(row, address))
-        except Throttled as exc:
+        except SendError as exc:
+            if self.observer is not None:
+                self.observer.send_failed(self.sender.channel, type(exc).__name__)
+            return self._failure(row, exc)
+        return Outcome(row.id, OutboxStatus.SENT, external_id=message_id)
+
+    def _failure(self, row: Claimed, exc: SendError) -> Outcome:
+        """What becomes of a row whose send failed: wait and retry, stop, or give up."""
+        if isinstance(exc, Throttled):
             self.pacer.pause(exc.retry_after)
             until = utcnow() + timedelta(seconds=exc.retry_after)
             return Outcome(
@@ -418,11 +440,9 @@ class Dispatcher:
                 not_before=until,
                 attempted=False,
             )
-        except ContactStopped as exc:
+        if isinstance(exc, ContactStopped):
             return Outcome(row.id, OutboxStatus.BLOCKED, error=str(exc)[:200])
-        except SendError as exc:
-            return self._after_failure(row, exc)
-        return Outcome(row.id, OutboxStatus.SENT, external_id=message_id)
+        return self._after_failure(row, exc)
 
     def _after_failure(self, row: Claimed, exc: SendError) -> Outcome:
         """Retry later with backoff, or give up."""

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.digests.delivery import DigestChannels
 from bot.digests.job import run_digest, subject_timezone
-from bot.schedule.polls import lead_and_repeat
+from bot.schedule.polls import RoundObserver, lead_and_repeat
 from handlers.digests.period import due_period
 from handlers.digests.report import Period
 from storage.base import utcnow
@@ -102,6 +102,7 @@ async def run_digest_scheduler(
     channels: DigestChannels,
     stop: asyncio.Event,
     interval: float,
+    observe: RoundObserver | None = None,
 ) -> None:
     """Send digests on time, as the one process holding the ``digests`` lock, until ``stop``."""
     await lead_and_repeat(
@@ -110,4 +111,5 @@ async def run_digest_scheduler(
         lambda: send_due_digests(sessions, cipher, channels, utcnow()),
         stop,
         interval,
+        observe=observe,
     )

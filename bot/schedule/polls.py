@@ -184,6 +184,9 @@ class RoundSummary(Protocol):
     def summary(self) -> str: ...
 
 
+RoundObserver = Callable[[str, RoundSummary | None], None]  # a round's summary; None: it failed
+
+
 async def lead_and_repeat(
     engine: AsyncEngine,
     name: str,
@@ -191,6 +194,7 @@ async def lead_and_repeat(
     stop: asyncio.Event,
     interval: float,
     retry: float = LEADERSHIP_RETRY,
+    observe: RoundObserver | None = None,
 ) -> None:
     """Wait to be the only process holding lock ``name`` (asking every ``retry`` seconds), then
     run ``work`` every ``interval`` seconds until ``stop`` is set; a round that fails (the
@@ -206,9 +210,13 @@ async def lead_and_repeat(
                 done = await work()
             except Exception:
                 log.exception("a round of the %s failed; trying again", name)
+                if observe is not None:
+                    observe(name, None)
             else:
                 if done:
                     log.info("%s: %s", name, done.summary())
+                if observe is not None:
+                    observe(name, done)
             if await sleep_or_stop(stop, interval):
                 break
     finally:
@@ -221,10 +229,11 @@ async def run_scheduler(
     stop: asyncio.Event,
     interval: float,
     retry: float = LEADERSHIP_RETRY,
+    observe: RoundObserver | None = None,
 ) -> None:
     """Open, remind and close polls on time, as the one scheduler, until ``stop`` is set."""
     await lead_and_repeat(
-        engine, "scheduler", lambda: run_due(sessions, utcnow()), stop, interval, retry
+        engine, "scheduler", lambda: run_due(sessions, utcnow()), stop, interval, retry, observe
     )
 
 
