@@ -84,10 +84,22 @@ def build_app(
             """The Telegram application's, once it has started."""
             return sessions_of(telegram)
 
+    whatsapp: WhatsAppWebhook | None = None
+    metrics = (
+        WebMetrics.create(
+            lambda: {
+                "telegram": application.bot_data.get(FLOOD) if application else None,
+                "whatsapp": whatsapp.flood if whatsapp is not None else None,
+            }
+        )
+        if settings.metrics_token is not None
+        else None
+    )
     routes = [Route("/healthz", healthz, methods=["GET"])]
     if application is not None:
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
-    whatsapp: WhatsAppWebhook | None = None
+        if metrics is not None:
+            application.bot_data[METRICS] = metrics
     if settings.whatsapp is not None:
         cipher = settings.cipher()
         whatsapp = WhatsAppWebhook(
@@ -95,25 +107,15 @@ def build_app(
             sessions=sessions,
             cipher=lambda: cipher,
             flood=settings.flood_guard(),
+            metrics=metrics,
         )
         routes.append(whatsapp.route())
-        routes += status_routes(settings.whatsapp, sessions)
-    whatsapp_flood = whatsapp.flood if whatsapp is not None else None
+        on_report = metrics.delivery_report if metrics is not None else None
+        routes += status_routes(settings.whatsapp, sessions, on_report)
     middleware = []
-    if settings.metrics_token is not None:
-        metrics = WebMetrics.create(
-            lambda: {
-                "telegram": application.bot_data.get(FLOOD) if application else None,
-                "whatsapp": whatsapp_flood,
-            }
-        )
-        routes.append(
-            metrics_route(str(settings.metrics_token), metrics.registry, metrics.outbox, sessions)
-        )
-        if application is not None:
-            application.bot_data[METRICS] = metrics
-        if whatsapp is not None:
-            whatsapp.metrics = metrics
+    if metrics is not None and settings.metrics_token is not None:
+        token = str(settings.metrics_token)
+        routes.append(metrics_route(token, metrics.registry, metrics.outbox, sessions))
         paths = [route.path for route in routes if isinstance(route, Route)]
         middleware.append(Middleware(ResponseCounter, metrics=metrics, routes=paths))
     app = Starlette(routes=routes, middleware=middleware)

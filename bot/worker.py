@@ -80,7 +80,8 @@ async def dispatch_whatsapp(
         raise SettingsError("Config 'TWILIO_ACCOUNT_SID' is missing, and has no default")
     engine = create_engine(settings.database_url)
     try:
-        async with whatsapp_sender(settings.whatsapp) as sender:
+        on_template = metrics.template_sent if metrics is not None else None
+        async with whatsapp_sender(settings.whatsapp, on_template) as sender:
             dispatcher = Dispatcher(
                 create_sessionmaker(engine),
                 settings.cipher(),

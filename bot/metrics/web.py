@@ -32,6 +32,7 @@ class WebMetrics:
     answers: Counter
     turn_seconds: Histogram
     responses: Counter
+    reports: Counter
     outbox: Gauge
 
     @classmethod
@@ -60,6 +61,13 @@ class WebMetrics:
                 ["route", "status"],
                 registry=registry,
             ),
+            reports=Counter(
+                "reslog_delivery_reports",
+                "WhatsApp delivery reports from Twilio, by status and Twilio error code"
+                " (63016: outside the 24-hour window, sent again as the template)",
+                ["status", "error_code"],
+                registry=registry,
+            ),
             outbox=outbox_gauge(registry),
         )
 
@@ -69,6 +77,10 @@ class WebMetrics:
         self.turn_seconds.labels(channel).observe(time.perf_counter() - started)
         if answer.answers:
             self.answers.labels(channel).inc(answer.answers)
+
+    def delivery_report(self, status: str, code: int | None) -> None:
+        """Count one WhatsApp delivery report."""
+        self.reports.labels(status[:20], str(code) if code is not None else "").inc()
 
 
 class FloodCollector(Collector):

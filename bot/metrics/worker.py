@@ -32,6 +32,7 @@ class WorkerMetrics:
     last_round: Gauge
     digests: Counter
     last_digest: Gauge
+    templates: Counter
     outbox: Gauge
 
     @classmethod
@@ -75,8 +76,19 @@ class WorkerMetrics:
                 "When a digest was last sent (Unix time)",
                 registry=registry,
             ),
+            templates=Counter(
+                "reslog_whatsapp_template_sends",
+                "WhatsApp messages sent as the approved template (outside the 24-hour window),"
+                " by language",
+                ["language"],
+                registry=registry,
+            ),
             outbox=outbox_gauge(registry),
         )
+
+    def template_sent(self, language: str) -> None:
+        """Count one WhatsApp message sent as its language's template."""
+        self.templates.labels(language).inc()
 
     def dispatched(self, channel: str, outcomes: Sequence[Outcome]) -> None:
         """Count rows a dispatcher settled."""

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.whatsapp.sender import STATUS_PATH
 from bot.web import SECRET_HEADER, WEBHOOK_PATH, build_app
 from handlers.i18n.core import _, use_language
 from handlers.notices.queue import queue_notice
@@ -19,7 +20,14 @@ from storage.base import utcnow
 from storage.models import Answer, Notice
 from tests.fakes.loopback import serving
 from tests.support.members import draft_notice
-from tests.support.whatsapp import Phone, WhatsAppRig, number_of, whatsapp_rig
+from tests.support.whatsapp import (
+    PUBLIC_BASE_URL,
+    Phone,
+    WhatsAppRig,
+    number_of,
+    sign,
+    whatsapp_rig,
+)
 
 TOKEN = "metrics-token-for-tests-0123456789"
 FLOOD_LIMIT = 8
@@ -76,6 +84,11 @@ async def test_the_figures_match_what_happened_and_carry_no_person(
     forged = await rig.post(amal.form("١"), signature="forged")
     assert forged.status_code == 403
     assert (await rig.http.post(WEBHOOK_PATH, json={"update_id": 1})).status_code == 403
+    for status, code in (("undelivered", "63016"), ("delivered", ""), ("failed", "²")):
+        report = {"MessageSid": "SM" + "1" * 32, "MessageStatus": status, "ErrorCode": code}
+        signature = sign(PUBLIC_BASE_URL + STATUS_PATH, report)
+        answer = await rig.post(report, signature=signature, path=STATUS_PATH)
+        assert answer.status_code == 200  # "²" is not a code, and no reason to fail
     fake = rig.telegram.fake
     update = fake.text_update(fake.user(7_700_001, "Sam", "en"), "/help")
     secret = rig.telegram.settings.webhook_secret()
@@ -107,6 +120,10 @@ async def test_the_figures_match_what_happened_and_carry_no_person(
     )
     assert _value(samples, "reslog_outbox_rows", channel="whatsapp", status="pending") == queued
     assert _value(samples, "reslog_outbox_rows", channel="whatsapp", status="sent") == 0
+    reports = "reslog_delivery_reports_total"
+    assert _value(samples, reports, status="undelivered", error_code="63016") == 1
+    assert _value(samples, reports, status="delivered", error_code="") == 1
+    assert _value(samples, reports, status="failed", error_code="") == 1
     for private in ("963944777001", "أمل", "حديقة", "النقل"):
         assert private not in body
 

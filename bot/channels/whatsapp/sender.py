@@ -81,10 +81,12 @@ class WhatsAppSender:
         client: Client,
         settings: WhatsAppSettings,
         clock: Callable[[], datetime] = utcnow,
+        on_template: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.clock = clock
+        self.on_template = on_template  # told each template sent, with its language
 
     def chat_interval(self, address: str) -> float:
         """Six seconds between two messages to one person (Meta's limit per recipient)."""
@@ -115,9 +117,12 @@ class WhatsAppSender:
                 f"window: add {message.language}=HX... to WHATSAPP_TEMPLATES"
             )
         variables = json.dumps({"1": template_variable(message.text)}, ensure_ascii=False)
-        return await self._create(
+        sid = await self._create(
             message.address, content_sid=content_sid, content_variables=variables
         )
+        if self.on_template is not None:
+            self.on_template(message.language)
+        return sid
 
     async def _create(self, address: str, **content: str) -> str:
         """One Messages create request; the SID, or the mapped error."""
@@ -249,9 +254,11 @@ def _error_code(body: str) -> object:
 
 
 @asynccontextmanager
-async def whatsapp_sender(settings: WhatsAppSettings) -> AsyncIterator[WhatsAppSender]:
+async def whatsapp_sender(
+    settings: WhatsAppSettings, on_template: Callable[[str], None] | None = None
+) -> AsyncIterator[WhatsAppSender]:
     """A sender on its own HTTP session, pointed at ``TWILIO_API_BASE_URL`` when set; the
-    session is closed on leaving."""
+    session is closed on leaving. ``on_template`` is told each template sent (its language)."""
     async with _HttpClient() as http:
         client = Client(
             settings.account_sid,
@@ -263,7 +270,7 @@ async def whatsapp_sender(settings: WhatsAppSettings) -> AsyncIterator[WhatsAppS
         if settings.api_base_url:
             client.api.base_url = settings.api_base_url
         await check_credentials(client)
-        yield WhatsAppSender(client, settings)
+        yield WhatsAppSender(client, settings, on_template=on_template)
 
 
 async def check_credentials(client: Client) -> None:

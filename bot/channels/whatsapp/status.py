@@ -36,20 +36,28 @@ log = logging.getLogger(__name__)
 SessionsOf = Callable[[], async_sessionmaker[AsyncSession]]
 
 
-def status_routes(settings: WhatsAppSettings | None, sessions: SessionsOf) -> list[Route]:
-    """The status-callback route when WhatsApp is configured, else none."""
+def status_routes(
+    settings: WhatsAppSettings | None,
+    sessions: SessionsOf,
+    on_report: Callable[[str, int | None], None] | None = None,
+) -> list[Route]:
+    """The status-callback route when WhatsApp is configured, else none; ``on_report`` is told
+    each signed report's status and Twilio error code, for the metrics."""
     if settings is None:
         return []
 
     async def twilio_status(request: Request) -> Response:
         """Check the signature, then record the report."""
-        return await handle_status(request, settings, sessions)
+        return await handle_status(request, settings, sessions, on_report)
 
     return [Route(STATUS_PATH, twilio_status, methods=["POST"])]
 
 
 async def handle_status(
-    request: Request, settings: WhatsAppSettings, sessions: SessionsOf
+    request: Request,
+    settings: WhatsAppSettings,
+    sessions: SessionsOf,
+    on_report: Callable[[str, int | None], None] | None = None,
 ) -> Response:
     """403 unless Twilio signed it (413 if too large); 400 without the message's SID or status;
     else 200."""
@@ -60,6 +68,8 @@ async def handle_status(
     if not sid or not status:
         return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
     report = delivery_report(sid, status, str(form.get("ErrorCode", "")))
+    if on_report is not None:
+        on_report(status, error_code(str(form.get("ErrorCode", ""))))
     try:
         async with sessions()() as session:
             moved = await record_delivery(session, report, utcnow())
@@ -72,9 +82,14 @@ async def handle_status(
     return Response(status_code=200)
 
 
-def delivery_report(sid: str, status: str, error_code: str) -> DeliveryReport:
+def error_code(raw: str) -> int | None:
+    """Twilio's error code, if the report carries one (digits only, of a sane length)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else None
+
+
+def delivery_report(sid: str, status: str, raw_code: str) -> DeliveryReport:
     """What the report says, in the outbox's terms (the error by its code only)."""
-    code = int(error_code) if error_code.isdigit() else None
+    code = error_code(raw_code)
     return DeliveryReport(
         channel=CHANNEL,
         external_id=sid,

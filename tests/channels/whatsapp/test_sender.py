@@ -249,3 +249,15 @@ async def test_the_fake_refuses_what_twilio_refuses(
     assert (answer.status_code, answer.json()["code"]) == (400, code)
     assert (unauthorised.status_code, unauthorised.json()["code"]) == (401, 20003)
     assert fake.messages == []
+
+
+async def test_each_template_sent_is_told_with_its_language_and_free_form_is_not(
+    fake: FakeTwilioApi, sender: WhatsAppSender
+) -> None:
+    templates: list[str] = []
+    counted = WhatsAppSender(sender.client, sender.settings, on_template=templates.append)
+    fake.wrote(AMAL, seconds_ago=3600)
+    await counted.send(recent())  # inside the window: free form
+    await counted.send(Outbound(AYSE, "Toplantı salı", "tr", None))  # never wrote: template
+    assert templates == ["tr"]
+    assert [m.content_sid for m in fake.messages] == [None, TEMPLATES["tr"]]
