@@ -19,6 +19,7 @@ from bot.cli import (
     demo,
     digest,
     digest_settings,
+    doctor,
     notice,
     poll,
     poster,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         digest_settings,
         poster,
         demo,
+        doctor,
         run,
     ):
         group.register(commands)

@@ -150,6 +150,7 @@ class _State:
     kicked: set[int] = field(default_factory=set)
     callback_queries: dict[str, bool] = field(default_factory=dict)
     webhook: Json | None = None
+    webhook_error: tuple[int, str] | None = None  # when and why Telegram last failed to deliver
     commands: dict[tuple[str, str], list[Json]] = field(default_factory=dict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
     file_paths: dict[str, str] = field(default_factory=dict)
@@ -571,6 +572,8 @@ class FakeBotApi:
         }
         if webhook.get("allowed_updates"):
             info["allowed_updates"] = webhook["allowed_updates"]
+        if self.state.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.state.webhook_error
         return info
 
     # ---- people, chats and updates to send -----------------------------------------------

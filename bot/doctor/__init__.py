@@ -1,0 +1,1 @@
+"""`reslog doctor`: one line per check of a deployment, ✓ or ✗ with what to do."""
