@@ -214,15 +214,17 @@ def log_format(value: str) -> str:
     return chosen
 
 
-def port_number(value: str, name: str) -> int:
-    """A TCP port (1–65535)."""
+def whole_number(value: str, name: str, lowest: int, highest: int, unit: str = "") -> int:
+    """A whole number between ``lowest`` and ``highest`` (``unit`` names what it counts)."""
     try:
-        port = int(value)
+        number = int(value)
     except ValueError:
-        raise SettingsError(f"{name} {value!r} is not a port number") from None
-    if not 1 <= port <= 65535:
-        raise SettingsError(f"{name} {value!r} must be between 1 and 65535")
-    return port
+        raise SettingsError(f"{name} {value!r} is not a whole number") from None
+    if not lowest <= number <= highest:
+        raise SettingsError(
+            f"{name} {value!r} must be between {lowest} and {highest}{' ' if unit else ''}{unit}"
+        )
+    return number
 
 
 def metrics_token(value: str) -> Secret | None:
@@ -236,17 +238,6 @@ def metrics_token(value: str) -> Secret | None:
             " output of `openssl rand -hex 16`)"
         )
     return Secret(token)
-
-
-def per_period(value: str, name: str, period: str) -> int:
-    """A limit of how many a minute or an hour (``period``), between 1 and 1000."""
-    try:
-        count = int(value)
-    except ValueError:
-        raise SettingsError(f"{name} {value!r} is not a whole number") from None
-    if not 1 <= count <= 1000:
-        raise SettingsError(f"{name} {value!r} must be between 1 and 1000 {period}")
-    return count
 
 
 def seconds_between(
@@ -402,18 +393,24 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             telegram_bot_username=bot_username(config("TELEGRAM_BOT_USERNAME", default=None)),
             telegram_rate=send_rate(config("TELEGRAM_RATE", default="25")),
             scheduler_interval=seconds_between(config("SCHEDULER_INTERVAL", default="30")),
-            flood_messages=per_period(
+            flood_messages=whole_number(
                 config("FLOOD_MESSAGES_PER_MINUTE", default=str(DEFAULT_MESSAGES)),
                 "FLOOD_MESSAGES_PER_MINUTE",
+                1,
+                1000,
                 "messages a minute",
             ),
-            staff_broadcasts=per_period(
+            staff_broadcasts=whole_number(
                 config("STAFF_BROADCASTS_PER_HOUR", default=str(DEFAULT_BROADCASTS)),
                 "STAFF_BROADCASTS_PER_HOUR",
+                1,
+                1000,
                 "notices and poll openings an hour",
             ),
             metrics_token=metrics_token(config("METRICS_TOKEN", default="")),
-            metrics_port=port_number(config("METRICS_PORT", default="9464"), "METRICS_PORT"),
+            metrics_port=whole_number(
+                config("METRICS_PORT", default="9464"), "METRICS_PORT", 1, 65535
+            ),
             whatsapp=_whatsapp(config),
             smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),
         )

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.notices.queue import queue_notice
@@ -17,11 +16,11 @@ from storage.crypto import AddressCipher
 from storage.models import Notice
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.members import Member, add_members, draft_notice
+from tests.support.metrics import samples_of, value
 from tests.support.processes import free_port, running_reslog, telegram_env
 
 TOKEN = "worker-metrics-token-0123456789"
 MEMBERS = 6
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 async def _scrape(url: str, token: str | None = TOKEN) -> httpx.Response:
@@ -33,18 +32,6 @@ async def _scrape(url: str, token: str | None = TOKEN) -> httpx.Response:
             except httpx.TransportError:
                 await asyncio.sleep(0.1)
     raise AssertionError(f"nothing answered at {url}")
-
-
-def _samples(text: str) -> Samples:
-    found: Samples = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return found
-
-
-def _value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 async def test_the_worker_counts_what_it_sent_refused_and_scheduled(
@@ -82,11 +69,11 @@ async def test_the_worker_counts_what_it_sent_refused_and_scheduled(
             assert (await _scrape(url, "not-the-token-at-all")).status_code == 401
             for _attempt in range(100):  # settled in the dispatcher's next transaction
                 reply = await _scrape(url)
-                samples = _samples(reply.text)
-                settled = _value(
+                samples = samples_of(reply.text)
+                settled = value(
                     samples, "reslog_outbox_settled_total", channel="telegram", status="sent"
                 )
-                rounds = _value(
+                rounds = value(
                     samples, "reslog_scheduler_rounds_total", scheduler="digests", outcome="ok"
                 )
                 if settled == MEMBERS - 1 and rounds >= 1:
@@ -94,29 +81,29 @@ async def test_the_worker_counts_what_it_sent_refused_and_scheduled(
                 await asyncio.sleep(0.1)
         assert reply.status_code == 200
         assert settled == MEMBERS - 1
-        blocked = _value(
+        blocked = value(
             samples, "reslog_outbox_settled_total", channel="telegram", status="blocked"
         )
         assert blocked == 1
         assert (
-            _value(samples, "reslog_send_errors_total", channel="telegram", reason="ContactStopped")
+            value(samples, "reslog_send_errors_total", channel="telegram", reason="ContactStopped")
             == 1
         )
         assert (
-            _value(samples, "reslog_outbox_rows", channel="telegram", status="sent") == MEMBERS - 1
+            value(samples, "reslog_outbox_rows", channel="telegram", status="sent") == MEMBERS - 1
         )
-        assert _value(samples, "reslog_outbox_rows", channel="telegram", status="pending") == 0
+        assert value(samples, "reslog_outbox_rows", channel="telegram", status="pending") == 0
         for scheduler in ("scheduler", "digests"):
             assert (
-                _value(samples, "reslog_scheduler_rounds_total", scheduler=scheduler, outcome="ok")
+                value(samples, "reslog_scheduler_rounds_total", scheduler=scheduler, outcome="ok")
                 >= 1
             )
-            last = _value(
+            last = value(
                 samples, "reslog_scheduler_last_round_timestamp_seconds", scheduler=scheduler
             )
             assert time.time() - 60 < last <= time.time()
         assert (
-            _value(samples, "reslog_scheduler_rounds_total", scheduler="digests", outcome="failed")
+            value(samples, "reslog_scheduler_rounds_total", scheduler="digests", outcome="failed")
             == 0
         )
         for user in users.values():

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +19,7 @@ from storage.base import utcnow
 from storage.models import Answer, Notice
 from tests.fakes.loopback import serving
 from tests.support.members import draft_notice
+from tests.support.metrics import Samples, samples_of, value
 from tests.support.whatsapp import (
     PUBLIC_BASE_URL,
     Phone,
@@ -31,7 +31,6 @@ from tests.support.whatsapp import (
 
 TOKEN = "metrics-token-for-tests-0123456789"
 FLOOD_LIMIT = 8
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 @pytest.fixture
@@ -47,20 +46,12 @@ async def _scrape(http: httpx.AsyncClient) -> tuple[str, Samples]:
     reply = await http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/plain")
-    samples: Samples = {}
-    for family in text_string_to_metric_families(reply.text):
-        for sample in family.samples:
-            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return reply.text, samples
+    return reply.text, samples_of(reply.text)
 
 
 def _said(language: str, message: str) -> str:
     with use_language(language):
         return _(message)
-
-
-def _value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 async def test_the_figures_match_what_happened_and_carry_no_person(
@@ -104,32 +95,30 @@ async def test_the_figures_match_what_happened_and_carry_no_person(
         await session.commit()
 
     body, samples = await _scrape(rig.http)
-    assert _value(samples, "reslog_turns_total", channel="whatsapp") == 10
-    assert _value(samples, "reslog_answers_total", channel="whatsapp") == 2
-    assert _value(samples, "reslog_turns_total", channel="telegram") == 1
-    assert _value(samples, "reslog_answers_total", channel="telegram") == 0
-    assert _value(samples, "reslog_webhook_responses_total", route=WEBHOOK_PATH, status="200") == 1
-    assert _value(samples, "reslog_turn_seconds_count", channel="whatsapp") == 10
+    assert value(samples, "reslog_turns_total", channel="whatsapp") == 10
+    assert value(samples, "reslog_answers_total", channel="whatsapp") == 2
+    assert value(samples, "reslog_turns_total", channel="telegram") == 1
+    assert value(samples, "reslog_answers_total", channel="telegram") == 0
+    assert value(samples, "reslog_webhook_responses_total", route=WEBHOOK_PATH, status="200") == 1
+    assert value(samples, "reslog_turn_seconds_count", channel="whatsapp") == 10
     route = "/twilio/whatsapp"
-    assert _value(samples, "reslog_webhook_responses_total", route=route, status="200") == 10
-    assert _value(samples, "reslog_webhook_responses_total", route=route, status="403") == 1
-    assert _value(samples, "reslog_webhook_responses_total", route=WEBHOOK_PATH, status="403") == 1
-    assert _value(samples, "reslog_flood_messages_total", channel="whatsapp", outcome="warned") == 1
-    assert (
-        _value(samples, "reslog_flood_messages_total", channel="whatsapp", outcome="ignored") == 1
-    )
-    assert _value(samples, "reslog_outbox_rows", channel="whatsapp", status="pending") == queued
-    assert _value(samples, "reslog_outbox_rows", channel="whatsapp", status="sent") == 0
+    assert value(samples, "reslog_webhook_responses_total", route=route, status="200") == 10
+    assert value(samples, "reslog_webhook_responses_total", route=route, status="403") == 1
+    assert value(samples, "reslog_webhook_responses_total", route=WEBHOOK_PATH, status="403") == 1
+    assert value(samples, "reslog_flood_messages_total", channel="whatsapp", outcome="warned") == 1
+    assert value(samples, "reslog_flood_messages_total", channel="whatsapp", outcome="ignored") == 1
+    assert value(samples, "reslog_outbox_rows", channel="whatsapp", status="pending") == queued
+    assert value(samples, "reslog_outbox_rows", channel="whatsapp", status="sent") == 0
     reports = "reslog_delivery_reports_total"
-    assert _value(samples, reports, status="undelivered", error_code="63016") == 1
-    assert _value(samples, reports, status="delivered", error_code="") == 1
-    assert _value(samples, reports, status="failed", error_code="") == 1
+    assert value(samples, reports, status="undelivered", error_code="63016") == 1
+    assert value(samples, reports, status="delivered", error_code="") == 1
+    assert value(samples, reports, status="failed", error_code="") == 1
     for private in ("963944777001", "أمل", "حديقة", "النقل"):
         assert private not in body
 
     _text, again = await _scrape(rig.http)  # scrapes are counted too
-    assert _value(again, "reslog_webhook_responses_total", route="/metrics", status="200") == 1
-    assert _value(again, "reslog_turns_total", channel="whatsapp") == 10
+    assert value(again, "reslog_webhook_responses_total", route="/metrics", status="200") == 1
+    assert value(again, "reslog_turns_total", channel="whatsapp") == 10
 
 
 async def test_without_the_token_the_figures_are_refused(rig: WhatsAppRig) -> None:
