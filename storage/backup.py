@@ -65,11 +65,12 @@ def restore(database_url: str, backup_file: Path, *, force: bool = False) -> str
     if sqlite:
         _restore_sqlite(backup_file, _sqlite_path(url))
     else:
+        # an empty schema first: tables a later version added would otherwise stay behind
+        _psql(url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         _run(
             _program(PG_RESTORE, "pg_restore"),
-            "--clean",
-            "--if-exists",
             "--no-owner",
+            "--exit-on-error",
             f"--dbname={_libpq(url)}",
             str(backup_file),
         )
@@ -164,16 +165,28 @@ def _holds_data(url: URL) -> bool:
                 return bool(database.execute(query).fetchone()[0])
         except sqlite3.OperationalError:
             return False  # no such tables: an empty database
+    try:
+        return _psql(url, query).strip() not in ("", "0")
+    except BackupError:
+        return False  # no such tables: an empty database
+
+
+def _psql(url: URL, sql: str) -> str:
+    """Run SQL with psql; what it printed."""
     psql = shutil.which("psql")
     if psql is None:
-        raise BackupError("psql is not installed; it is needed to look into the database")
+        raise BackupError("psql is not installed; it is needed to restore into PostgreSQL")
     run = subprocess.run(
-        [psql, "-qAt", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq(url)}", "-c", query],
+        [psql, "-qAt", "-v", "ON_ERROR_STOP=1", f"--dbname={_libpq(url)}", "-c", sql],
         capture_output=True,
         text=True,
+        timeout=TIMEOUT,
         check=False,
     )
-    return run.returncode == 0 and run.stdout.strip() not in ("", "0")
+    if run.returncode != 0:
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        raise BackupError(f"psql failed: {lines[0] if lines else run.returncode}")
+    return run.stdout
 
 
 def _backup_postgres(url: URL, out: Path) -> None:
