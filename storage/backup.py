@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -85,14 +86,24 @@ def _sqlite_path(url: URL) -> Path:
 
 
 def _backup_sqlite(source: Path, out: Path) -> None:
-    """The online backup API into a file beside ``out``, renamed into place once complete."""
+    """The online backup API into ``out``."""
     if not source.is_file():
         raise BackupError(f"the database file {source} does not exist")
+
+    def copy_into(temporary: Path) -> None:
+        with _connect(source) as original, _connect(temporary) as copy:
+            original.backup(copy)
+
+    _written_whole(out, copy_into)
+
+
+def _written_whole(out: Path, write: Callable[[Path], None]) -> None:
+    """``write`` into a file beside ``out``, renamed into place once complete: a backup that
+    fails half-way leaves nothing behind."""
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(handle)
     try:
-        with _connect(source) as original, _connect(Path(temporary)) as copy:
-            original.backup(copy)
+        write(Path(temporary))
         os.replace(temporary, out)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -167,8 +178,10 @@ def _holds_data(url: URL) -> bool:
             return False  # no such tables: an empty database
     try:
         return _psql(url, query).strip() not in ("", "0")
-    except BackupError:
-        return False  # no such tables: an empty database
+    except BackupError as error:
+        if "does not exist" in str(error):
+            return False  # no such tables: an empty database
+        raise
 
 
 def _psql(url: URL, sql: str) -> str:
@@ -190,20 +203,18 @@ def _psql(url: URL, sql: str) -> str:
 
 
 def _backup_postgres(url: URL, out: Path) -> None:
-    """pg_dump in custom format into a file beside ``out``, renamed into place once complete."""
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        _run(
-            _program(PG_DUMP, "pg_dump"),
+    """pg_dump in its custom format into ``out``."""
+    program = _program(PG_DUMP, "pg_dump")
+    _written_whole(
+        out,
+        lambda temporary: _run(
+            program,
             "--format=custom",
             "--no-owner",
             f"--file={temporary}",
             f"--dbname={_libpq(url)}",
-        )
-        os.replace(temporary, out)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+        ),
+    )
 
 
 def _libpq(url: URL) -> str:
