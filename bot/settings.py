@@ -29,6 +29,10 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "off"}
 
 
+# How long backups are kept, so how long erasures are remembered (``storage.erasures``).
+DEFAULT_BACKUP_KEEP_DAYS = 90
+
+
 class SettingsError(DomainError):
     """A setting is missing or malformed; the message is one line naming it."""
 
@@ -89,6 +93,7 @@ class Settings:
     staff_broadcasts: int = DEFAULT_BROADCASTS
     metrics_token: Secret | None = None
     metrics_port: int = 9464
+    backup_keep_days: int = DEFAULT_BACKUP_KEEP_DAYS
     log_format: str = "text"
     whatsapp: WhatsAppSettings | None = None
     smtp: SmtpSettings | None = None
@@ -410,6 +415,13 @@ def load_settings(env_file: str | None = ".env", *, need_secret: bool = True) ->
             metrics_token=metrics_token(config("METRICS_TOKEN", default="")),
             metrics_port=whole_number(
                 config("METRICS_PORT", default="9464"), "METRICS_PORT", 1, 65535
+            ),
+            backup_keep_days=whole_number(
+                config("BACKUP_KEEP_DAYS", default=str(DEFAULT_BACKUP_KEEP_DAYS)),
+                "BACKUP_KEEP_DAYS",
+                1,
+                3650,
+                "days",
             ),
             whatsapp=_whatsapp(config),
             smtp=smtp_settings(config("SMTP_URL", default=""), config("SMTP_FROM", default="")),

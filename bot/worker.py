@@ -4,8 +4,9 @@ stopped.
 ``reslog worker`` runs this; ``reslog run`` (polling) runs the same beside the bot in one
 process. The Telegram dispatcher runs when TELEGRAM_BOT_TOKEN is set, the WhatsApp one when
 TWILIO_ACCOUNT_SID is (at WHATSAPP_RATE messages a second from the one sender); the digests go
-by Telegram and by e-mail (SMTP_URL). Each takes its own lock (``dispatcher-telegram``,
-``dispatcher-whatsapp``, ``scheduler``, ``digests``), so several workers
+by Telegram and by e-mail (SMTP_URL); the retention purge runs once a day. Each takes its own
+lock (``dispatcher-telegram``, ``dispatcher-whatsapp``, ``scheduler``, ``digests``,
+``retention``), so several workers
 may run and one of each works. SIGTERM or SIGINT stops them all, the requests under way first
 answered and written; after a SIGKILL only the requests under way at that moment are in doubt
 (each row is claimed, and committed, just before its request goes): WhatsApp's are looked up
@@ -32,6 +33,7 @@ from bot.metrics.worker import WorkerMetrics, serve_metrics
 from bot.outbox.dispatcher import DispatchConfig, Dispatcher, lead_and_dispatch
 from bot.schedule.digests import run_digest_scheduler
 from bot.schedule.polls import run_scheduler
+from bot.schedule.retention import run_retention
 from bot.settings import Settings, SettingsError
 from storage.engine import create_engine, create_sessionmaker
 
@@ -134,6 +136,24 @@ async def send_digests(
         await engine.dispose()
 
 
+async def purge_on_schedule(
+    settings: Settings, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> None:
+    """Run the retention purge once a day until ``stop`` is set (once this process leads it)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await run_retention(
+            engine,
+            create_sessionmaker(engine),
+            stop,
+            settings.scheduler_interval,
+            settings.backup_keep_days,
+            observe=metrics.round_done if metrics is not None else None,
+        )
+    finally:
+        await engine.dispose()
+
+
 async def worker_metrics(settings: Settings, metrics: WorkerMetrics, stop: asyncio.Event) -> None:
     """The worker's ``GET /metrics`` on HOST and METRICS_PORT until ``stop`` is set."""
     if settings.metrics_token is None:
@@ -165,6 +185,7 @@ async def background(settings: Settings, stop: asyncio.Event) -> None:
                 group.create_task(dispatch_whatsapp(settings, stop, metrics))
             group.create_task(schedule_polls(settings, stop, metrics))
             group.create_task(send_digests(settings, stop, metrics))
+            group.create_task(purge_on_schedule(settings, stop, metrics))
             if metrics is not None:
                 group.create_task(worker_metrics(settings, metrics, stop))
     except BaseExceptionGroup as failed:

@@ -68,3 +68,17 @@ async def assembly_languages(session: AsyncSession) -> set[str]:
     """Every language some assembly speaks."""
     rows = (await session.execute(select(Assembly.languages))).scalars()
     return {language for languages in rows for language in languages or []}
+
+
+async def municipalities_without_privacy_contact(session: AsyncSession) -> list[str]:
+    """The municipalities that name no contact for people's data-protection rights."""
+    query = select(Municipality.slug).where(
+        func.coalesce(func.trim(Municipality.privacy_contact), "") == ""
+    )
+    return list((await session.execute(query.order_by(Municipality.slug))).scalars())
+
+
+async def anyone_kept(session: AsyncSession) -> bool:
+    """Whether anyone has accepted the notice (so there is personal data to purge)."""
+    query = select(Participant.id).where(Participant.consented_at.is_not(None)).limit(1)
+    return (await session.execute(query)).first() is not None

@@ -19,10 +19,22 @@ from storage.vocabulary import NoticeStatus, OutboxStatus, PollStatus
 
 DEFAULT_SUPPRESSION_K = 5
 DEFAULT_REMIND_BEFORE_MINUTES = 24 * 60
+# How long each kind of personal data is kept, unless a municipality sets its own.
+DEFAULT_INACTIVE_MONTHS = 24
+DEFAULT_FEEDBACK_MONTHS = 12
+DEFAULT_OUTBOX_DAYS = 30
+DEFAULT_MESSAGE_KEY_DAYS = 7
 
 
 class Municipality(Base):
-    """A municipality running one or more assemblies."""
+    """A municipality running one or more assemblies: the data controller of its assemblies.
+
+    Its retention periods (``handlers.retention``): a participant with no activity for
+    ``inactive_months`` is erased, feedback older than ``feedback_months`` is deleted, outbox
+    rows older than ``outbox_days`` lose the link to their recipient, and the keys of inbound
+    messages go after ``message_key_days``. ``privacy_contact`` is where people exercise their
+    rights (an e-mail, a phone, an office), named in the data-protection notice.
+    """
 
     __tablename__ = "municipalities"
 
@@ -33,6 +45,19 @@ class Municipality(Base):
     suppression_k: Mapped[int] = mapped_column(default=DEFAULT_SUPPRESSION_K)
     quiet_start: Mapped[str] = mapped_column(String(5), default="22:00", server_default="22:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
+    inactive_months: Mapped[int] = mapped_column(
+        default=DEFAULT_INACTIVE_MONTHS, server_default=str(DEFAULT_INACTIVE_MONTHS)
+    )
+    feedback_months: Mapped[int] = mapped_column(
+        default=DEFAULT_FEEDBACK_MONTHS, server_default=str(DEFAULT_FEEDBACK_MONTHS)
+    )
+    outbox_days: Mapped[int] = mapped_column(
+        default=DEFAULT_OUTBOX_DAYS, server_default=str(DEFAULT_OUTBOX_DAYS)
+    )
+    message_key_days: Mapped[int] = mapped_column(
+        default=DEFAULT_MESSAGE_KEY_DAYS, server_default=str(DEFAULT_MESSAGE_KEY_DAYS)
+    )
+    privacy_contact: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -122,6 +147,8 @@ class Participant(Base):
     stopped_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_inbound_at: Mapped[datetime | None]
+    # When they were told they would be erased for inactivity; a message since keeps them.
+    retention_warned_at: Mapped[datetime | None]
     step: Mapped[str] = mapped_column(String(32), default="")
     step_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     step_nonce: Mapped[int] = mapped_column(default=0)
@@ -317,7 +344,9 @@ class OutboxMessage(Base):
     failed (gave up after the allowed attempts), blocked (the person blocked the bot or left),
     skipped (the person opted out before it went) or unconfirmed (the dispatcher stopped while
     the request was under way: it may have arrived, so it is never sent again). A person who
-    erases themselves takes their rows with them.
+    erases themselves takes their rows with them; once the municipality's ``outbox_days`` have
+    passed, a settled row loses its recipient (``participant_id`` and ``external_id`` empty)
+    and only counts.
 
     ``delivery_status`` is what the channel reported afterwards, for channels that report it
     (WhatsApp's status callbacks: queued, sending, sent, delivered, read, failed, undelivered;
@@ -333,7 +362,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
-    participant_id: Mapped[int] = mapped_column(
+    participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16))
@@ -515,3 +544,42 @@ class Publication(Base):
     )
     audience: Mapped[str] = mapped_column(String(200))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetentionRun(Base):
+    """One run of the purge (``handlers.retention``): by the worker's schedule or a command."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+
+
+class Destruction(Base):
+    """One destruction of personal data: when, what, how many records, why, by which run (if
+    any), for which municipality (if one); never whose. Kept three years."""
+
+    __tablename__ = "destructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    destroyed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="SET NULL")
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))
+    records: Mapped[int]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("retention_runs.id", ondelete="SET NULL"))
+
+
+class ErasedAddress(Base):
+    """The keyed hash of an erased person's address (never the address), and when they were
+    erased: kept as long as backups are, so a restored backup cannot bring them back."""
+
+    __tablename__ = "erased_addresses"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime]

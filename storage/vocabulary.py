@@ -60,3 +60,23 @@ class DeliveryStatus(StrEnum):
     UNDELIVERED = "undelivered"
     FAILED = "failed"
     READ = "read"
+
+
+class DestructionCategory(StrEnum):
+    """What kind of personal data a destruction took (``destructions.category``)."""
+
+    PARTICIPANT = "participant"  # the person: address, language, profile, feedback, steps
+    FEEDBACK = "feedback"  # feedback texts
+    OUTBOX_RECIPIENT = "outbox_recipient"  # who a notice went to
+    MESSAGE_KEY = "message_key"  # inbound message keys
+    ERASED_ADDRESS = "erased_address"  # keyed hashes of erased people, once no backup needs them
+    DESTRUCTION_RECORD = "destruction_record"  # this log's own rows after three years
+
+
+class DestructionReason(StrEnum):
+    """Why it was destroyed (``destructions.reason``)."""
+
+    REQUEST = "request"  # the person asked (/forget)
+    INACTIVITY = "inactivity"  # no activity for the municipality's period
+    RETENTION_PERIOD = "retention_period"  # the category's period passed
+    RESTORE = "restore"  # erased once already, brought back by a restored backup

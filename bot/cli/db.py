@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.cli.common import CliError, database, run_async
 from bot.settings import Settings, load_settings
 from storage.backup import backup, restore
 from storage.base import utcnow
 from storage.crypto import generate_secret_key
+from storage.erasures import ErasedRow, erased_rows, remember_erased
 from storage.migrate import current, upgrade
-from storage.participants import purge_unconsented
+from storage.participants import purge_unconsented, reapply_erasures
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -51,12 +55,34 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    """Replace the database with a backup, then migrate it to the latest schema."""
+    """Replace the database with a backup, migrate it to the latest schema, and erase again
+    everyone erased since the backup was made (the erasures the database knew before)."""
     settings = load_settings(need_secret=False)
+    known = asyncio.run(_erasures_known(settings))
     revision = restore(settings.database_url, Path(args.file), force=args.force)
     upgrade(settings.database_url)
+    again = asyncio.run(_erase_again(settings, known))
     print(f"restored {args.file} (schema {revision}) and migrated it to the latest schema")
+    print(f"erased again {again} people the backup held who had been erased since")
     return 0
+
+
+async def _erasures_known(settings: Settings) -> list[ErasedRow]:
+    """The erasures the database holds now (none if it is absent, empty or older than them)."""
+    try:
+        async with database(settings) as session:
+            return await erased_rows(session)
+    except DBAPIError:
+        return []
+
+
+async def _erase_again(settings: Settings, known: list[ErasedRow]) -> int:
+    """Keep ``known`` in the restored database and erase whoever it brought back."""
+    async with database(settings) as session:
+        await remember_erased(session, known)
+        again = await reapply_erasures(session, utcnow())
+        await session.commit()
+    return again
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -23,7 +23,9 @@ from bot.cli import (
     notice,
     poll,
     poster,
+    privacy,
     results,
+    retention,
     run,
     staff,
     union,
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         digest_settings,
         poster,
         demo,
+        retention,
+        privacy,
         doctor,
         run,
     ):

@@ -1,5 +1,5 @@
-"""Each check of a deployment: the database, the secret key, the outbox, the digests, Telegram,
-Twilio and the SMTP server. A check that cannot reach what it checks fails with the reason;
+"""Each check of a deployment: the database, the secret key, the outbox, the digests, the
+privacy contacts and the retention purge, Telegram, Twilio and the SMTP server. A check that cannot reach what it checks fails with the reason;
 the others still run."""
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from bot.channels.telegram.app import file_base_url
 from bot.channels.whatsapp.sender import whatsapp_sender
 from bot.settings import Settings, SettingsError
 from storage.base import utcnow
+from storage.destructions import last_finished_run
 from storage.health import (
     a_stored_address,
+    anyone_kept,
     assembly_languages,
+    municipalities_without_privacy_contact,
     municipalities_without_recipients,
     schema_revision,
     stuck_rows,
@@ -30,6 +33,7 @@ from storage.migrate import alembic_config
 
 TIMEOUT = 10.0  # seconds for each check that goes over the network
 STUCK_AFTER = timedelta(minutes=10)
+PURGE_LATE = timedelta(days=2)  # the worker runs it daily
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,39 @@ async def digests(settings: Settings, sessions: Sessions) -> list[Check]:
     return [Check(True, "digest recipients", "every municipality's digests reach someone")]
 
 
+async def privacy(settings: Settings, sessions: Sessions) -> list[Check]:
+    """Each municipality names a contact for people's rights, and the purge runs."""
+    try:
+        async with sessions() as session:
+            missing = await municipalities_without_privacy_contact(session)
+            last = await last_finished_run(session)
+            kept = await anyone_kept(session)
+    except Exception as error:
+        return [Check(False, "privacy", f"could not be read ({_reason(error)})")]
+    checks = [
+        Check(
+            False,
+            "privacy contact",
+            f"{', '.join(missing)} name no contact for people's data-protection rights: set"
+            " one with `reslog privacy contact --municipality SLUG TEXT`",
+        )
+        if missing
+        else Check(True, "privacy contact", "every municipality names one")
+    ]
+    if kept and (last is None or utcnow() - last > PURGE_LATE):
+        since = "has never run" if last is None else f"last ran {last:%Y-%m-%d %H:%M} UTC"
+        checks.append(
+            Check(
+                False,
+                "retention purge",
+                f"{since}: is `reslog worker` running? (`reslog retention run` runs it now)",
+            )
+        )
+    else:
+        checks.append(Check(True, "retention purge", "ran within the last two days"))
+    return checks
+
+
 async def telegram(settings: Settings, sessions: Sessions) -> list[Check]:
     """The token is valid, and the webhook is where the settings say."""
     if settings.telegram_bot_token is None:
@@ -223,6 +260,7 @@ CHECKS: tuple[Callable[[Settings, Sessions], Awaitable[list[Check]]], ...] = (
     secret_key,
     outbox,
     digests,
+    privacy,
     telegram,
     whatsapp,
     smtp,

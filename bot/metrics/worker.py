@@ -1,5 +1,6 @@
 """The worker's figures, on a port of its own (``METRICS_PORT``): what the dispatchers settled
-and why sends failed, each scheduler's rounds and when the last one ran, the digests sent, and
+and why sends failed, each scheduler's rounds and when the last one ran (the retention purge's
+among them), the digests sent, the people warned and records destroyed by the purge, and
 the outbox's rows by channel and status (read from the database at each scrape)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 
 from bot.metrics.scrape import Sessions, metrics_route, outbox_gauge
 from bot.schedule.digests import DigestRound
+from handlers.retention.purge import PurgeReport
 from storage.outbox import Outcome
 
 STOP_POLL = 0.2  # seconds between looks at the stop event while serving
@@ -33,6 +35,8 @@ class WorkerMetrics:
     digests: Counter
     last_digest: Gauge
     templates: Counter
+    warned: Counter
+    destroyed: Counter
     outbox: Gauge
 
     @classmethod
@@ -83,6 +87,17 @@ class WorkerMetrics:
                 ["language"],
                 registry=registry,
             ),
+            warned=Counter(
+                "reslog_retention_warned",
+                "Participants warned of their erasure for inactivity",
+                registry=registry,
+            ),
+            destroyed=Counter(
+                "reslog_retention_destroyed",
+                "Records the retention purge destroyed, by category and reason",
+                ["category", "reason"],
+                registry=registry,
+            ),
             outbox=outbox_gauge(registry),
         )
 
@@ -110,6 +125,10 @@ class WorkerMetrics:
             self.digests.labels("failed").inc(len(summary.failed))
             if summary.sent:
                 self.last_digest.set(time.time())
+        if isinstance(summary, PurgeReport):
+            self.warned.inc(summary.warned)
+            for (category, reason), count in summary.destroyed.items():
+                self.destroyed.labels(category.value, reason.value).inc(count)
 
 
 async def serve_metrics(

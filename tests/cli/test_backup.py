@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bench.people import address_of, seed_demo_assembly, seed_people
 from storage.crypto import AddressCipher
 from storage.engine import create_engine, normalise_database_url
-from storage.models import Answer, Response
+from storage.models import Answer, Destruction, ErasedAddress, Participant, Response
+from tests.support.chat import Chat
 from tests.support.cli import reslog
+from tests.support.cohort import Person, take_part
 from tests.support.whatsapp import Phone, whatsapp_rig
 
 PEOPLE = 60
@@ -124,3 +126,46 @@ async def test_bad_requests_are_one_line_each_and_change_nothing(
     (await reslog(cli_env, "db", "backup", "--out", good)).ok()
     (await reslog(cli_env, "db", "restore", good)).refused("already holds", "--force")
     assert "restored" in (await reslog(cli_env, "db", "restore", good, "--force")).ok()
+
+
+async def test_people_erased_since_the_backup_stay_erased_when_it_is_restored(
+    database_url: str,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+) -> None:
+    leaving, staying = Person("ar", 0), Person("tr", 1)
+    await take_part(sessions, cipher, demo, "8801", leaving)
+    await take_part(sessions, cipher, demo, "8802", staying)
+    saved = tmp_path / "before-forget.backup"
+    (await reslog(cli_env, "db", "backup", "--out", saved)).ok()
+
+    chat = Chat(sessions, cipher, "8801")
+    await chat.say("/forget")
+    await chat.press_data(chat.last[-1].choices[0].data)  # erase everything
+    gone = cipher.lookup_hash("telegram", "8801")
+    async with sessions() as session:
+        hashes = set((await session.scalars(select(Participant.address_hash))).all())
+        assert gone not in hashes
+
+    output = (await reslog(cli_env, "db", "restore", saved, "--force")).ok()
+    assert "erased again 1 people" in output
+
+    async with sessions() as session:
+        hashes = set((await session.scalars(select(Participant.address_hash))).all())
+        assert gone not in hashes
+        assert cipher.lookup_hash("telegram", "8802") in hashes
+        # The answers of the person erased again stay, linked to nobody.
+        linked = (await session.scalars(select(Response.participant_id))).all()
+        assert sorted(linked, key=lambda p: p or 0)[0] is None and len(linked) == 2
+        restored = (
+            await session.execute(
+                select(Destruction.category, Destruction.records).where(
+                    Destruction.reason == "restore"
+                )
+            )
+        ).all()
+        assert [tuple(row) for row in restored] == [("participant", 1)]
+        assert gone in set((await session.scalars(select(ErasedAddress.address_hash))).all())

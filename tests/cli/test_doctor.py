@@ -58,6 +58,12 @@ async def test_a_deployment_that_is_right_passes_every_check(
         setting = await setting_for(session, municipality_id=municipality.id)
         await add_recipient(session, cipher, setting, "email", "ozet@example.org")
         await session.commit()
+    slug = municipality.slug
+    contact = (
+        await reslog(cli_env, "privacy", "contact", "--municipality", slug, "kvkk@x.org")
+    ).ok()
+    assert "kvkk@x.org" in contact
+    assert "retention run" in (await reslog(cli_env, "retention", "run")).ok()
     async with FakeBotApi() as fake, fake_twilio() as twilio, FakeSmtp(credentials=LOGIN) as mail:
         await _set_webhook(fake, WEBHOOK_URL)
         env = {
@@ -78,6 +84,8 @@ async def test_a_deployment_that_is_right_passes_every_check(
         "secret key",
         "outbox",
         "digest recipients",
+        "privacy contact",
+        "retention purge",
         "telegram token",
         "telegram webhook",
         "telegram deliveries",
@@ -128,6 +136,11 @@ async def test_each_check_fails_with_what_to_do_and_the_others_still_run(
         assert lines["secret key"].startswith("✗ does not open the stored addresses")
         assert lines["outbox"].startswith("✗ 1 messages have been marked as being sent")
         assert lines["digest recipients"].startswith("✗ no one receives the digests of")
+        assert (
+            lines["privacy contact"].startswith("✗ ")
+            and "reslog privacy contact" in lines["privacy contact"]
+        )
+        assert lines["retention purge"].startswith("✗ has never run: is `reslog worker` running?")
         assert lines["telegram webhook"].startswith(
             "✗ registered at https://elsewhere.example.org/hook, not " + WEBHOOK_URL
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.notices.queue import queue_notice
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import Notice
+from storage.models import InboundMessage, Notice
 from tests.fakes.bot_api import FakeBotApi
 from tests.support.members import Member, add_members, draft_notice
 from tests.support.metrics import samples_of, value
@@ -49,6 +50,14 @@ async def test_the_worker_counts_what_it_sent_refused_and_scheduled(
             notice = await session.get(Notice, await draft_notice(sessions, demo, urgent=True))
             assert notice is not None
             assert await queue_notice(session, notice, utcnow()) == MEMBERS
+            # A message key a year old: the first purge round deletes it.
+            session.add(
+                InboundMessage(
+                    channel="telegram",
+                    external_id="old",
+                    received_at=utcnow() - timedelta(days=365),
+                )
+            )
             await session.commit()
         port = free_port()
         env = telegram_env(
@@ -76,7 +85,10 @@ async def test_the_worker_counts_what_it_sent_refused_and_scheduled(
                 rounds = value(
                     samples, "reslog_scheduler_rounds_total", scheduler="digests", outcome="ok"
                 )
-                if settled == MEMBERS - 1 and rounds >= 1:
+                purged = value(
+                    samples, "reslog_scheduler_rounds_total", scheduler="retention", outcome="ok"
+                )
+                if settled == MEMBERS - 1 and rounds >= 1 and purged >= 1:
                     break
                 await asyncio.sleep(0.1)
         assert reply.status_code == 200
@@ -93,7 +105,14 @@ async def test_the_worker_counts_what_it_sent_refused_and_scheduled(
             value(samples, "reslog_outbox_rows", channel="telegram", status="sent") == MEMBERS - 1
         )
         assert value(samples, "reslog_outbox_rows", channel="telegram", status="pending") == 0
-        for scheduler in ("scheduler", "digests"):
+        destroyed = value(
+            samples,
+            "reslog_retention_destroyed_total",
+            category="message_key",
+            reason="retention_period",
+        )
+        assert destroyed == 1
+        for scheduler in ("scheduler", "digests", "retention"):
             assert (
                 value(samples, "reslog_scheduler_rounds_total", scheduler=scheduler, outcome="ok")
                 >= 1

@@ -1,0 +1,1 @@
+"""Retention: each municipality's periods, and the purge that warns, erases and logs by them."""

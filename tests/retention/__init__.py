@@ -1,0 +1,1 @@
+"""Tests of the retention periods, the purge and the destruction log."""

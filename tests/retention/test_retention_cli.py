@@ -1,0 +1,157 @@
+"""`reslog retention` and `reslog privacy contact` as an officer uses them: the periods shown
+and changed, every bad value refused in one line with nothing changed, a run, and the
+destruction log printed and exported as CSV without naming anyone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.base import utcnow
+from storage.crypto import AddressCipher
+from storage.models import InboundMessage, Municipality
+from tests.support.cli import reslog
+from tests.support.members import Member, add_members
+
+
+async def _slug(sessions: async_sessionmaker[AsyncSession]) -> str:
+    async with sessions() as session:
+        return (await session.scalars(select(Municipality.slug))).one()
+
+
+async def test_periods_are_shown_changed_and_refused_out_of_bounds(
+    cli_env: dict[str, str], sessions: async_sessionmaker[AsyncSession], demo: str
+) -> None:
+    slug = await _slug(sessions)
+    shown = json.loads((await reslog(cli_env, "retention", "show", "--json")).ok())
+    assert shown == [
+        {
+            "municipality": slug,
+            "inactive_months": 24,
+            "feedback_months": 12,
+            "outbox_days": 30,
+            "message_key_days": 7,
+        }
+    ]
+    changed = (
+        await reslog(
+            cli_env,
+            "retention",
+            "set",
+            "--municipality",
+            slug,
+            "--inactive-months",
+            "18",
+            "--outbox-days",
+            "14",
+        )
+    ).ok()
+    assert slug in changed and "18" in changed
+    for option, value, says in (
+        ("--inactive-months", "0", "inactive_months must be between 1 and 120 months, not 0"),
+        ("--feedback-months", "-3", "feedback_months must be between 1 and 120 months, not -3"),
+        ("--feedback-months", "121", "between 1 and 120 months, not 121"),
+        ("--message-key-days", "3651", "message_key_days must be between 1 and 3650 days"),
+    ):
+        (await reslog(cli_env, "retention", "set", "--municipality", slug, option, value)).refused(
+            says
+        )
+    (await reslog(cli_env, "retention", "set", "--municipality", slug)).refused(
+        "give at least one period"
+    )
+    (
+        await reslog(cli_env, "retention", "set", "--municipality", "nowhere", "--outbox-days", "5")
+    ).refused("no municipality 'nowhere'")
+    # A bad value beside a good one changes neither.
+    (
+        await reslog(
+            cli_env,
+            "retention",
+            "set",
+            "--municipality",
+            slug,
+            "--outbox-days",
+            "9",
+            "--feedback-months",
+            "0",
+        )
+    ).refused("feedback_months")
+    shown = json.loads((await reslog(cli_env, "retention", "show", "--json")).ok())
+    assert shown[0]["inactive_months"] == 18 and shown[0]["outbox_days"] == 14
+    assert shown[0]["feedback_months"] == 12
+
+
+async def test_a_run_is_logged_and_the_log_exports_as_csv_naming_nobody(
+    cli_env: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: AddressCipher,
+    demo: str,
+    tmp_path: Path,
+) -> None:
+    slug = await _slug(sessions)
+    long_ago = utcnow() - timedelta(days=800)
+    await add_members(
+        sessions, cipher, None, demo, [Member(660_001, "ar", last_inbound_at=long_ago)]
+    )
+    async with sessions() as session:
+        for number in range(3):
+            session.add(
+                InboundMessage(channel="whatsapp", external_id=f"SM{number}", received_at=long_ago)
+            )
+        await session.commit()
+    ran = (await reslog(cli_env, "retention", "run")).ok()
+    assert "warned 1" in ran and "message_key (retention_period) 3" in ran
+
+    printed = (await reslog(cli_env, "retention", "log")).ok()
+    assert "message_key" in printed and "retention_period" in printed
+    out = tmp_path / "destructions.csv"
+    assert "wrote 1 rows" in (await reslog(cli_env, "retention", "log", "--csv", str(out))).ok()
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["category"], r["reason"], r["records"], r["municipality"]) for r in rows] == [
+        ("message_key", "retention_period", "3", "-")
+    ]
+    assert "660001" not in out.read_text(encoding="utf-8")
+    only_mine = (
+        await reslog(cli_env, "retention", "log", "--municipality", slug, "--csv", "-")
+    ).ok()
+    assert only_mine.splitlines() == [
+        ",".join(["destroyed_at", "municipality", "category", "reason", "records", "run"])
+    ]
+    (await reslog(cli_env, "retention", "log", "--since", "yesterday")).refused(
+        "--since 'yesterday' must be a date like 2026-01-31"
+    )
+    (await reslog(cli_env, "retention", "log", "--csv", str(tmp_path / "no" / "x.csv"))).refused(
+        "cannot write"
+    )
+
+
+async def test_the_privacy_contact_is_set_shown_and_refused_empty(
+    cli_env: dict[str, str], sessions: async_sessionmaker[AsyncSession], demo: str
+) -> None:
+    slug = await _slug(sessions)
+    assert (
+        await reslog(cli_env, "privacy", "contact", "--municipality", slug)
+    ).ok().strip() == "(none)"
+    (await reslog(cli_env, "privacy", "contact", "--municipality", slug, "  ")).refused(
+        "the contact is empty"
+    )
+    (await reslog(cli_env, "privacy", "contact", "--municipality", slug, "x" * 201)).refused(
+        "the most is 200"
+    )
+    set_ = await reslog(
+        cli_env,
+        "privacy",
+        "contact",
+        "--municipality",
+        slug,
+        "kvkk@zeytinburnu.bel.tr  ·  444 0 123",
+    )
+    assert "kvkk@zeytinburnu.bel.tr · 444 0 123" in set_.ok()
+    shown = (await reslog(cli_env, "privacy", "contact", "--municipality", slug)).ok().strip()
+    assert shown == "kvkk@zeytinburnu.bel.tr · 444 0 123"
