@@ -1,4 +1,5 @@
-"""Participants for a benchmark, written in bulk: joined, consented, profile skipped, at a poll."""
+"""Participants for a benchmark, written in bulk: joined, consented (the sensitive questions
+allowed), profile skipped, at a poll."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.demo import DEMO_CODE, seed_demo
-from handlers.participants.consent import CONSENT_VERSION
+from handlers.consent.notice import WORDING
 from handlers.participants.profile import PREFER_NOT_TO_SAY
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import (
+    Consent,
     Membership,
     Participant,
     Poll,
@@ -33,6 +35,8 @@ class Demo:
     poll_id: int
     profile_keys: tuple[str, ...]
     questions: int
+    municipality_id: int = 0
+    notice_version: int = 0
 
 
 async def seed_demo_assembly(sessions: async_sessionmaker[AsyncSession]) -> Demo:
@@ -51,6 +55,8 @@ async def seed_demo_assembly(sessions: async_sessionmaker[AsyncSession]) -> Demo
             poll_id=poll.id,
             profile_keys=tuple(str(q["key"]) for q in assembly.profile or []),
             questions=len(poll.questions),
+            municipality_id=assembly.municipality_id,
+            notice_version=assembly.municipality.notice_version,
         )
 
 
@@ -77,7 +83,7 @@ async def seed_people(
                     "address_enc": cipher.encrypt(address_of(channel, user_id)),
                     "language": language_of(user_id),
                     "consented_at": now,
-                    "consent_version": CONSENT_VERSION,
+                    "consent_version": WORDING,
                     "created_at": now,
                     "last_inbound_at": now,
                     "step": "poll",
@@ -93,6 +99,21 @@ async def seed_people(
                 insert(Membership),
                 [
                     {"participant_id": pid, "assembly_id": demo.assembly_id, "joined_at": now}
+                    for pid in participant_ids
+                ],
+            )
+            await session.execute(
+                insert(Consent),
+                [
+                    {
+                        "participant_id": pid,
+                        "municipality_id": demo.municipality_id,
+                        "notice_version": demo.notice_version,
+                        "wording": WORDING,
+                        "given_at": now,
+                        "sensitive": True,
+                        "sensitive_at": now,
+                    }
                     for pid in participant_ids
                 ],
             )

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.destructions import record_destruction
 from storage.models import (
     Answer,
     Assembly,
@@ -32,7 +33,7 @@ from storage.models import (
     ProfileAnswer,
     Response,
 )
-from storage.vocabulary import OutboxStatus
+from storage.vocabulary import DestructionCategory, DestructionReason, OutboxStatus
 
 COMMUNITY = "community"
 REACH = ("delivered", "failed", "blocked", "waiting")
@@ -67,12 +68,12 @@ class JoinedCount:
 
 @dataclass(frozen=True)
 class FeedbackRow:
-    """One piece of feedback as stored (not yet scrubbed)."""
+    """One piece of feedback as stored (not yet scrubbed); ``text`` None: staff redacted it."""
 
     assembly_id: int
     created_at: datetime
     language: str
-    text: str
+    text: str | None
     id: int
 
 
@@ -227,7 +228,7 @@ async def feedback_rows(
             Feedback.assembly_id,
             Feedback.created_at,
             Feedback.language,
-            Feedback.text,
+            case((Feedback.redacted_at.is_(None), Feedback.text), else_=None),
             Feedback.id,
         )
         .where(
@@ -337,9 +338,40 @@ async def feedback_by_municipality(
     return {int(m): int(n) for m, n in (await session.execute(query)).all()}
 
 
-async def existing_feedback(session: AsyncSession, feedback_ids: Sequence[int]) -> set[int]:
-    """Which of these feedback rows are still stored (the others were erased with their writer)."""
+async def feedback_texts(
+    session: AsyncSession, feedback_ids: Sequence[int]
+) -> dict[int, str | None]:
+    """The texts of these feedback rows as stored now, None for a redacted one; a row erased
+    (with its writer, or for its age) is not among them."""
     if not feedback_ids:
-        return set()
-    query = select(Feedback.id).where(Feedback.id.in_(list(feedback_ids)))
-    return set((await session.execute(query)).scalars())
+        return {}
+    query = select(Feedback.id, Feedback.text, Feedback.redacted_at).where(
+        Feedback.id.in_(list(feedback_ids))
+    )
+    return {
+        row.id: None if row.redacted_at is not None else row.text
+        for row in await session.execute(query)
+    }
+
+
+async def redact_feedback(
+    session: AsyncSession, feedback_id: int, assembly_ids: Sequence[int], now: datetime
+) -> bool:
+    """Empty one feedback text of these assemblies, mark it redacted and log the destruction
+    (in the caller's transaction); False if there is no such feedback among them."""
+    feedback = await session.get(Feedback, feedback_id)
+    if feedback is None or feedback.assembly_id not in assembly_ids:
+        return False
+    if feedback.redacted_at is None:
+        feedback.text = ""
+        feedback.redacted_at = now
+        assembly = await session.get(Assembly, feedback.assembly_id)
+        await record_destruction(
+            session,
+            DestructionCategory.FEEDBACK,
+            DestructionReason.REDACTION,
+            1,
+            now,
+            municipality_id=assembly.municipality_id if assembly else None,
+        )
+    return True

@@ -9,12 +9,27 @@ back to the person except poll responses, which stay as unlinkable rows.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, utcnow
+from storage.personal_data import (
+    AGGREGATES,
+    CARRIERS,
+    CONSENT,
+    ENCRYPTED,
+    KEYED_HASH,
+    LEGAL_OBLIGATION,
+    LEGITIMATE,
+    NOBODY,
+    PLAIN,
+    SPECIAL_CONSENT,
+    STAFF_DUTY,
+    UNTIL_ERASED,
+    PersonalData,
+)
 from storage.vocabulary import NoticeStatus, OutboxStatus, PollStatus
 
 DEFAULT_SUPPRESSION_K = 5
@@ -37,6 +52,33 @@ class Municipality(Base):
     """
 
     __tablename__ = "municipalities"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "privacy contact",
+            ("privacy_contact",),
+            "to tell people where to exercise their rights",
+            LEGAL_OBLIGATION,
+            "while the municipality runs assemblies",
+            "everyone who reads the notice",
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "slug",
+            "name",
+            "timezone",
+            "suppression_k",
+            "quiet_start",
+            "quiet_end",
+            "inactive_months",
+            "feedback_months",
+            "outbox_days",
+            "message_key_days",
+            "notice_version",
+            "created_at",
+        }
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -58,6 +100,8 @@ class Municipality(Base):
         default=DEFAULT_MESSAGE_KEY_DAYS, server_default=str(DEFAULT_MESSAGE_KEY_DAYS)
     )
     privacy_contact: Mapped[str | None] = mapped_column(String(200))
+    # The data-protection notice in force (``privacy_notices``); 0 until one is activated.
+    notice_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -65,6 +109,10 @@ class Assembly(Base):
     """A citizens' assembly people join with its join code."""
 
     __tablename__ = "assemblies"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "municipality_id", "join_code", "name", "languages", "profile", "created_at"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))
@@ -81,6 +129,20 @@ class Staff(Base):
     """A person with a staff role (facilitator of an assembly, for now)."""
 
     __tablename__ = "staff"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "staff member's channel address",
+            ("channel", "address_hash", "address_enc"),
+            "to recognise facilitators and send them what they run",
+            STAFF_DUTY,
+            "while they hold the role (reslog staff remove)",
+            CARRIERS,
+            ENCRYPTED + "; look-up by " + KEYED_HASH,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "assembly_id", "municipality_id", "role", "created_at"}
+    )
     __table_args__ = (UniqueConstraint("assembly_id", "channel", "address_hash", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +163,20 @@ class StaffInvite(Base):
     """
 
     __tablename__ = "staff_invites"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "token_hash",
+            "role",
+            "assembly_id",
+            "municipality_id",
+            "created_at",
+            "expires_at",
+            "used_at",
+            "staff_id",
+        }
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -122,6 +198,18 @@ class StaffConversation(Base):
     """
 
     __tablename__ = "staff_conversations"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "staff member's conversation",
+            ("address_hash", "step", "step_data", "updated_at"),
+            "to carry a facilitator's half-written notice or poll between messages",
+            STAFF_DUTY,
+            "while they hold the role",
+            NOBODY,
+            KEYED_HASH + " for the address; the rest " + PLAIN,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"channel", "nonce"})
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -135,6 +223,49 @@ class Participant(Base):
     """A person in conversation with the bot on one channel, and where that conversation stands."""
 
     __tablename__ = "participants"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "channel address",
+            ("channel", "address_hash", "address_enc"),
+            "to send the person the assembly's questions, notices and results",
+            CONSENT,
+            UNTIL_ERASED,
+            CARRIERS,
+            ENCRYPTED + "; look-up by " + KEYED_HASH,
+        ),
+        PersonalData(
+            "language",
+            ("language",),
+            "to speak to the person in their language, and count answers by language",
+            CONSENT,
+            UNTIL_ERASED,
+            AGGREGATES,
+        ),
+        PersonalData(
+            "consent and opt-out",
+            ("consented_at", "consent_version", "stopped_at"),
+            "to prove consent and honour /stop",
+            LEGAL_OBLIGATION,
+            UNTIL_ERASED,
+            NOBODY,
+        ),
+        PersonalData(
+            "activity and conversation state",
+            (
+                "created_at",
+                "last_inbound_at",
+                "retention_warned_at",
+                "step",
+                "step_data",
+                "step_nonce",
+            ),
+            "to continue the conversation where it stands, and to erase after inactivity",
+            CONSENT,
+            UNTIL_ERASED,
+            NOBODY,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"id"})
     __table_args__ = (UniqueConstraint("channel", "address_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,6 +289,17 @@ class Membership(Base):
     """A participant's membership of an assembly."""
 
     __tablename__ = "memberships"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "assembly membership",
+            ("participant_id", "assembly_id", "joined_at"),
+            "to know which assemblies' polls and notices concern the person",
+            CONSENT,
+            UNTIL_ERASED,
+            AGGREGATES,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset()
 
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
@@ -170,6 +312,17 @@ class ProfileAnswer(Base):
     """One answer to an assembly's registration profile; ``option_key`` is "" for "prefer not to say"."""
 
     __tablename__ = "profile_answers"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "profile answers",
+            ("participant_id", "assembly_id", "question_key", "option_key"),
+            "to break results down and address notices to a part of the members",
+            CONSENT + "; " + SPECIAL_CONSENT + " for questions marked sensitive",
+            UNTIL_ERASED + "; a sensitive answer at once when its consent is withdrawn",
+            AGGREGATES,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset()
 
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
@@ -191,6 +344,24 @@ class Poll(Base):
     """
 
     __tablename__ = "polls"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "assembly_id",
+            "slug",
+            "title",
+            "status",
+            "created_at",
+            "opened_at",
+            "closed_at",
+            "opens_at",
+            "closes_at",
+            "remind_before_minutes",
+            "reminded_at",
+            "revision",
+        }
+    )
     __table_args__ = (UniqueConstraint("assembly_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,6 +390,10 @@ class Question(Base):
     """One question of a poll; its kind is single, multi, scale, yesno, text or number."""
 
     __tablename__ = "questions"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "poll_id", "position", "kind", "text", "min_value", "max_value"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
@@ -237,6 +412,10 @@ class Option(Base):
     """One option of a single- or multiple-choice question."""
 
     __tablename__ = "options"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "question_id", "position", "text"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(
@@ -250,6 +429,17 @@ class Response(Base):
     """One participant's response to one poll; after /forget ``participant_id`` is empty."""
 
     __tablename__ = "responses"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "poll responses",
+            ("participant_id", "language", "started_at", "completed_at"),
+            "to count answers and let the person change them while the poll is open",
+            CONSENT,
+            "linked to the person until erased; afterwards kept unlinked (anonymous) in the totals",
+            AGGREGATES,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"id", "poll_id"})
     __table_args__ = (UniqueConstraint("poll_id", "participant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -271,6 +461,19 @@ class Answer(Base):
     """
 
     __tablename__ = "answers"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "poll answers",
+            ("option_id", "value_int", "value_text", "answered_at"),
+            "to count the answers; free text is read by the municipality, scrubbed",
+            CONSENT,
+            "linked to the person through their response until erased; then anonymous",
+            AGGREGATES + "; free-text answers scrubbed of numbers and addresses",
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "response_id", "question_id", "slot"}
+    )
     # Poll results count answers by question and option (or value) in this index's order,
     # reading the response from it too (``storage.tallies``): no sort, no table read.
     __table_args__ = (
@@ -292,6 +495,17 @@ class Feedback(Base):
     """Free text a participant sent to an assembly; erased with the person on /forget."""
 
     __tablename__ = "feedback"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "feedback",
+            ("participant_id", "language", "text", "created_at", "redacted_at"),
+            "to let the municipality read what people write to the assembly",
+            CONSENT,
+            "{feedback_months} months, or until the person is erased",
+            "the municipality, scrubbed of numbers and addresses, without the author",
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"id", "assembly_id"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), index=True)
@@ -301,12 +515,25 @@ class Feedback(Base):
     language: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Staff removed the text (it could identify someone): ``text`` is empty from then on.
+    redacted_at: Mapped[datetime | None]
 
 
 class InboundMessage(Base):
     """The channel's id of every inbound message handled, so a redelivery is handled once."""
 
     __tablename__ = "inbound_messages"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "inbound message keys",
+            ("external_id", "received_at"),
+            "to handle a message the channel delivers twice only once",
+            LEGITIMATE,
+            "{message_key_days} days",
+            NOBODY,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"channel"})
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -322,6 +549,31 @@ class Notice(Base):
     """
 
     __tablename__ = "notices"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "notice author",
+            ("created_by",),
+            "to limit and account for what each facilitator sends",
+            STAFF_DUTY,
+            "while the notice is kept",
+            NOBODY,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "assembly_id",
+            "kind",
+            "poll_id",
+            "text",
+            "audience",
+            "urgent",
+            "send_at",
+            "status",
+            "created_at",
+            "queued_at",
+        }
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id"), index=True)
@@ -354,6 +606,33 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "notice recipients",
+            ("participant_id", "external_id"),
+            "to send each notice once and report its delivery",
+            CONSENT,
+            "{outbox_days} days, then only the counts stay",
+            CARRIERS,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "notice_id",
+            "channel",
+            "language",
+            "priority",
+            "status",
+            "attempts",
+            "not_before",
+            "claimed_at",
+            "sent_at",
+            "error",
+            "delivery_status",
+            "delivered_at",
+        }
+    )
     __table_args__ = (
         UniqueConstraint("notice_id", "participant_id"),
         Index("ix_outbox_due", "channel", "status", "priority", "not_before"),
@@ -388,6 +667,10 @@ class MunicipalUnion(Base):
     """
 
     __tablename__ = "unions"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "slug", "name", "level", "timezone", "suppression_k", "created_at"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -402,6 +685,10 @@ class UnionMember(Base):
     """One member of a union: a municipality or (in the national union) another union."""
 
     __tablename__ = "union_members"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "union_id", "municipality_id", "member_union_id"}
+    )
     __table_args__ = (
         UniqueConstraint("union_id", "municipality_id", name="uq_union_members_municipality"),
         UniqueConstraint("union_id", "member_union_id", name="uq_union_members_member_union"),
@@ -424,6 +711,19 @@ class DigestSetting(Base):
     """
 
     __tablename__ = "digest_settings"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "municipality_id",
+            "union_id",
+            "frequency",
+            "weekday",
+            "send_time",
+            "language",
+            "updated_at",
+        }
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int | None] = mapped_column(
@@ -447,6 +747,20 @@ class DigestRecipient(Base):
     """Where a digest goes: a Telegram chat or group id, or an e-mail address (kept encrypted)."""
 
     __tablename__ = "digest_recipients"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "digest recipients",
+            ("address_hash", "address_enc"),
+            "to send the digests to the municipality's and unions' teams",
+            STAFF_DUTY,
+            "while they are recipients (reslog digest-settings --remove-email)",
+            "the e-mail provider or Telegram",
+            ENCRYPTED + "; look-up by " + KEYED_HASH,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "setting_id", "kind", "created_at"}
+    )
     __table_args__ = (UniqueConstraint("setting_id", "kind", "address_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -467,6 +781,19 @@ class DigestRun(Base):
     """
 
     __tablename__ = "digest_runs"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "setting_id",
+            "period_start",
+            "period_end",
+            "trigger",
+            "status",
+            "started_at",
+            "finished_at",
+        }
+    )
     __table_args__ = (UniqueConstraint("setting_id", "period_start", "period_end"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -490,6 +817,30 @@ class DigestDelivery(Base):
     """
 
     __tablename__ = "digest_deliveries"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "digest deliveries",
+            ("address_hash",),
+            "to send each digest once to each recipient",
+            STAFF_DUTY,
+            "while the digest run is kept",
+            NOBODY,
+            KEYED_HASH,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "run_id",
+            "recipient_id",
+            "kind",
+            "status",
+            "attempts",
+            "not_before",
+            "error",
+            "sent_at",
+        }
+    )
     __table_args__ = (UniqueConstraint("run_id", "kind", "address_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -520,6 +871,19 @@ class PublishedFigures(Base):
     """
 
     __tablename__ = "published_figures"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {
+            "id",
+            "subject",
+            "poll_id",
+            "setting_id",
+            "k",
+            "figures",
+            "first_published_at",
+            "frozen_at",
+        }
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(200), unique=True)
@@ -537,6 +901,17 @@ class Publication(Base):
     """One time published figures left the system: to whom (``audience``) and when."""
 
     __tablename__ = "publications"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "publication log",
+            ("audience",),
+            "to account for who was shown which figures (staff by row id)",
+            LEGITIMATE,
+            "while the figures are kept",
+            NOBODY,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"id", "figures_id", "published_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     figures_id: Mapped[int] = mapped_column(
@@ -550,6 +925,10 @@ class RetentionRun(Base):
     """One run of the purge (``handlers.retention``): by the worker's schedule or a command."""
 
     __tablename__ = "retention_runs"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "trigger", "started_at", "finished_at"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trigger: Mapped[str] = mapped_column(String(16))
@@ -562,6 +941,10 @@ class Destruction(Base):
     any), for which municipality (if one); never whose. Kept three years."""
 
     __tablename__ = "destructions"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"id", "destroyed_at", "municipality_id", "category", "reason", "records", "run_id"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     destroyed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -579,7 +962,107 @@ class ErasedAddress(Base):
     erased: kept as long as backups are, so a restored backup cannot bring them back."""
 
     __tablename__ = "erased_addresses"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "erased addresses",
+            ("channel", "address_hash", "erased_at"),
+            "to erase again anyone a restored backup brings back",
+            LEGAL_OBLIGATION,
+            "BACKUP_KEEP_DAYS days (as long as backups are kept)",
+            NOBODY,
+            KEYED_HASH,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset()
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     erased_at: Mapped[datetime]
+
+
+class PrivacyNotice(Base):
+    """One version of a municipality's data-protection notice, as activated: the figures it
+    states (``stated``: contact, retention periods, K) and the code's wording it was shown in."""
+
+    __tablename__ = "privacy_notices"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = ()
+    __not_personal__: ClassVar[frozenset[str]] = frozenset(
+        {"municipality_id", "version", "wording", "stated", "activated_at"}
+    )
+
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True)
+    wording: Mapped[str] = mapped_column(String(16))
+    stated: Mapped[dict[str, Any]] = mapped_column(JSON)
+    activated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consent(Base):
+    """Where a person's consents to one municipality stand: taking part (given on the notice
+    version and wording recorded), and the optional consent to its sensitive profile questions
+    (``sensitive``: None not asked yet, True given, False declined or withdrawn)."""
+
+    __tablename__ = "consents"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "consents",
+            (
+                "participant_id",
+                "notice_version",
+                "wording",
+                "given_at",
+                "sensitive",
+                "sensitive_at",
+            ),
+            "to know which consents stand, and prove them",
+            LEGAL_OBLIGATION,
+            UNTIL_ERASED,
+            NOBODY,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"municipality_id"})
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), primary_key=True
+    )
+    notice_version: Mapped[int]
+    wording: Mapped[str] = mapped_column(String(16))
+    given_at: Mapped[datetime]
+    sensitive: Mapped[bool | None]
+    sensitive_at: Mapped[datetime | None]
+
+
+class ConsentRecord(Base):
+    """Every consent declaration, as made: which, given or not, when, on which notice version
+    and wording. Kept as long as the person is; erased with them."""
+
+    __tablename__ = "consent_records"
+    __personal_data__: ClassVar[tuple[PersonalData, ...]] = (
+        PersonalData(
+            "consent declarations",
+            ("participant_id", "given", "notice_version", "wording", "recorded_at"),
+            "to prove each consent given, declined or withdrawn",
+            LEGAL_OBLIGATION,
+            UNTIL_ERASED,
+            NOBODY,
+        ),
+    )
+    __not_personal__: ClassVar[frozenset[str]] = frozenset({"id", "municipality_id", "kind"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    given: Mapped[bool]
+    notice_version: Mapped[int]
+    wording: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -67,6 +67,7 @@ class DestructionCategory(StrEnum):
 
     PARTICIPANT = "participant"  # the person: address, language, profile, feedback, steps
     FEEDBACK = "feedback"  # feedback texts
+    SENSITIVE_PROFILE = "sensitive_profile"  # answers to sensitive profile questions
     OUTBOX_RECIPIENT = "outbox_recipient"  # who a notice went to
     MESSAGE_KEY = "message_key"  # inbound message keys
     ERASED_ADDRESS = "erased_address"  # keyed hashes of erased people, once no backup needs them
@@ -80,3 +81,5 @@ class DestructionReason(StrEnum):
     INACTIVITY = "inactivity"  # no activity for the municipality's period
     RETENTION_PERIOD = "retention_period"  # the category's period passed
     RESTORE = "restore"  # erased once already, brought back by a restored backup
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # an optional consent declined or taken back
+    REDACTION = "redaction"  # staff removed one text that could identify someone

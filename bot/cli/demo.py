@@ -9,15 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import database, read_text_file, run_async
 from bot.settings import Settings
+from handlers.consent.activation import activate
 from handlers.participants.profile_file import parse_profile
 from handlers.polls.file import import_poll
 from handlers.polls.lifecycle import open_poll
 from storage.assemblies import assembly_by_code
+from storage.base import utcnow
 from storage.models import Assembly, Municipality
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 DEMO_CODE = "ZEYTINBURNU"
 DEMO_LANGUAGES = ("tr", "ar", "en")
+DEMO_PRIVACY_CONTACT = "kvkk@zeytinburnu.bel.tr"
 
 
 async def seed_demo(session: AsyncSession, examples: Path = EXAMPLES_DIR) -> bool:
@@ -31,6 +34,7 @@ async def seed_demo(session: AsyncSession, examples: Path = EXAMPLES_DIR) -> boo
             "ar": "بلدية زيتين بورنو",
             "en": "Zeytinburnu Municipality",
         },
+        privacy_contact=DEMO_PRIVACY_CONTACT,
     )
     session.add(municipality)
     await session.flush()
@@ -53,6 +57,7 @@ async def seed_demo(session: AsyncSession, examples: Path = EXAMPLES_DIR) -> boo
     await session.flush()
     poll = await import_poll(session, read_text_file(str(examples / "poll-services-2026.yaml")))
     await open_poll(session, poll)
+    await activate(session, municipality, utcnow())
     return True
 
 

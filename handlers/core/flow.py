@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.consent.notice import WORDING
+from handlers.consent.steps import ConsentStep
 from handlers.core.events import Outgoing
 from handlers.core.steps import CoreStep, Step
 from handlers.core.turn import Turn
@@ -25,7 +27,11 @@ async def choose_next_step(turn: Turn) -> None:
         turn.go(ParticipantStep.LANGUAGE)
         return
     if person.consented_at is None:
-        turn.go(ParticipantStep.CONSENT)
+        join = (person.step_data or {}).get("join")
+        if join:
+            turn.go(ConsentStep.PARTICIPATION, join=join)
+        else:
+            turn.go(ParticipantStep.JOIN)
         return
     step, data = await step_ahead(turn.session, await ahead(turn.session, person.id))
     turn.go(step, **data)
@@ -33,12 +39,22 @@ async def choose_next_step(turn: Turn) -> None:
 
 async def step_ahead(session: AsyncSession, waiting: Ahead) -> tuple[Step, dict[str, Any]]:
     """The first thing still to do for a member who has chosen a language and consented:
-    joining an assembly, a profile question, the first unanswered question of an open poll
-    not yet completed; else resting. Poll definitions come from the process's kept ones."""
+    joining an assembly; a municipality's consent asked again (a new notice version); the
+    optional consent to an assembly's sensitive questions, then a profile question; the first
+    unanswered question of an open poll not yet completed; else resting. Poll definitions come
+    from the process's kept ones."""
     if not waiting.assemblies:
         return ParticipantStep.JOIN, {}
     for assembly in waiting.assemblies:
+        if (assembly.agreed_version, assembly.agreed_wording) != (assembly.notice_version, WORDING):
+            return ConsentStep.PARTICIPATION, {"municipality": assembly.municipality_id}
+    for assembly in waiting.assemblies:
         for key in assembly.profile_keys:
+            if key in assembly.sensitive_keys:
+                if assembly.sensitive is None:
+                    return ConsentStep.SENSITIVE, {"assembly": assembly.id}
+                if not assembly.sensitive:
+                    continue
             if key not in assembly.answered_keys:
                 return ParticipantStep.PROFILE, {"assembly": assembly.id, "key": key}
     for standing in waiting.polls:

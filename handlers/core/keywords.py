@@ -2,8 +2,9 @@
 
 People on WhatsApp (and on Telegram, for the same reason) write words, not /commands: STOP,
 DUR, İPTAL or توقف stop notices, START, BAŞLA or ابدأ turn them on again, "join CODE",
-"katıl CODE" or "انضم CODE" join an assembly, and HELP, POLLS, MYDATA and FORGET (YARDIM,
-ANKETLER, VERİLERİM, UNUT; مساعدة، استطلاعات، بياناتي، انسني) do what their /command does
+"katıl CODE" or "انضم CODE" join an assembly, and HELP, POLLS, MYDATA, PRIVACY and FORGET (YARDIM,
+ANKETLER, VERİLERİM, GİZLİLİK, UNUT; مساعدة، استطلاعات، بياناتي، خصوصية، انسني) do what
+their /command does
 (forgetting still asks to confirm). Case, accents, the dotted and dotless i, Arabic
 hamza and the elongation stroke do not matter; a keyword inside a longer message is just text.
 """
@@ -21,6 +22,7 @@ COMMAND_WORDS: dict[str, frozenset[str]] = {
     "polls": frozenset({"polls", "anketler", "استطلاعات"}),
     "mydata": frozenset({"mydata", "verilerim", "بياناتي"}),
     "forget": frozenset({"forget", "unut", "انسني"}),
+    "privacy": frozenset({"privacy", "gizlilik", "خصوصية", "الخصوصية"}),
 }
 TATWEEL = "\u0640"
 TRIMMED = ".!?،؟ "

@@ -20,9 +20,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.consent import routes as consent
+from handlers.consent.steps import UNSEEN, ConsentStep
 from handlers.core.commands import Command, help_text
 from handlers.core.dispatch import Conversation, StepHandlers, combined, dispatch
 from handlers.core.events import TOO_BIG_FILE, UNREADABLE_FILE, Answer, Incoming, Outgoing
@@ -49,6 +52,7 @@ from handlers.polls import routes as polls
 from handlers.polls.lane import answer_in_lane
 from handlers.polls.staff.upload import receive_poll_file
 from handlers.results import routes as results
+from handlers.retention import routes as retention
 from handlers.staff.invite import STAFF_START, accept_staff_invite
 from handlers.staff.roles import is_staff
 from handlers.staff.steps import (
@@ -61,7 +65,7 @@ from handlers.staff.steps import (
 from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.engine import IntegrityError, unreachable
-from storage.models import InboundMessage
+from storage.models import InboundMessage, Participant
 from storage.participants import reset_step
 from storage.person_lock import hold_person
 from storage.staff_conversations import find_person
@@ -75,7 +79,7 @@ IDLE = StepHandlers(idle_prompt)
 @cache
 def steps() -> Mapping[str, StepHandlers]:
     """Every step of a participant's conversation, from the features that declare them."""
-    return combined(_resting(), participants.steps(), polls.steps())
+    return combined(_resting(), participants.steps(), consent.steps(), polls.steps())
 
 
 def _resting() -> dict[Step, StepHandlers]:
@@ -95,10 +99,12 @@ def commands() -> Mapping[str, Command]:
     return combined(
         _own_commands(),
         participants.commands(),
+        consent.commands(),
         polls.commands(),
         notices.commands(),
         results.commands(),
         digests.commands(),
+        retention.commands(),
     )
 
 
@@ -316,10 +322,23 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
         return await _on_command(turn, *keyword)
     if turn.participant is None:
         return await onboarding.start(turn, None)
-    if not text:
+    if not text or (turn.participant.step_data or {}).get(UNSEEN):
+        # Nothing typed, or a step the person was moved to without seeing it (a new notice
+        # version): its question, without reading the message as an answer to it.
+        turn.participant.step_data = _without_unseen(turn.participant.step_data)
         turn.needs_prompt = True
         return []
     return await dispatch(turn, _conversation(turn), text=text)
+
+
+def _without_unseen(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Step data without the mark of a step not yet shown."""
+    return {key: value for key, value in (data or {}).items() if key != UNSEEN}
+
+
+def _consent_pending(person: Participant) -> bool:
+    """Whether the person must answer a consent question before anything else."""
+    return person.consented_at is None or person.step == ConsentStep.PARTICIPATION
 
 
 def _conversation(turn: Turn) -> Conversation:
@@ -343,7 +362,7 @@ async def _on_command(turn: Turn, name: str, args: str) -> list[Outgoing]:
     person = turn.participant
     if person is None and not command.before_joining:
         return await onboarding.start(turn, None)
-    if person is not None and person.consented_at is None and not command.before_consent:
+    if person is not None and not command.before_consent and _consent_pending(person):
         turn.needs_prompt = True
         return [Outgoing(_("Please answer the question below first."))]
     return await command.run(turn, args)

@@ -11,10 +11,18 @@ from collections.abc import Sequence
 
 from handlers.digests.members import single_figure
 from handlers.digests.report import AssemblyFeedback, FeedbackItem
-from handlers.i18n.core import localized, use_language
+from handlers.i18n.core import _, localized, use_language
 from handlers.privacy.scrub import scrub_personal_data
 from storage.digest_queries import FeedbackRow
 from storage.models import Assembly
+
+
+def shown_text(stored: str | None) -> str:
+    """A feedback text as a digest shows it (in the current language's marks): scrubbed, or
+    the mark of a text staff removed (``stored`` None)."""
+    if stored is None:
+        return _("[removed by staff: it could identify someone]")
+    return scrub_personal_data(stored)
 
 
 def feedback_sections(
@@ -28,7 +36,7 @@ def feedback_sections(
     with use_language(language):
         items = {
             assembly.id: tuple(
-                FeedbackItem(row.created_at, row.language, scrub_personal_data(row.text), row.id)
+                FeedbackItem(row.created_at, row.language, shown_text(row.text), row.id)
                 for row in rows
                 if row.assembly_id == assembly.id
             )

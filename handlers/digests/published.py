@@ -6,9 +6,10 @@ that period, in any language and by any process, is the stored one. Nobody can t
 two copies of one period: an erasure or a late join after the first copy changes nothing that
 is shown. K is fixed with it: asking for the period at another K is refused.
 
-One thing is not kept: the words of someone erased after the first copy. Each feedback item
-carries its row id, and an item whose row is gone (erased with its writer) is left out of
-every later copy; the counts beside it stay as they were published.
+What people wrote is not stored with the figures: each feedback item keeps only its row id,
+when it came and its language, and every copy shows the text as stored now, scrubbed. So an
+item erased since (with its writer, or for its age) is left out of every later copy, and one
+staff redacted shows the mark; the counts beside them stay as they were published.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from typing import Any
 from cattrs.preconf.json import JsonConverter, make_converter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.digests.feedback import shown_text
 from handlers.digests.report import Digest, MunicipalityDigest, Period, RollupDigest
-from handlers.i18n.core import LANGUAGES
+from handlers.i18n.core import LANGUAGES, use_language
 from handlers.results.figures import ResultsError
-from storage.digest_queries import existing_feedback
+from storage.digest_queries import feedback_texts
 from storage.models import DigestSetting
 from storage.published import (
     digest_subject,
@@ -87,30 +89,52 @@ async def published_digest(
         record = await record_published(session, subject, first.k, now, setting_id=setting.id)
         if record.k != first.k:  # another process published it first, at another K
             raise ResultsError(f"the digest of this period was first published at K={record.k}")
-        await fix_figures(session, record, {lang: encode(d) for lang, d in built.items()}, now)
+        stored_copies = {lang: encode(_without_texts(d)) for lang, d in built.items()}
+        await fix_figures(session, record, stored_copies, now)
     assert record.figures is not None
     await log_publication(session, record, audience, now)
     stored = record.figures.get(language)
     if stored is None:
         raise ResultsError(f"the digest of this period was not published in {language!r}")
-    return await _without_erased(session, decode(stored))
+    return await _with_current_texts(session, decode(stored), language)
 
 
-async def _without_erased(session: AsyncSession, digest: Digest) -> Digest:
-    """The digest without the feedback of people erased since it was fixed."""
+def _without_texts(digest: Digest) -> Digest:
+    """The digest as stored: each feedback item without its text (kept by its row id)."""
     if not isinstance(digest, MunicipalityDigest):
         return digest
-    ids = [i.feedback_id for s in digest.feedback for i in s.items if i.feedback_id is not None]
-    kept = await existing_feedback(session, ids)
     sections = tuple(
         replace(
             section,
             items=tuple(
-                item
+                replace(item, text="") if item.feedback_id is not None else item
                 for item in section.items
-                if item.feedback_id is None or item.feedback_id in kept
             ),
         )
         for section in digest.feedback
     )
+    return replace(digest, feedback=sections)
+
+
+async def _with_current_texts(session: AsyncSession, digest: Digest, language: str) -> Digest:
+    """The digest with each feedback item's text as stored now (scrubbed, or the redaction
+    mark), and without the items erased since it was fixed."""
+    if not isinstance(digest, MunicipalityDigest):
+        return digest
+    ids = [i.feedback_id for s in digest.feedback for i in s.items if i.feedback_id is not None]
+    texts = await feedback_texts(session, ids)
+    with use_language(language):
+        sections = tuple(
+            replace(
+                section,
+                items=tuple(
+                    item
+                    if item.feedback_id is None
+                    else replace(item, text=shown_text(texts[item.feedback_id]))
+                    for item in section.items
+                    if item.feedback_id is None or item.feedback_id in texts
+                ),
+            )
+            for section in digest.feedback
+        )
     return replace(digest, feedback=sections)

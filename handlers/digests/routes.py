@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.core.commands import Command
 from handlers.core.dispatch import StepHandlers
 from handlers.core.steps import StaffStep
-from handlers.digests.staff import settings, steps
+from handlers.digests.staff import redact, settings, steps
 from handlers.digests.staff.settings import DigestStep
 from handlers.i18n.core import N_
 
@@ -27,12 +27,18 @@ def staff_steps() -> dict[StaffStep, StepHandlers]:
 
 
 def commands() -> dict[str, Command]:
-    """/digest."""
+    """/digest and /redact."""
     return {
         "digest": Command(
             settings.start_digest,
             N_("The municipality's digest: when, in which language, to whom"),
             order=9,
             staff=True,
-        )
+        ),
+        "redact": Command(
+            redact.redact_command,
+            N_("Remove one feedback text that could identify someone"),
+            order=10,
+            staff=True,
+        ),
     }

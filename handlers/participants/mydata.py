@@ -13,7 +13,8 @@ from handlers.i18n.core import LANGUAGE_NAMES, _, current_language, isolate, loc
 from handlers.participants.forget import nothing_kept
 from handlers.polls.answering import describe_answer
 from storage.assemblies import member_assemblies, profile_answers
-from storage.models import Poll
+from storage.consents import consent_records
+from storage.models import ConsentRecord, Municipality, Poll
 from storage.participants import participant_feedback
 from storage.polls import answers_by_question, participant_responses
 
@@ -27,6 +28,18 @@ async def mydata_command(turn: Turn, args: str) -> list[Outgoing]:
         turn.needs_prompt = True
         return [Outgoing(_("We keep nothing about you yet, only where this conversation stands."))]
     return await show_my_data(turn)
+
+
+async def _declarations(turn: Turn) -> list[tuple[ConsentRecord, str]]:
+    """Every consent declaration the person made, with its municipality's slug."""
+    slugs: dict[int, str] = {}
+    found = []
+    for item in await consent_records(turn.session, turn.person.id):
+        if item.municipality_id not in slugs:
+            municipality = await turn.session.get(Municipality, item.municipality_id)
+            slugs[item.municipality_id] = municipality.slug if municipality else ""
+        found.append((item, slugs[item.municipality_id]))
+    return found
 
 
 async def show_my_data(turn: Turn) -> list[Outgoing]:
@@ -54,6 +67,17 @@ async def show_my_data(turn: Turn) -> list[Outgoing]:
             )
         )
     lines.append(_("Notices: off") if person.stopped_at else _("Notices: on"))
+    record["consents"] = [
+        {
+            "municipality": municipality_slug,
+            "kind": item.kind,
+            "given": item.given,
+            "notice_version": item.notice_version,
+            "wording": item.wording,
+            "at": item.recorded_at.isoformat(),
+        }
+        for item, municipality_slug in await _declarations(turn)
+    ]
     for assembly in await member_assemblies(turn.session, person.id):
         lines.append("")
         lines.append(_("Member of {assembly}").format(assembly=isolate(localized(assembly.name))))
@@ -89,6 +113,7 @@ async def show_my_data(turn: Turn) -> list[Outgoing]:
         lines.append(_("Messages you sent to the assembly:"))
         lines.extend(f"• {isolate(item['text'])}" for item in record["feedback"])
     lines.append("")
+    lines.append(_("Your consents, and changing them: /privacy."))
     lines.append(_("To erase all of this, send /forget."))
     content = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
     attachment = OutFile(name="my-data.json", content=content, mime_type="application/json")

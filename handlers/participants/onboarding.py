@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.consent.notice import is_current
+from handlers.consent.steps import ConsentStep
 from handlers.core.events import Outgoing
 from handlers.core.steps import CoreStep
 from handlers.core.turn import Turn
@@ -17,6 +19,7 @@ from handlers.i18n.core import (
 from handlers.participants.steps import ParticipantStep
 from storage.assemblies import assembly_by_code, join_assembly
 from storage.base import utcnow
+from storage.consents import consent_of
 from storage.models import Participant
 
 
@@ -56,8 +59,8 @@ async def start(turn: Turn, join_code: str | None) -> list[Outgoing]:
         replies.append(Outgoing(_("Welcome back. Notices are on again.")))
     if join_code:
         replies += await join_by_code(turn, join_code)
-        if turn.person.step == ParticipantStep.JOIN:
-            return replies
+        if turn.person.step in (ParticipantStep.JOIN, ConsentStep.PARTICIPATION):
+            return replies  # the code was unknown, or its municipality's consent comes first
     turn.finish()
     return replies
 
@@ -91,7 +94,11 @@ async def on_language(turn: Turn, value: str) -> list[Outgoing]:
     person.language = value
     with use_language(value):
         if person.consented_at is None:
-            turn.show(ParticipantStep.CONSENT, join=(person.step_data or {}).get("join"))
+            join = (person.step_data or {}).get("join")
+            if join:  # the notice of the assembly's municipality, then the consent
+                turn.show(ConsentStep.PARTICIPATION, join=join)
+            else:  # which assembly first: its municipality is who asks for the consent
+                turn.show(ParticipantStep.JOIN)
             return []
         turn.finish()
         return [Outgoing(_("Language set to English."))]
@@ -121,7 +128,8 @@ async def on_join_text(turn: Turn, text: str) -> list[Outgoing]:
 
 
 async def join_by_code(turn: Turn, code: str) -> list[Outgoing]:
-    """Join the assembly named by a code, or say plainly that no assembly has it."""
+    """Join the assembly named by a code (its municipality's consent first, if not given on
+    the notice in force), or say plainly that no assembly has it."""
     code = code.strip()
     assembly = await assembly_by_code(turn.session, code) if code else None
     if assembly is None:
@@ -133,6 +141,11 @@ async def join_by_code(turn: Turn, code: str) -> list[Outgoing]:
                 )
             )
         ]
+    consent = await consent_of(turn.session, turn.person.id, assembly.municipality_id)
+    if not is_current(consent, assembly.municipality):
+        # Its municipality's notice and the consent to take part come first.
+        turn.show(ConsentStep.PARTICIPATION, join=assembly.join_code)
+        return []
     joined = await join_assembly(turn.session, turn.person.id, assembly.id)
     name = isolate(localized(assembly.name))
     turn.finish()

@@ -68,5 +68,11 @@ def parse_profile(text: str, languages: tuple[str, ...]) -> tuple[str | None, li
                     ),
                 }
             )
-        questions.append({"key": key, "text": text_, "options": parsed})
+        sensitive = node.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            raise ContentFileError(line, N_("'sensitive' of {key} must be true or false"), key=key)
+        question: dict[str, Any] = {"key": key, "text": text_, "options": parsed}
+        if sensitive:
+            question["sensitive"] = True
+        questions.append(question)
     return (str(code).strip().upper() if code else None), questions

@@ -7,15 +7,14 @@ from handlers.core.commands import Command
 from handlers.core.dispatch import StepHandlers
 from handlers.core.steps import Step
 from handlers.i18n.core import N_
-from handlers.participants import consent, feedback, forget, mydata, onboarding, optout, profile
+from handlers.participants import feedback, forget, mydata, onboarding, optout, profile
 from handlers.participants.steps import ParticipantStep
 
 
 def steps() -> dict[Step, StepHandlers]:
-    """Joining (language, consent, the join code), the profile, feedback and /forget."""
+    """Joining (language, the join code), the profile, feedback and /forget."""
     return {
         ParticipantStep.LANGUAGE: StepHandlers(onboarding.language_prompt, onboarding.on_language),
-        ParticipantStep.CONSENT: StepHandlers(consent.consent_prompt, consent.on_consent),
         ParticipantStep.JOIN: StepHandlers(onboarding.join_prompt, on_text=onboarding.on_join_text),
         ParticipantStep.PROFILE: StepHandlers(profile.profile_prompt, profile.on_profile),
         ParticipantStep.FEEDBACK: StepHandlers(

@@ -1,4 +1,5 @@
-"""The steps of a participant's own conversation: joining, the profile, feedback, erasing."""
+"""The steps of a participant's own conversation: joining, the profile, feedback, erasing
+(consent has its own, ``handlers.consent.steps``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ class ParticipantStep(Step):
     """A step of joining, the profile, feedback or /forget."""
 
     LANGUAGE = "language"
-    CONSENT = "consent"
     JOIN = "join"
     PROFILE = "profile"
     FEEDBACK = "feedback"

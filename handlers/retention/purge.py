@@ -108,19 +108,8 @@ async def _purge_municipality(
         if len(warned) < BATCH:
             break
 
-    async def erase(session: AsyncSession) -> int:
-        due = await erasure_due(
-            session, municipality.id, inactive_before, now - WARNING_AHEAD, BATCH
-        )
-        return await erase_people(session, due, DestructionReason.INACTIVITY, now, report.run_id)
-
-    # erase_people logs its own rows (per municipality a person belonged to).
-    await _in_batches(
-        sessions,
-        erase,
-        None,
-        report,
-        (DestructionCategory.PARTICIPANT, DestructionReason.INACTIVITY),
+    await _erase_inactive(
+        sessions, municipality.id, inactive_before, now - WARNING_AHEAD, now, report
     )
     feedback_before = before(now, municipality, "feedback_months")
     outbox_before = before(now, municipality, "outbox_days")
@@ -146,18 +135,26 @@ async def _purge_unattached(sessions: Sessions, now: datetime, report: PurgeRepo
     """Erase people who accepted the notice but belong to no assembly, after the default
     inactivity period (there is no assembly in whose name to warn them)."""
     inactive_before = now - relativedelta(months=DEFAULT_INACTIVE_MONTHS)
+    await _erase_inactive(sessions, None, inactive_before, now, now, report)
+
+
+async def _erase_inactive(
+    sessions: Sessions,
+    municipality_id: int | None,
+    inactive_before: datetime,
+    warned_before: datetime,
+    now: datetime,
+    report: PurgeReport,
+) -> None:
+    """Erase, batch by batch, everyone due for inactivity (``storage.retention.erasure_due``);
+    ``erase_people`` logs its own rows, one per municipality a person belonged to."""
 
     async def erase(session: AsyncSession) -> int:
-        due = await erasure_due(session, None, inactive_before, now, BATCH)
+        due = await erasure_due(session, municipality_id, inactive_before, warned_before, BATCH)
         return await erase_people(session, due, DestructionReason.INACTIVITY, now, report.run_id)
 
-    await _in_batches(
-        sessions,
-        erase,
-        None,
-        report,
-        (DestructionCategory.PARTICIPANT, DestructionReason.INACTIVITY),
-    )
+    kind = (DestructionCategory.PARTICIPANT, DestructionReason.INACTIVITY)
+    await _in_batches(sessions, erase, None, report, kind)
 
 
 async def _purge_global(

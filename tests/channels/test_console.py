@@ -25,7 +25,7 @@ async def test_console_conversation_in_turkish_numbers_choose_options(
     await converse(
         sessions,
         cipher,
-        _lines("2", "1", "1", "1", "2", "1", "/mydata"),
+        _lines("2", "1", "1", "1", "1", "2", "1", "/mydata"),
         out.append,
         address="ayse",
         language="en_GB",
@@ -34,7 +34,7 @@ async def test_console_conversation_in_turkish_numbers_choose_options(
     )
     text = "".join(out)
     assert "  1. English" in text and "  2. Türkçe" in text
-    assert "Kabul ediyor musunuz?" in text
+    assert "kabul ediyor musunuz?" in text and "Veri sorumlusu" in text
     assert "Zeytinburnu Uyum Meclisi" in text
     assert "soru 1/6" in text and "soru 2/6" in text
     assert "Hakkınızda sakladığımız her şey" in text
@@ -58,5 +58,5 @@ def test_reslog_run_without_token_talks_arabic_on_the_demo(
     )
     assert run.returncode == 0, run.stderr
     assert "  1. العربية" in run.stdout
-    assert "هل توافق؟" in run.stdout
+    assert "هل توافق على المشاركة" in run.stdout and "المسؤول عن البيانات" in run.stdout
     assert "أهلاً بك في ⁨مجلس الانسجام في زيتين بورنو⁩!" in run.stdout

@@ -70,6 +70,7 @@ async def test_the_same_poll_answered_on_telegram_and_on_whatsapp_lands_in_the_s
         await telegram.say(person, f"/start {demo}")
         await telegram.press(person, "Türkçe")
         await telegram.press(person, "Kabul ediyorum")
+        await telegram.press(person, "Evet, sorun")
         for _question in range(3):
             await telegram.press(person, "Belirtmek istemiyorum")
         step = await telegram.press(person, "Evet")
@@ -80,6 +81,7 @@ async def test_the_same_poll_answered_on_telegram_and_on_whatsapp_lands_in_the_s
         texts = await whatsapp.say(phone, f"انضم {demo}")
         texts = await whatsapp.say(phone, number_of(texts, "العربية"))
         texts = await whatsapp.say(phone, number_of(texts, "أوافق"))
+        texts = await whatsapp.say(phone, number_of(texts, "نعم، اسألوني"))
         for _question in range(3):
             texts = await whatsapp.say(phone, number_of(texts, "أفضّل عدم الإجابة"))
         texts = await whatsapp.say(phone, number_of(texts, "لا"))

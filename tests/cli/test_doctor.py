@@ -106,6 +106,9 @@ async def test_each_check_fails_with_what_to_do_and_the_others_still_run(
     tmp_path: Path,
 ) -> None:
     await add_members(sessions, cipher, None, demo, [Member(8_800_002, "tr")])
+    async with sessions() as session:  # no contact for people's rights
+        await session.execute(update(Municipality).values(privacy_contact=None))
+        await session.commit()
     async with sessions() as session:  # a message stuck "sending" for an hour
         notice = await session.get(Notice, await draft_notice(sessions, demo))
         assert notice is not None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.consent.activation import activate
 from storage.assemblies import assembly_by_code
+from storage.base import utcnow
 from storage.crypto import AddressCipher
 from storage.models import (
     Answer,
@@ -31,8 +33,9 @@ async def test_arabic_resident_answers_every_question_kind_and_it_is_stored(
     await chat.say(f"/start {demo}")
     assert chat.last[0].choices[0].label == "العربية"
     await chat.press("العربية")
-    await chat.press(chat.last[-1].choices[0].label)  # accept
+    await chat.press(chat.last[-1].choices[0].label)  # I agree
     assert await _count(sessions, ProfileAnswer) == 0
+    await chat.press("نعم")  # the community question may be asked
     await chat.press("سوري")
     await chat.press(chat.last[-1].choices[-1].label)  # prefer not to say
     await chat.press("يشيل تبه")
@@ -75,7 +78,8 @@ async def test_forget_leaves_only_unlinkable_answers(
     chat = Chat(sessions, cipher, "3003", client_language="en")
     await chat.say(f"/start {demo}")
     await chat.press("English")
-    await chat.press("Accept")
+    await chat.press("I agree")
+    await chat.press("Yes, ask me")
     for _ in range(3):
         await chat.press("Prefer not to say")
     await chat.press("Public transport")
@@ -95,7 +99,6 @@ async def test_conversations_that_never_reached_consent_are_purged(
 ) -> None:
     from datetime import timedelta
 
-    from storage.base import utcnow
     from storage.participants import purge_unconsented
 
     waiting = Chat(sessions, cipher, "4004", client_language="tr")
@@ -120,15 +123,18 @@ async def test_the_consent_notice_names_the_municipalitys_own_threshold_in_the_p
         municipality = await session.get(Municipality, assembly.municipality_id)
         assert municipality is not None
         municipality.suppression_k = 11
+        await activate(session, municipality, utcnow())  # the notice states the figures in force
         await session.commit()
     arabic = Chat(sessions, cipher, "3003", client_language="ar")
     await arabic.say(f"/start {demo}")
     await arabic.press("العربية")
-    assert "تقل عن ١١ شخصاً" in arabic.text
+    assert "تقل عن ١١ شخصًا" in arabic.text
     english = Chat(sessions, cipher, "3004", client_language="en")
-    await english.say("/start")  # no join code yet: the default threshold
+    await english.say("/start")  # no join code yet: it is asked first, then that notice
     await english.press("English")
-    assert "groups of fewer than 5 people are hidden" in english.text
+    assert "join code" in english.text and "groups of fewer" not in english.text
+    await english.say(demo)
+    assert "groups of fewer than 11 people are hidden" in english.text
 
 
 async def test_a_multiple_choice_answer_under_review_is_kept_by_typing_its_number(

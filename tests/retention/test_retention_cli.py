@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.base import utcnow
+from storage.base import Base, utcnow
 from storage.crypto import AddressCipher
 from storage.models import InboundMessage, Municipality
 from tests.support.cli import reslog
@@ -135,9 +135,8 @@ async def test_the_privacy_contact_is_set_shown_and_refused_empty(
     cli_env: dict[str, str], sessions: async_sessionmaker[AsyncSession], demo: str
 ) -> None:
     slug = await _slug(sessions)
-    assert (
-        await reslog(cli_env, "privacy", "contact", "--municipality", slug)
-    ).ok().strip() == "(none)"
+    shown = await reslog(cli_env, "privacy", "contact", "--municipality", slug)
+    assert shown.ok().strip() == "kvkk@zeytinburnu.bel.tr"  # the demo's
     (await reslog(cli_env, "privacy", "contact", "--municipality", slug, "  ")).refused(
         "the contact is empty"
     )
@@ -153,5 +152,45 @@ async def test_the_privacy_contact_is_set_shown_and_refused_empty(
         "kvkk@zeytinburnu.bel.tr  ·  444 0 123",
     )
     assert "kvkk@zeytinburnu.bel.tr · 444 0 123" in set_.ok()
-    shown = (await reslog(cli_env, "privacy", "contact", "--municipality", slug)).ok().strip()
-    assert shown == "kvkk@zeytinburnu.bel.tr · 444 0 123"
+    shown = await reslog(cli_env, "privacy", "contact", "--municipality", slug)
+    assert shown.ok().strip() == "kvkk@zeytinburnu.bel.tr · 444 0 123"
+
+
+async def test_the_inventory_lists_every_declared_category_with_the_municipalitys_periods(
+    cli_env: dict[str, str], sessions: async_sessionmaker[AsyncSession], demo: str
+) -> None:
+    slug = await _slug(sessions)
+    (
+        await reslog(cli_env, "retention", "set", "--municipality", slug, "--feedback-months", "6")
+    ).ok()
+    printed = await reslog(
+        cli_env, "privacy", "inventory", "--municipality", slug, "--format", "csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(printed.ok())))
+    by_category = {row["category"]: row for row in rows}
+    declared = {
+        category.name
+        for mapper in Base.registry.mappers
+        for category in mapper.class_.__dict__["__personal_data__"]
+        if category.name != "profile answers"
+    }
+    assert declared <= set(by_category)
+    profile = [row for row in rows if row["category"].startswith("profile answer: ")]
+    assert [(row["category"].split(" ")[2], row["special category"]) for row in profile] == [
+        ("community", "yes"),
+        ("age_band", "no"),
+        ("neighbourhood", "no"),
+    ]
+    assert "art. 6/2" in profile[0]["legal basis"] and "art. 5/1" in profile[1]["legal basis"]
+    assert by_category["feedback"]["retention"] == "6 months, or until the person is erased"
+    assert by_category["inbound message keys"]["retention"] == "7 days"
+    assert by_category["notice recipients"]["retention"] == "30 days, then only the counts stay"
+    assert "24 months without activity" in by_category["channel address"]["retention"]
+    assert "encrypted" in by_category["channel address"]["protection"]
+    assert "Twilio" in by_category["channel address"]["recipients"]
+    markdown = (await reslog(cli_env, "privacy", "inventory", "--municipality", slug)).ok()
+    assert markdown.startswith(f"# Personal data kept for {slug}\n")
+    assert markdown.count("\n| ") == len(rows) + 2  # the header, its rule, a line per row
+    (await reslog(cli_env, "privacy", "inventory", "--municipality", "nowhere")).refused(
+        "no municipality 'nowhere'"
+    )

@@ -29,6 +29,7 @@ class Person:
     answers: int = 6
     forget: bool = False
     profile: tuple[int, ...] = (-1, -1, -1)  # a button per profile question; -1 prefers not to say
+    sensitive: bool = True  # allows the sensitive questions (the demo's first); else skips them
 
 
 # 7 Arabic, 6 Turkish and 2 English speakers. One Turkish speaker stops after the first
@@ -72,8 +73,9 @@ async def take_part(
 
     await chat.say(f"/start {code}")
     await chat.press(LANGUAGE_BUTTONS[person.language])
-    await choose(0)  # accept
-    for choice in person.profile:
+    await choose(0)  # I agree (to take part, after the notice)
+    await choose(0 if person.sensitive else 1)  # the optional consent to the sensitive questions
+    for choice in person.profile if person.sensitive else person.profile[1:]:
         await choose(choice)
     steps: list[Callable[[], Awaitable[object]]] = [
         lambda: choose(person.single),

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.consent.notice import WORDING
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.crypto import AddressCipher
-from storage.models import Membership, Notice, Participant, ProfileAnswer
+from storage.models import Consent, Membership, Notice, Participant, ProfileAnswer
 from tests.fakes.bot_api import FakeBotApi, Json
 
 TEXTS = {
@@ -72,6 +73,17 @@ async def add_members(
             session.add(person)
             await session.flush()
             session.add(Membership(participant_id=person.id, assembly_id=assembly.id))
+            session.add(  # agreed on the notice in force, the sensitive questions allowed
+                Consent(
+                    participant_id=person.id,
+                    municipality_id=assembly.municipality_id,
+                    notice_version=assembly.municipality.notice_version,
+                    wording=WORDING,
+                    given_at=utcnow(),
+                    sensitive=True,
+                    sensitive_at=utcnow(),
+                )
+            )
             for key, option in member.profile.items():
                 session.add(
                     ProfileAnswer(

@@ -139,7 +139,7 @@ async def test_a_button_pressed_through_the_webhook_is_answered_and_disarmed(
     await rig.idle()
     assert fake.unanswered_queries() == []
     assert len(fake.calls_to("editMessageReplyMarkup")) == 1
-    assert "Kabul ediyor musunuz?" in fake.calls_to("sendMessage")[-1].params["text"]
+    assert "kabul ediyor musunuz?" in fake.calls_to("sendMessage")[-1].params["text"]
 
 
 async def test_health_is_ok_when_the_database_answers(client: httpx.AsyncClient) -> None:
@@ -200,7 +200,13 @@ async def test_a_redelivered_button_press_leaves_the_edited_keyboard_alone(
         await rig.idle()
 
     await deliver(fake.text_update(ayse, f"/start {demo}"))
-    for label in ("Türkçe", "Kabul ediyorum", *["Belirtmek istemiyorum"] * 3, "Toplu taşıma"):
+    for label in (
+        "Türkçe",
+        "Kabul ediyorum",
+        "Evet, sorun",
+        *["Belirtmek istemiyorum"] * 3,
+        "Toplu taşıma",
+    ):
         await deliver(fake.press_update(ayse, label))
     toggle = fake.press_update(ayse, "Mahalle pikniği")
     await deliver(toggle)

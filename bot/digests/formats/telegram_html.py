@@ -208,7 +208,8 @@ def feedback_section(feedback: AssemblyFeedback) -> Section:
     for item in feedback.items[:FEEDBACK_SHOWN]:
         text = item.text if len(item.text) <= FEEDBACK_CHARS else item.text[:FEEDBACK_CHARS] + "…"
         named = "" if item.language == current_language() else f" {esc(in_language(item.language))}"
-        lines.append(f"<blockquote>{esc(text)}</blockquote>{named}")
+        number = f" #{item.feedback_id}" if item.feedback_id is not None else ""
+        lines.append(f"<blockquote>{esc(text)}</blockquote>{named}{number}")
     if count > FEEDBACK_SHOWN:
         more = count - FEEDBACK_SHOWN
         lines.append(

@@ -195,6 +195,8 @@ def write_feedback(sheet: Worksheet, row: int, digest: MunicipalityDigest) -> No
             sheet.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
             put(sheet, row, 2, language_name(item.language))
             put(sheet, row, 3, received)
+            if item.feedback_id is not None:  # the number /redact takes
+                put(sheet, row, 4, f"#{item.feedback_id}")
             row += 1
         row += 1
 

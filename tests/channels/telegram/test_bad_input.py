@@ -30,7 +30,8 @@ async def _member(rig: TelegramRig, demo: str, user_id: int) -> Json:
     person = rig.fake.user(user_id, "John", "en")
     await rig.say(person, f"/start {demo}")
     await rig.press(person, "English")
-    await rig.press(person, "Accept")
+    await rig.press(person, "I agree")
+    await rig.press(person, "Yes, ask me")
     for _ in range(3):
         await rig.press(person, "Prefer not to say")
     return person

@@ -75,11 +75,13 @@ async def test_arabic_resident_joins_by_deep_link_answers_everything_and_writes_
     assert languages == ["العربية", "Türkçe", "English"]
 
     step = await _press(rig, amal, fake.button(amal, "العربية"))
-    assert "هل توافق؟" in step.text
+    assert "إشعار حماية البيانات الشخصية" in step.text  # the notice, then the question
+    assert "هل توافق على المشاركة" in step.text
     accept, decline = _last_buttons(rig, amal)
     assert (accept.label, decline.label) == ("أوافق", "لا أوافق")
     step = await _press(rig, amal, accept)
     assert "زيتين بورنو" in step.text
+    await _press(rig, amal, fake.button(amal, "نعم، اسألوني"))  # the community question
 
     await _press(rig, amal, fake.button(amal, "سوري"))
     await _press(rig, amal, _last_buttons(rig, amal)[-1])  # prefer not to say

@@ -172,8 +172,8 @@ async def test_a_file_from_someone_without_a_role_gets_the_ordinary_answer(
     step = await _upload(rig, resident, poll_file())
     said, asked = step.texts[0].split("\n\n", 1)  # one message: the answer, then the question
     assert said == "I can only read text for now. Please type your answer or use the buttons."
-    assert "Before we start" in asked  # nothing about poll files; the question they stand at
-    assert "Accept" in " ".join(rig.fake.shown(resident))
+    assert "Data protection notice" in asked  # nothing about poll files; the question they stand at
+    assert "I agree" in " ".join(rig.fake.shown(resident))
     stranger = rig.fake.user(RESIDENT + 1, "Omar", "ar")
     step = await _upload(rig, stranger, poll_file())
     assert step.texts == ["لا أستطيع حالياً قراءة غير النصوص. يُرجى كتابة إجابتك أو استخدام الأزرار."]

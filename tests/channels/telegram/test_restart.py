@@ -26,6 +26,7 @@ async def _member(rig: TelegramRig, demo: str) -> Json:
     await rig.say(ayse, f"/start {demo}")
     await rig.press(ayse, "Türkçe")
     await rig.press(ayse, "Kabul ediyorum")
+    await rig.press(ayse, "Evet, sorun")
     for _ in range(3):
         await rig.press(ayse, "Belirtmek istemiyorum")
     return ayse

@@ -121,12 +121,15 @@ async def test_an_arabic_participant_goes_the_whole_way_with_arabic_indic_digits
     assert "Please choose your language." in texts[0]
     arabic = number_of(texts, "العربية")
     texts = await rig.say(amal, arabic.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
-    assert "Do you accept?" not in "\n".join(texts)
-    assert _said("ar", "Do you accept?") in "\n".join(texts)
+    assert "Do you agree to take part" not in "\n".join(texts)
+    assert _said("ar", "Data protection notice (KVKK), version {version}").format(
+        version="١"
+    ) in "\n".join(texts)
     assert ARABIC_LIST_LINE.search(texts[-1]) and not WESTERN_LIST_LINE.search(texts[-1])
     assert _said("ar", "Reply with the number of your answer.") in texts[-1]
 
-    texts = await rig.say(amal, number_of(texts, _said("ar", "Accept")))
+    texts = await rig.say(amal, number_of(texts, _said("ar", "I agree")))
+    texts = await rig.say(amal, number_of(texts, _said("ar", "Yes, ask me")))
     texts = await rig.say(amal, number_of(texts, "سوري"))
     texts = await rig.say(amal, number_of(texts, _said("ar", "Prefer not to say")))
     texts = await rig.say(amal, number_of(texts, "يشيل تبه"))
@@ -190,6 +193,7 @@ async def test_a_turkish_participant_answers_by_number_and_by_the_options_text(
     texts = await rig.say(ayse, f"KATIL {demo.lower()}")  # the join phrase, in any case
     texts = await rig.say(ayse, number_of(texts, "Türkçe"))
     texts = await rig.say(ayse, number_of(texts, "Kabul ediyorum"))
+    texts = await rig.say(ayse, number_of(texts, "Evet, sorun"))
     texts = await rig.say(ayse, number_of(texts, "Yerel halk"))
     for _question in range(2):
         texts = await rig.say(ayse, number_of(texts, "Belirtmek istemiyorum"))
@@ -238,6 +242,7 @@ async def test_a_message_sent_twice_is_handled_once(
     texts = await rig.say(phone, f"/start {demo}")
     texts = await rig.say(phone, number_of(texts, "Türkçe"))
     texts = await rig.say(phone, number_of(texts, "Kabul ediyorum"))
+    texts = await rig.say(phone, number_of(texts, "Evet, sorun"))
     for _question in range(3):
         texts = await rig.say(phone, number_of(texts, "Belirtmek istemiyorum"))
     answer = phone.form("3")
@@ -250,7 +255,7 @@ async def test_a_message_sent_twice_is_handled_once(
     both = await asyncio.gather(rig.deliver(again), rig.deliver(again))
     assert sorted(len(texts) > 0 for texts in both) == [False, True]
     assert await _count(sessions, Answer) == 3
-    assert await _count(sessions, InboundMessage) == 8
+    assert await _count(sessions, InboundMessage) == 9
 
 
 async def test_an_unsigned_or_wrongly_signed_request_is_refused_and_nothing_is_stored(
@@ -369,7 +374,8 @@ async def test_media_an_empty_body_and_a_very_long_text_are_answered_politely(
     assert await rig.deliver(photo) == [_said("ar", only_text)]  # its caption suggests Arabic
     texts = await rig.say(phone, f"/start {demo}")
     texts = await rig.say(phone, number_of(texts, "العربية"))
-    texts = await rig.say(phone, number_of(texts, _said("ar", "Accept")))
+    texts = await rig.say(phone, number_of(texts, _said("ar", "I agree")))
+    texts = await rig.say(phone, number_of(texts, _said("ar", "Yes, ask me")))
     for _question in range(3):
         texts = await rig.say(phone, number_of(texts, _said("ar", "Prefer not to say")))
     question = texts[-1]

@@ -1,0 +1,1 @@
+"""Tests of the data-protection notice, the consents, and /privacy."""
