@@ -9,7 +9,7 @@ nothing of someone new, and takes back what a member gave that municipality.
 from __future__ import annotations
 
 from handlers.consent.notice import WORDING, notice_text
-from handlers.consent.steps import ConsentStep
+from handlers.consent.steps import UNSEEN, ConsentStep
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
@@ -56,6 +56,9 @@ async def consent_prompt(turn: Turn) -> list[Outgoing]:
     if municipality is None:
         turn.finish()
         return []
+    data = turn.person.step_data or {}
+    if UNSEEN in data:  # shown now: the next message answers it
+        turn.person.step_data = {key: value for key, value in data.items() if key != UNSEEN}
     active = await active_notice(turn.session, municipality)
     notice = Outgoing(notice_text(municipality, active, turn.incoming.channel))
     where = isolate(localized(assembly.name if assembly else municipality.name))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -325,15 +324,9 @@ async def _dispatch(turn: Turn) -> list[Outgoing]:
     if not text or (turn.participant.step_data or {}).get(UNSEEN):
         # Nothing typed, or a step the person was moved to without seeing it (a new notice
         # version): its question, without reading the message as an answer to it.
-        turn.participant.step_data = _without_unseen(turn.participant.step_data)
-        turn.needs_prompt = True
+        turn.needs_prompt = True  # (showing it clears the mark)
         return []
     return await dispatch(turn, _conversation(turn), text=text)
-
-
-def _without_unseen(data: dict[str, Any] | None) -> dict[str, Any]:
-    """Step data without the mark of a step not yet shown."""
-    return {key: value for key, value in (data or {}).items() if key != UNSEEN}
 
 
 def _consent_pending(person: Participant) -> bool:

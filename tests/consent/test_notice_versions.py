@@ -29,6 +29,11 @@ async def test_a_new_version_asks_members_again_and_keeps_their_answers(
 ) -> None:
     await take_part(sessions, cipher, demo, "6601", Person("tr", 1, answers=2))  # mid-poll
     await take_part(sessions, cipher, demo, "6602", Person("ar", 0, answers=1))
+    hasan = Chat(sessions, cipher, "+905550006603", channel="whatsapp", client_language="tr")
+    await hasan.say(f"KATIL {demo}")
+    await hasan.press("Türkçe")
+    await hasan.press("Kabul ediyorum")
+    await hasan.press("Hayır, sorma")
     answers = await _count(sessions, select(func.count()).select_from(Answer))
     assert answers == 2  # one each; 6601 stands at the multiple choice (none ticked yet)
 
@@ -50,7 +55,7 @@ async def test_a_new_version_asks_members_again_and_keeps_their_answers(
     activated = (
         await reslog(cli_env, "privacy", "notice", "--municipality", "zeytinburnu", "--activate")
     ).ok()
-    assert "notice version 2 is in force; 2 members will be asked again" in activated
+    assert "notice version 2 is in force; 3 members will be asked again" in activated
 
     ayse = Chat(sessions, cipher, "6601", client_language="tr")
     await ayse.say("5")  # meant as an answer: the new notice comes first, nothing is stored
@@ -69,15 +74,25 @@ async def test_a_new_version_asks_members_again_and_keeps_their_answers(
     assert [tuple(k) for k in kinds if k[0] == "participation"] == [
         ("participation", 1),
         ("participation", 1),
+        ("participation", 1),
         ("participation", 2),
     ]
+
+    # On WhatsApp people answer with a number: the "1" that meets the new notice is not read
+    # as agreeing to it; the "1" after it is.
+    await hasan.say("1")
+    assert (
+        "sürüm 2" in hasan.text and [c.label for c in hasan.last[-1].choices][0] == "Kabul ediyorum"
+    )
+    await hasan.say("1")
+    assert hasan.text.startswith("Teşekkürler.")
 
     omar = Chat(sessions, cipher, "6602", client_language="ar")
     await omar.say("/polls")  # a command waits until the question is answered
     assert omar.text.startswith("يُرجى") and "الإصدار ٢" in omar.text
     await omar.press("لا أوافق")
     assert omar.text == "حُذف كل ما يخصك. أرسل /start للانضمام من جديد."
-    assert await _count(sessions, select(func.count()).select_from(Participant)) == 1
+    assert await _count(sessions, select(func.count()).select_from(Participant)) == 2
     assert await _count(sessions, select(func.count()).select_from(Answer)) == answers  # unlinked
     assert (
         await _count(
