@@ -8,12 +8,12 @@ nothing of someone new, and takes back what a member gave that municipality.
 
 from __future__ import annotations
 
+from handlers.consent.joining import join_by_code
 from handlers.consent.notice import WORDING, notice_text
 from handlers.consent.steps import UNSEEN, ConsentStep
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
-from handlers.participants.onboarding import join_by_code
 from storage.assemblies import assembly_by_code
 from storage.base import utcnow
 from storage.consents import (

@@ -3,7 +3,7 @@ combines them with the other features')."""
 
 from __future__ import annotations
 
-from handlers.consent import participation, privacy, sensitive
+from handlers.consent import joining, participation, privacy, sensitive
 from handlers.consent.steps import ConsentStep
 from handlers.core.commands import Command
 from handlers.core.dispatch import StepHandlers
@@ -12,8 +12,9 @@ from handlers.i18n.core import N_
 
 
 def steps() -> dict[Step, StepHandlers]:
-    """The consent to take part, to the sensitive questions, and /privacy."""
+    """The join code, the consent to take part, to the sensitive questions, and /privacy."""
     return {
+        ConsentStep.JOIN: StepHandlers(joining.join_prompt, on_text=joining.on_join_text),
         ConsentStep.PARTICIPATION: StepHandlers(
             participation.consent_prompt, participation.on_consent
         ),

@@ -1,4 +1,5 @@
-"""The steps of consent: to take part, to the sensitive questions, and /privacy."""
+"""The steps of joining and consent: the code, the consent to take part, to the sensitive
+questions, and /privacy."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ UNSEEN = "unseen"
 
 
 class ConsentStep(Step):
-    """A consent question, or the /privacy overview."""
+    """The join code, a consent question, or the /privacy overview."""
 
+    JOIN = "join"
     PARTICIPATION = "consent"
     SENSITIVE = "sensitive_consent"
     PRIVACY = "privacy"

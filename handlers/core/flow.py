@@ -31,7 +31,7 @@ async def choose_next_step(turn: Turn) -> None:
         if join:
             turn.go(ConsentStep.PARTICIPATION, join=join)
         else:
-            turn.go(ParticipantStep.JOIN)
+            turn.go(ConsentStep.JOIN)
         return
     step, data = await step_ahead(turn.session, await ahead(turn.session, person.id))
     turn.go(step, **data)
@@ -44,7 +44,7 @@ async def step_ahead(session: AsyncSession, waiting: Ahead) -> tuple[Step, dict[
     unanswered question of an open poll not yet completed; else resting. Poll definitions come
     from the process's kept ones."""
     if not waiting.assemblies:
-        return ParticipantStep.JOIN, {}
+        return ConsentStep.JOIN, {}
     for assembly in waiting.assemblies:
         if (assembly.agreed_version, assembly.agreed_wording) != (assembly.notice_version, WORDING):
             return ConsentStep.PARTICIPATION, {"municipality": assembly.municipality_id}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.consent.steps import ConsentStep
 from handlers.core.events import Outgoing
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
@@ -15,7 +16,7 @@ async def start_feedback(turn: Turn, text: str) -> list[Outgoing]:
     """/feedback [text]: store the text now, or ask for it (and for the assembly if several)."""
     assemblies = await member_assemblies(turn.session, turn.person.id)
     if not assemblies:
-        turn.show(ParticipantStep.JOIN)
+        turn.show(ConsentStep.JOIN)
         return [Outgoing(_("Please join an assembly first; then you can write to it."))]
     if len(assemblies) > 1:
         turn.show(ParticipantStep.FEEDBACK_ASSEMBLY, text=text)

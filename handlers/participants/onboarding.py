@@ -1,8 +1,9 @@
-"""Starting a conversation: /start with an optional join code, language choice, joining an assembly."""
+"""Starting a conversation: /start with an optional join code, and the language choice (joining
+itself, with its consent, is ``handlers.consent.joining``)."""
 
 from __future__ import annotations
 
-from handlers.consent.notice import is_current
+from handlers.consent.joining import join_by_code
 from handlers.consent.steps import ConsentStep
 from handlers.core.events import Outgoing
 from handlers.core.steps import CoreStep
@@ -11,15 +12,11 @@ from handlers.i18n.core import (
     LANGUAGE_NAMES,
     LANGUAGES,
     _,
-    isolate,
-    localized,
     supported_language,
     use_language,
 )
 from handlers.participants.steps import ParticipantStep
-from storage.assemblies import assembly_by_code, join_assembly
 from storage.base import utcnow
-from storage.consents import consent_of
 from storage.models import Participant
 
 
@@ -59,7 +56,7 @@ async def start(turn: Turn, join_code: str | None) -> list[Outgoing]:
         replies.append(Outgoing(_("Welcome back. Notices are on again.")))
     if join_code:
         replies += await join_by_code(turn, join_code)
-        if turn.person.step in (ParticipantStep.JOIN, ConsentStep.PARTICIPATION):
+        if turn.person.step in (ConsentStep.JOIN, ConsentStep.PARTICIPATION):
             return replies  # the code was unknown, or its municipality's consent comes first
     turn.finish()
     return replies
@@ -98,7 +95,7 @@ async def on_language(turn: Turn, value: str) -> list[Outgoing]:
             if join:  # the notice of the assembly's municipality, then the consent
                 turn.show(ConsentStep.PARTICIPATION, join=join)
             else:  # which assembly first: its municipality is who asks for the consent
-                turn.show(ParticipantStep.JOIN)
+                turn.show(ConsentStep.JOIN)
             return []
         turn.finish()
         return [Outgoing(_("Language set to English."))]
@@ -108,47 +105,3 @@ async def language_command(turn: Turn, args: str) -> list[Outgoing]:
     """/language: ask the language again, keeping a join code given before."""
     turn.show(ParticipantStep.LANGUAGE, join=(turn.person.step_data or {}).get("join"))
     return []
-
-
-async def join_prompt(turn: Turn) -> list[Outgoing]:
-    """Ask for the join code of an assembly."""
-    return [
-        Outgoing(
-            _(
-                "Which assembly would you like to join? Send its join code: it is on the "
-                "poster, or in the link you were given."
-            )
-        )
-    ]
-
-
-async def on_join_text(turn: Turn, text: str) -> list[Outgoing]:
-    """A join code was typed."""
-    return await join_by_code(turn, text)
-
-
-async def join_by_code(turn: Turn, code: str) -> list[Outgoing]:
-    """Join the assembly named by a code (its municipality's consent first, if not given on
-    the notice in force), or say plainly that no assembly has it."""
-    code = code.strip()
-    assembly = await assembly_by_code(turn.session, code) if code else None
-    if assembly is None:
-        turn.go(ParticipantStep.JOIN)
-        return [
-            Outgoing(
-                _("No assembly has the code {code}. Please check it and send it again.").format(
-                    code=isolate(code[:32] or "…")
-                )
-            )
-        ]
-    consent = await consent_of(turn.session, turn.person.id, assembly.municipality_id)
-    if not is_current(consent, assembly.municipality):
-        # Its municipality's notice and the consent to take part come first.
-        turn.show(ConsentStep.PARTICIPATION, join=assembly.join_code)
-        return []
-    joined = await join_assembly(turn.session, turn.person.id, assembly.id)
-    name = isolate(localized(assembly.name))
-    turn.finish()
-    if not joined:
-        return [Outgoing(_("You are already a member of {assembly}.").format(assembly=name))]
-    return [Outgoing(_("Welcome to {assembly}!").format(assembly=name))]

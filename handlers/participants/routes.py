@@ -12,10 +12,9 @@ from handlers.participants.steps import ParticipantStep
 
 
 def steps() -> dict[Step, StepHandlers]:
-    """Joining (language, the join code), the profile, feedback and /forget."""
+    """The language, the profile, feedback and /forget."""
     return {
         ParticipantStep.LANGUAGE: StepHandlers(onboarding.language_prompt, onboarding.on_language),
-        ParticipantStep.JOIN: StepHandlers(onboarding.join_prompt, on_text=onboarding.on_join_text),
         ParticipantStep.PROFILE: StepHandlers(profile.profile_prompt, profile.on_profile),
         ParticipantStep.FEEDBACK: StepHandlers(
             feedback.feedback_prompt, on_text=feedback.on_feedback_text
