@@ -2,10 +2,9 @@
 
 People on WhatsApp (and on Telegram, for the same reason) write words, not /commands: STOP,
 DUR, İPTAL or توقف stop notices, START, BAŞLA or ابدأ turn them on again, "join CODE",
-"katıl CODE" or "انضم CODE" join an assembly, and HELP, POLLS, MYDATA, PRIVACY and FORGET (YARDIM,
-ANKETLER, VERİLERİM, GİZLİLİK, UNUT; مساعدة، استطلاعات، بياناتي، خصوصية، انسني) do what
-their /command does
-(forgetting still asks to confirm). Case, accents, the dotted and dotless i, Arabic
+"katıl CODE" or "انضم CODE" join an assembly, and HELP, POLLS, MYDATA, PRIVACY and FORGET
+(YARDIM, ANKETLER, VERİLERİM, GİZLİLİK, UNUT; مساعدة، استطلاعات، بياناتي، خصوصية، انسني) do
+what their /command does (forgetting still asks to confirm). Case, accents, the dotted and dotless i, Arabic
 hamza and the elongation stroke do not matter; a keyword inside a longer message is just text.
 """
 

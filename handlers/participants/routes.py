@@ -47,5 +47,12 @@ def commands() -> dict[str, Command]:
             before_joining=True,
             before_consent=True,
         ),
-        "stop": Command(optout.stop_command, N_("Stop notices"), order=7, before_joining=True),
+        # STOP is honoured at once, whatever question is waiting (a new notice's included).
+        "stop": Command(
+            optout.stop_command,
+            N_("Stop notices"),
+            order=7,
+            before_joining=True,
+            before_consent=True,
+        ),
     }
