@@ -429,6 +429,7 @@ async def test_help_lists_the_staff_commands_to_staff_only(
     resident = Chat(sessions, cipher, RESIDENT_ID, client_language="tr")
     await resident.say("/help")
     assert "/polls" in resident.text and "/delivery" not in resident.text
+    assert "/privacy · Rızalarınız" in resident.text and "/redact" not in resident.text
     staff_commands = {name for name, command in commands().items() if command.staff}
     assert staff_commands == {name for name, _text in descriptions(commands(), staff=True)}
     assert staff_commands == {
@@ -441,6 +442,8 @@ async def test_help_lists_the_staff_commands_to_staff_only(
         "schedule",
         "preview",
         "digest",
+        "retention",
+        "redact",
     }
 
 
