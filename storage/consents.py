@@ -74,6 +74,17 @@ async def record_participation(
     await _record(session, participant_id, municipality, PARTICIPATION, True, wording, now)
 
 
+async def record_declined(
+    session: AsyncSession,
+    participant_id: int,
+    municipality: Municipality,
+    wording: str,
+    now: datetime,
+) -> None:
+    """The person did not agree to take part on the municipality's notice in force."""
+    await _record(session, participant_id, municipality, PARTICIPATION, False, wording, now)
+
+
 async def record_sensitive(
     session: AsyncSession,
     participant_id: int,

@@ -126,9 +126,7 @@ async def erasure_due(
         Participant.consented_at.is_not(None), last_activity() < inactive_before
     )
     if municipality_id is None:
-        query = query.where(
-            ~Participant.id.in_(select(Membership.participant_id).scalar_subquery())
-        )
+        query = query.where(Participant.id.not_in(select(Membership.participant_id)))
     else:
         query = query.where(
             _members_of(municipality_id),

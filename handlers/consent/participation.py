@@ -21,6 +21,7 @@ from storage.consents import (
     consent_of,
     consents_of,
     leave_municipality,
+    record_declined,
     record_participation,
 )
 from storage.destructions import record_destruction
@@ -113,7 +114,9 @@ async def _declined(
                 )
             )
         ]
+    now = utcnow()
     if await consent_of(turn.session, person.id, municipality.id) is None:
+        await record_declined(turn.session, person.id, municipality, WORDING, now)
         turn.finish()
         name = isolate(localized(assembly.name if assembly else municipality.name))
         return [
@@ -124,12 +127,13 @@ async def _declined(
         turn.participant = None
         return [Outgoing(_("Everything about you has been erased. Send /start to join again."))]
     await leave_municipality(turn.session, person.id, municipality.id)
+    await record_declined(turn.session, person.id, municipality, WORDING, now)
     await record_destruction(
         turn.session,
         DestructionCategory.PARTICIPANT,
         DestructionReason.REQUEST,
         1,
-        utcnow(),
+        now,
         municipality_id=municipality.id,
     )
     turn.finish()

@@ -223,4 +223,5 @@ async def test_declining_to_take_part_keeps_nothing_and_a_second_municipality_de
     assert await _records(sessions, person.id) == [
         ("participation", True, 1, WORDING),
         ("sensitive", True, 1, WORDING),
+        ("participation", False, 1, WORDING),  # Fatih's notice, version 1
     ]

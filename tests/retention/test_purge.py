@@ -89,6 +89,19 @@ async def test_the_purge_takes_exactly_what_is_due_and_logs_it(
     await add_members(sessions, cipher, None, demo, people)
     ids = await ids_by_user(sessions, cipher)
     async with sessions() as session:
+        # Agreed once, joined nothing, silent for 25 months: no assembly to warn them in the
+        # name of, so erased at once after the default period.
+        unattached = Participant(
+            channel="telegram",
+            address_hash=cipher.lookup_hash("telegram", "199"),
+            language="ar",
+            consented_at=now - relativedelta(months=25),
+            created_at=now - relativedelta(months=25),
+            step="join",
+            step_data={},
+            step_nonce=1,
+        )
+        session.add(unattached)
         assembly = await assembly_by_code(session, demo)
         assert assembly is not None
         feedback_before = now - relativedelta(months=12)
@@ -211,13 +224,17 @@ async def test_the_purge_takes_exactly_what_is_due_and_logs_it(
         )
         keys = set((await session.scalars(select(InboundMessage.external_id))).all())
         assert keys == {"k-keep"}
-        assert set((await session.scalars(select(ErasedAddress.address_hash))).all()) == {"a" * 64}
+        assert set((await session.scalars(select(ErasedAddress.address_hash))).all()) == {
+            "a" * 64,
+            cipher.lookup_hash("telegram", "199"),
+        }
         log = await log_rows(session)
     run = first.run_id
     assert log == [
         ("feedback", "request", 1, None),  # the row a day short of three years
         ("feedback", "retention_period", 2, run),
         ("outbox_recipient", "retention_period", 2, run),
+        ("participant", "inactivity", 1, run),  # the one who joined nothing
         ("message_key", "retention_period", 2, run),
         ("erased_address", "retention_period", 1, run),
         ("destruction_record", "retention_period", 1, run),
@@ -261,6 +278,7 @@ async def test_the_purge_takes_exactly_what_is_due_and_logs_it(
         hashes = set((await session.scalars(select(ErasedAddress.address_hash))).all())
         # ("a" * 64 went too: BACKUP_DAYS had passed for it by now.)
         assert hashes == {
+            cipher.lookup_hash("telegram", "199"),
             cipher.lookup_hash("telegram", "103"),
             cipher.lookup_hash("telegram", "104"),
         }
