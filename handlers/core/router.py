@@ -45,7 +45,7 @@ from handlers.i18n.core import (
     use_language,
 )
 from handlers.notices import routes as notices
-from handlers.participants import onboarding
+from handlers.participants import feedback, onboarding
 from handlers.participants import routes as participants
 from handlers.polls import routes as polls
 from handlers.polls.lane import answer_in_lane
@@ -72,7 +72,7 @@ from storage.staff_conversations import find_person
 log = logging.getLogger(__name__)
 
 MAX_FOLLOW_UPS = 6
-IDLE = StepHandlers(idle_prompt)
+IDLE = StepHandlers(idle_prompt, on_text=feedback.offer_feedback)
 
 
 @cache

@@ -1,9 +1,11 @@
-"""/feedback: free text to the assembly at any time, acknowledged."""
+"""/feedback: free text to the assembly at any time, acknowledged. Text sent when no question
+is waiting is offered back: send it to the assembly as feedback, or not."""
 
 from __future__ import annotations
 
 from handlers.consent.steps import ConsentStep
 from handlers.core.events import Outgoing
+from handlers.core.text_input import parse_int
 from handlers.core.turn import Turn
 from handlers.i18n.core import _, isolate, localized
 from handlers.participants.steps import ParticipantStep
@@ -24,6 +26,49 @@ async def start_feedback(turn: Turn, text: str) -> list[Outgoing]:
     if text:
         return await _store(turn, assemblies[0], text)
     turn.show(ParticipantStep.FEEDBACK, assembly=assemblies[0].id)
+    return []
+
+
+QUOTED = 120  # characters of an offered text quoted back
+SHORTEST_OFFERED = 3  # shorter texts (and bare numbers) are not offered: a stray reply
+
+
+async def offer_feedback(turn: Turn, text: str) -> list[Outgoing]:
+    """Text with no question waiting: offer to send it as feedback (a stray number or a word
+    of two letters is answered with how to write to the assembly instead)."""
+    if parse_int(text) is not None or len(text.strip()) < SHORTEST_OFFERED:
+        turn.needs_prompt = True
+        return [Outgoing(_("To write to the assembly, send /feedback and then your message."))]
+    turn.show(ParticipantStep.FEEDBACK_OFFER, text=text)
+    return []
+
+
+async def offer_prompt(turn: Turn) -> list[Outgoing]:
+    """The text quoted back, and the choice."""
+    text = str((turn.person.step_data or {}).get("text") or "")
+    if not text:
+        turn.finish()
+        return []
+    quoted = text if len(text) <= QUOTED else text[:QUOTED] + "…"
+    choices = (turn.button(_("Send"), "send"), turn.button(_("No"), "no"))
+    return [
+        Outgoing(
+            _("Send this to the assembly as feedback?") + f"\n\n«{isolate(quoted)}»",
+            choices,
+            columns=2,
+        )
+    ]
+
+
+async def on_offer(turn: Turn, value: str) -> list[Outgoing]:
+    """Send: store it (asking the assembly first if there are several). No: keep nothing."""
+    text = str((turn.person.step_data or {}).get("text") or "")
+    if value == "send" and text:
+        return await start_feedback(turn, text)
+    if value in ("send", "no"):
+        turn.finish()
+        return [Outgoing(_("Not sent; nothing was kept."))]
+    turn.needs_prompt = True
     return []
 
 

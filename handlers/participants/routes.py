@@ -22,6 +22,7 @@ def steps() -> dict[Step, StepHandlers]:
         ParticipantStep.FEEDBACK_ASSEMBLY: StepHandlers(
             feedback.assembly_prompt, feedback.on_assembly
         ),
+        ParticipantStep.FEEDBACK_OFFER: StepHandlers(feedback.offer_prompt, feedback.on_offer),
         ParticipantStep.FORGET: StepHandlers(forget.forget_prompt, forget.on_forget),
     }
 

@@ -13,4 +13,5 @@ class ParticipantStep(Step):
     PROFILE = "profile"
     FEEDBACK = "feedback"
     FEEDBACK_ASSEMBLY = "feedback_assembly"
+    FEEDBACK_OFFER = "feedback_offer"
     FORGET = "forget"
